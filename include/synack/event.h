@@ -1,0 +1,103 @@
+/* synack/event.h: TCP states, timers, and the events the core reports.
+ * The state list is written once here (X-macro) with the RFC 9293 name and the netstat name. */
+#ifndef SYNACK_EVENT_H
+#define SYNACK_EVENT_H
+
+#include "types.h"
+
+/* Ordered as in FreeBSD's tcp_fsm.h so that predicates are comparisons:
+ * states >= ESTABLISHED have been synchronized; states > CLOSE_WAIT have sent (or are
+ * sending) a FIN. */
+#define SYNACK_TCP_STATES(X)                        \
+    X(CLOSED, "CLOSED", "CLOSE")                    \
+    X(LISTEN, "LISTEN", "LISTEN")                   \
+    X(SYN_SENT, "SYN-SENT", "SYN_SENT")             \
+    X(SYN_RECEIVED, "SYN-RECEIVED", "SYN_RECV")     \
+    X(ESTABLISHED, "ESTABLISHED", "ESTABLISHED")    \
+    X(CLOSE_WAIT, "CLOSE-WAIT", "CLOSE_WAIT")       \
+    X(FIN_WAIT_1, "FIN-WAIT-1", "FIN_WAIT1")        \
+    X(CLOSING, "CLOSING", "CLOSING")                \
+    X(LAST_ACK, "LAST-ACK", "LAST_ACK")             \
+    X(FIN_WAIT_2, "FIN-WAIT-2", "FIN_WAIT2")        \
+    X(TIME_WAIT, "TIME-WAIT", "TIME_WAIT")
+
+enum synack_tcp_state {
+#define SYNACK_X(id, rfc, ns) SYNACK_##id,
+    SYNACK_TCP_STATES(SYNACK_X)
+#undef SYNACK_X
+    SYNACK_STATE_COUNT
+};
+
+const char *synack_state_rfc_name(int state);     /* "SYN-RECEIVED" */
+const char *synack_state_netstat_name(int state); /* "SYN_RECV" */
+
+/* Per-connection timers. Each is an independent deadline (not one exclusive timer). */
+#define SYNACK_TIMERS(X)                                   \
+    X(REXMT, "retransmit")        /* RFC 6298 RTO; SYN/FIN too */ \
+    X(PERSIST, "persist")         /* zero-window probes, RFC 9293 3.8.6.1 */ \
+    X(KEEPALIVE, "keepalive")     /* RFC 1122 4.2.3.6 */    \
+    X(DELACK, "delayed-ack")      /* RFC 1122 4.2.3.2 */    \
+    X(CONN_EST, "connection-establishment") /* 75 s BSD tradition */ \
+    X(FIN_WAIT_2, "fin-wait-2")   /* 10 min BSD tradition */ \
+    X(TIME_WAIT, "2msl")          /* RFC 9293 3.6 */        \
+    X(USER_TIMEOUT, "user-timeout") /* RFC 9293 3.10.8 */
+
+enum synack_timer {
+#define SYNACK_X(id, name) SYNACK_TIMER_##id,
+    SYNACK_TIMERS(SYNACK_X)
+#undef SYNACK_X
+    SYNACK_TIMER_COUNT
+};
+const char *synack_timer_name(int timer);
+
+/* User calls, as causes of transitions. */
+#define SYNACK_CALLS(X) \
+    X(OPEN_ACTIVE, "connect") X(OPEN_PASSIVE, "listen") X(SEND, "send") X(RECV, "recv") \
+    X(CLOSE, "close") X(SHUTDOWN, "shutdown") X(ABORT, "abort")
+enum synack_call {
+#define SYNACK_X(id, name) SYNACK_CALL_##id,
+    SYNACK_CALLS(SYNACK_X)
+#undef SYNACK_X
+    SYNACK_CALL_COUNT
+};
+const char *synack_call_name(int call);
+
+/* TCP header flag bits, as on the wire. */
+enum {
+    SYNACK_FIN = 0x01, SYNACK_SYN = 0x02, SYNACK_RST = 0x04, SYNACK_PSH = 0x08,
+    SYNACK_ACK = 0x10, SYNACK_URG = 0x20, SYNACK_ECE = 0x40, SYNACK_CWR = 0x80
+};
+/* Writes "SYN,ACK"-style text; returns buf (needs 32 bytes). */
+char *synack_flags_format(uint8_t flags, char *buf, size_t cap);
+
+enum synack_cause_kind { SYNACK_CAUSE_SEGMENT, SYNACK_CAUSE_TIMER, SYNACK_CAUSE_USER };
+typedef struct synack_cause {
+    uint8_t kind;   /* enum synack_cause_kind */
+    uint8_t detail; /* segment flags, enum synack_timer, or enum synack_call */
+} synack_cause;
+
+enum synack_event_type {
+    SYNACK_EV_STATE,       /* from -> to, with cause */
+    SYNACK_EV_ACCEPTABLE,  /* a listener has a connection ready for accept */
+    SYNACK_EV_CONNECTED,   /* an active open completed */
+    SYNACK_EV_READABLE,    /* data or FIN arrived */
+    SYNACK_EV_WRITABLE,    /* send buffer space freed */
+    SYNACK_EV_ERROR,       /* connection failed: err is a positive errno */
+    SYNACK_EV_TIMER        /* a timer fired (for traces); detail = enum synack_timer */
+};
+
+typedef struct synack_event {
+    synack_time_us time;
+    uint32_t conn_id;  /* stable id of the connection (tcb) */
+    int socket;        /* socket descriptor owning it, or -1 */
+    uint8_t type;      /* enum synack_event_type */
+    uint8_t from, to;  /* states, for SYNACK_EV_STATE */
+    synack_cause cause;
+    int err;           /* positive errno for SYNACK_EV_ERROR */
+    synack_endpoint local, remote;
+} synack_event;
+
+/* Formats one event as a trace line "  12.345678 conn 3 198.18.0.1:5000 ... SYN-SENT -> ESTABLISHED (rcv SYN,ACK)". */
+char *synack_event_format(const synack_event *ev, char *buf, size_t cap);
+
+#endif

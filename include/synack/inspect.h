@@ -1,0 +1,86 @@
+/* synack/inspect.h: read-only views of a stack for tools: connection snapshots (netstat),
+ * named counters, and memory use. Tools read the core only through this header and events. */
+#ifndef SYNACK_INSPECT_H
+#define SYNACK_INSPECT_H
+
+#include <stdio.h>
+
+#include "stack.h"
+
+/* The timer shown in netstat -o's Timer column, as Linux netstat names them. */
+enum synack_netstat_timer { SYNACK_NT_OFF, SYNACK_NT_ON, SYNACK_NT_KEEPALIVE, SYNACK_NT_TIMEWAIT,
+                            SYNACK_NT_PROBE };
+
+typedef struct synack_conn_info {
+    uint32_t conn_id;
+    int socket;               /* -1 when orphaned (closed by the application) */
+    uint8_t state;            /* enum synack_tcp_state */
+    synack_endpoint local, remote;
+    uint32_t recv_q;          /* bytes received, not read (LISTEN: accept queue length) */
+    uint32_t send_q;          /* bytes sent, not acknowledged, plus unsent (LISTEN: backlog) */
+    uint8_t nt_timer;         /* enum synack_netstat_timer */
+    synack_time_us nt_remaining_us;
+    uint32_t nt_retransmits;  /* consecutive retransmissions of the current segment */
+    uint32_t nt_probes;       /* keepalive or zero-window probes sent unanswered */
+    synack_time_us deadline_us[SYNACK_TIMER_COUNT]; /* absolute; SYNACK_TIME_NEVER when idle */
+    uint32_t iss, irs, snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
+    uint32_t cwnd, ssthresh, snd_mss;
+    synack_time_us srtt_us, rttvar_us, rto_us;
+} synack_conn_info;
+
+/* Fills up to cap snapshots (listeners first, then connections by id); returns the total count. */
+size_t synack_conn_list(const synack_stack *st, synack_conn_info *out, size_t cap);
+bool synack_conn_get(const synack_stack *st, uint32_t conn_id, synack_conn_info *out);
+/* State of the connection behind a socket, or -1. */
+int synack_socket_state(const synack_stack *st, int sd);
+bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
+
+/* Named counters: drops by reason, segments, retransmissions, transitions... */
+#define SYNACK_COUNTERS(X)                                                  \
+    X(ip_in, "IP packets received") X(ip_bad_short, "IP: shorter than header") \
+    X(ip_bad_version, "IP: not IPv4") X(ip_bad_hlen, "IP: bad header length") \
+    X(ip_bad_len, "IP: total length beyond packet") X(ip_bad_cksum, "IP: bad checksum") \
+    X(ip_fragment, "IP: fragment dropped") X(ip_not_for_us, "IP: other destination") \
+    X(ip_not_tcp, "IP: protocol not TCP") X(tcp_bad_short, "TCP: short header") \
+    X(tcp_bad_off, "TCP: data offset out of range") X(tcp_bad_opt, "TCP: malformed option") \
+    X(tcp_bad_cksum, "TCP: bad checksum") X(tcp_bad_port, "TCP: port 0 or bad address") \
+    X(tcp_in, "TCP segments received") X(tcp_out, "TCP segments sent") \
+    X(tcp_rst_out, "RSTs sent") X(tcp_no_conn, "segments for no connection") \
+    X(tcp_unacceptable, "segments outside the window") X(tcp_challenge_ack, "challenge ACKs") \
+    X(tcp_synfin, "SYN+FIN dropped") X(tcp_listen_drop, "SYNs dropped: backlog full") \
+    X(tcp_ack_unsent, "ACKs of unsent data") X(tcp_old_ack, "duplicate/old ACKs") \
+    X(tcp_rexmt, "retransmitted segments") X(tcp_fast_rexmt, "fast retransmits") \
+    X(tcp_rto_fired, "retransmission timeouts") X(tcp_reass_drop, "out-of-order dropped: no room") \
+    X(tcp_ooo, "out-of-order segments held") X(tcp_dup_data, "duplicate data") \
+    X(tcp_rcv_beyond_wnd, "data trimmed beyond window") X(tcp_persist_probe, "zero-window probes") \
+    X(tcp_keepalive_probe, "keepalive probes") X(tcp_conn_drop_timeout, "connections timed out") \
+    X(tcp_conn_reset, "connections reset") X(tcp_no_tcb, "SYNs dropped: no free connection") \
+    X(out_queue_full, "outbound queue full") X(out_too_big, "outbound packet larger than buffer") \
+    X(event_overflow, "events dropped: ring full") X(tcp_state_changes, "state changes") \
+    X(tcp_illegal_transition, "transitions outside the legal table (bugs)")
+
+enum synack_counter {
+#define SYNACK_X(id, text) SYNACK_CNT_##id,
+    SYNACK_COUNTERS(SYNACK_X)
+#undef SYNACK_X
+    SYNACK_COUNTER_COUNT
+};
+uint64_t synack_counter(const synack_stack *st, int counter);
+const char *synack_counter_name(int counter);
+const char *synack_counter_text(int counter);
+/* Transitions counted per (from, to) pair. */
+uint64_t synack_transition_count(const synack_stack *st, int from, int to);
+
+/* Memory the stack holds beyond its fixed pools (buffers), and connections in use. */
+typedef struct synack_mem_info {
+    size_t buffer_bytes_in_use, buffer_bytes_high;
+    uint32_t conns_in_use, conns_high, sockets_in_use;
+} synack_mem_info;
+void synack_mem_get(const synack_stack *st, synack_mem_info *out);
+
+/* netstat -an [-o] view: header plus one line per connection. */
+void synack_netstat_print(const synack_stack *st, FILE *out, bool with_timers);
+/* Formats the -o timer column, e.g. "timewait (59.12/0/0)"; returns buf. */
+char *synack_netstat_timer_format(const synack_conn_info *ci, char *buf, size_t cap);
+
+#endif

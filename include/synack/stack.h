@@ -1,0 +1,82 @@
+/* synack/stack.h: the sans-I/O stack object.
+ * Time and packets go in; packets, events and the next deadline come out. The stack never reads a
+ * clock: "now" is always the last time the caller passed to synack_input() or synack_poll(), and
+ * socket calls (socket.h) act at that time. */
+#ifndef SYNACK_STACK_H
+#define SYNACK_STACK_H
+
+#include "event.h"
+#include "types.h"
+
+typedef struct synack_stack synack_stack;
+
+/* Every knob, with its default from synack_config_default(). Durations in microseconds. */
+typedef struct synack_config {
+    synack_addr addr;              /* local address; packets to others are dropped */
+    uint64_t seed;                 /* ISN secret and ephemeral ports: deterministic per seed */
+    bool isn_fixed;                /* tests: every ISN is isn_value (e.g. near 2^32 to test wrap) */
+    uint32_t isn_value;
+    uint32_t max_conns;            /* connection table size (pool), default 1024 */
+    uint32_t max_sockets;          /* socket descriptors, default 1024 */
+    uint16_t mss;                  /* MSS we announce, default 1460 */
+    uint32_t sndbuf_bytes;         /* default 256 KiB */
+    uint32_t rcvbuf_bytes;         /* default 256 KiB */
+    uint8_t wscale;                /* window scale we offer (RFC 7323), default 7; 0 = not offered */
+    bool sack;                     /* offer/accept SACK-permitted (RFC 2018), default true */
+    bool timestamps;               /* offer/accept timestamps (RFC 7323), default true */
+    bool nagle;                    /* default for new sockets (TCP_NODELAY off), default true */
+    uint32_t initial_cwnd_segments;/* RFC 6928 IW, default 10 */
+    uint32_t reass_max_ranges;     /* out-of-order ranges held, default 32 */
+    uint32_t ephemeral_lo, ephemeral_hi; /* default 32768..60999 as Linux */
+    uint32_t backlog_max;          /* cap on listen backlog, default 128 */
+    uint32_t outq_bytes;           /* outbound packet queue, default 1 MiB */
+    uint32_t eventq_len;           /* event ring, default 4096 */
+    /* Timers. */
+    synack_time_us conn_timeout_us;     /* connection establishment, default 75 s */
+    synack_time_us rto_initial_us;      /* RFC 6298 2.1: 1 s */
+    synack_time_us rto_min_us;          /* default 200 ms (Linux); RFC 6298 says 1 s */
+    synack_time_us rto_max_us;          /* default 120 s */
+    synack_time_us msl_us;              /* TIME-WAIT = 2*MSL; MSL default 30 s */
+    synack_time_us fin_wait_2_timeout_us; /* default 10 min; 0 = wait forever */
+    synack_time_us delack_us;           /* default 40 ms */
+    synack_time_us persist_min_us;      /* default 200 ms */
+    synack_time_us persist_max_us;      /* default 60 s */
+    synack_time_us keepalive_idle_us;   /* default 2 h */
+    synack_time_us keepalive_intvl_us;  /* default 75 s */
+    uint32_t keepalive_probes;          /* default 9 */
+    bool keepalive;                     /* default for new sockets, default false */
+    synack_time_us user_timeout_us;     /* RFC 9293 3.10.8 USER TIMEOUT; 0 = off, default 0 */
+    uint32_t max_retransmits;           /* data retransmissions before ETIMEDOUT, default 15 */
+    /* Policy. */
+    bool rfc5961;                  /* challenge ACKs for in-window RST/SYN (RFC 5961), default true */
+    bool drop_synfin;              /* drop segments with SYN and FIN, default true */
+} synack_config;
+
+void synack_config_default(synack_config *cfg);
+
+/* Creates a stack; all memory pools are sized from cfg. Returns NULL on bad config or no memory. */
+synack_stack *synack_stack_new(const synack_config *cfg);
+void synack_stack_free(synack_stack *st);
+const synack_config *synack_stack_config(const synack_stack *st);
+
+/* One inbound IP packet (no link header) arrives at time now. Never fails: bad packets are
+ * dropped and counted (see inspect.h). The buffer is only read during the call. */
+void synack_input(synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len);
+
+/* Advances time to now and runs every timer that is due. */
+void synack_poll(synack_stack *st, synack_time_us now);
+
+/* The earliest time synack_poll() has work, or SYNACK_TIME_NEVER. O(1). */
+synack_time_us synack_next_deadline(const synack_stack *st);
+
+/* The current time of the stack (the last time given). */
+synack_time_us synack_now(const synack_stack *st);
+
+/* Takes the next outbound IP packet into buf; returns its length, or 0 when none is queued.
+ * A packet larger than cap is dropped and counted (give 64 KiB to be safe). */
+size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap);
+
+/* Takes the next event; false when none. Events are traces: missing them changes nothing. */
+bool synack_event_next(synack_stack *st, synack_event *ev);
+
+#endif

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build and test synack. Run as root.
+set -euo pipefail
+need=()
+for pkg in build-essential cmake make gcc clang; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
+fi

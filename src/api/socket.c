@@ -1,0 +1,321 @@
+/* socket.c: the BSD-like descriptor layer over the core's user calls. A descriptor names a TCB;
+ * errors are the negative errno values a C programmer expects. No blocking: callers poll. */
+#include <errno.h>
+#include <string.h>
+
+#include <synack/socket.h>
+
+#include "stack_impl.h"
+
+static tcb *sock_tcb(synack_stack *st, int sd)
+{
+    if (sd < 0 || (uint32_t)sd >= st->cfg.max_sockets) return NULL;
+    return st->socks[sd].t;
+}
+
+static int sock_attach(synack_stack *st, tcb *t)
+{
+    int sd = st->free_sock;
+    if (sd < 0) return -EMFILE;
+    st->free_sock = st->socks[sd].next_free;
+    st->socks[sd].t = t;
+    st->sockets_in_use++;
+    t->sd = sd;
+    return sd;
+}
+
+static void sock_release(synack_stack *st, int sd)
+{
+    st->socks[sd].t = NULL;
+    st->socks[sd].next_free = st->free_sock;
+    st->free_sock = sd;
+    st->sockets_in_use--;
+}
+
+int synack_socket(synack_stack *st)
+{
+    tcb *t = tcp_tcb_alloc(st);
+    if (!t) return -ENOBUFS;
+    int sd = sock_attach(st, t);
+    if (sd < 0) tcp_tcb_free(st, t);
+    return sd;
+}
+
+int synack_bind(synack_stack *st, int sd, const synack_endpoint *local)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    if (t->state != SYNACK_CLOSED || t->local.port || t->opened) return -EINVAL;
+    if (local->addr.family != SYNACK_AF_INET && local->addr.family != SYNACK_AF_NONE) return -EAFNOSUPPORT;
+    if (!synack_addr_is_any(&local->addr) && !synack_addr_eq(&local->addr, &st->cfg.addr))
+        return -EADDRNOTAVAIL;
+    synack_endpoint ep = *local;
+    ep.addr.family = SYNACK_AF_INET;
+    if (ep.port == 0) {
+        synack_endpoint none = {{SYNACK_AF_INET, {0}}, 0};
+        ep.port = stack_ephemeral_port(st, &none);
+        if (!ep.port) return -EADDRINUSE;
+    } else if (stack_local_in_use(st, &ep, t->reuseaddr)) {
+        return -EADDRINUSE;
+    }
+    t->local = ep;
+    return 0;
+}
+
+int synack_listen(synack_stack *st, int sd, int backlog)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    if (t->local.port == 0) { /* listen() without bind(): an ephemeral port, as Linux */
+        synack_endpoint any = {{SYNACK_AF_INET, {0}}, 0};
+        int r = synack_bind(st, sd, &any);
+        if (r < 0) return r;
+    }
+    return tcp_user_listen(st, t, backlog);
+}
+
+int synack_accept(synack_stack *st, int sd, synack_endpoint *remote)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    if (t->state != SYNACK_LISTEN) return -EINVAL;
+    tcb *c = t->aq_head;
+    if (!c) return -EAGAIN;
+    if (st->free_sock < 0) return -EMFILE;
+    t->aq_head = c->aq_next;
+    if (!t->aq_head) t->aq_tail = NULL;
+    t->aq_len--;
+    c->aq_next = NULL;
+    c->parent = NULL;
+    int nsd = sock_attach(st, c);
+    if (remote) *remote = c->remote;
+    /* A child reset or closed by the peer before accept still hands back its socket with the
+     * connection's state; it is a normal accept, as on BSD. */
+    return nsd;
+}
+
+int synack_connect(synack_stack *st, int sd, const synack_endpoint *remote)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    if (t->so_error && t->state == SYNACK_CLOSED && t->opened) {
+        int e = t->so_error;
+        t->so_error = 0;
+        return -e;
+    }
+    if (t->state >= SYNACK_ESTABLISHED) return -EISCONN;
+    return tcp_user_connect(st, t, remote);
+}
+
+ssize_t synack_send(synack_stack *st, int sd, const void *buf, size_t len)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    return tcp_user_send(st, t, buf, len);
+}
+
+ssize_t synack_recv(synack_stack *st, int sd, void *buf, size_t len)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    return tcp_user_recv(st, t, buf, len, false);
+}
+
+ssize_t synack_peek(synack_stack *st, int sd, void *buf, size_t len)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    return tcp_user_recv(st, t, buf, len, true);
+}
+
+int synack_shutdown(synack_stack *st, int sd, int how)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    if (how < 0 || how > 2) return -EINVAL;
+    return tcp_user_shutdown(st, t, how);
+}
+
+int synack_close(synack_stack *st, int sd)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    sock_release(st, sd);
+    return tcp_user_close(st, t);
+}
+
+int synack_abort(synack_stack *st, int sd)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    sock_release(st, sd);
+    t->sd = -1;
+    t->user_closed = true;
+    return tcp_user_abort(st, t);
+}
+
+static int get_int(const void *val, size_t len, int *out)
+{
+    if (!val || len < sizeof(int)) return -EINVAL;
+    memcpy(out, val, sizeof *out);
+    return 0;
+}
+
+static int get_u64(const void *val, size_t len, uint64_t *out)
+{
+    if (!val || len < sizeof(uint64_t)) return -EINVAL;
+    memcpy(out, val, sizeof *out);
+    return 0;
+}
+
+int synack_setsockopt(synack_stack *st, int sd, int opt, const void *val, size_t len)
+{
+    tcb *t = sock_tcb(st, sd);
+    int v = 0;
+    uint64_t u = 0;
+    if (!t) return -EBADF;
+    switch (opt) {
+    case SYNACK_SO_NODELAY:
+        if (get_int(val, len, &v)) return -EINVAL;
+        t->nodelay = v != 0;
+        if (t->nodelay) tcp_output(st, t);
+        return 0;
+    case SYNACK_SO_KEEPALIVE:
+        if (get_int(val, len, &v)) return -EINVAL;
+        t->keepalive = v != 0;
+        tcp_keepalive_reset(st, t);
+        return 0;
+    case SYNACK_SO_REUSEADDR:
+        if (get_int(val, len, &v)) return -EINVAL;
+        t->reuseaddr = v != 0;
+        return 0;
+    case SYNACK_SO_LINGER: {
+        struct synack_linger l;
+        if (!val || len < sizeof l) return -EINVAL;
+        memcpy(&l, val, sizeof l);
+        t->linger_on = l.onoff != 0;
+        t->linger_sec = (uint16_t)(l.seconds < 0 ? 0 : l.seconds > 65535 ? 65535 : l.seconds);
+        return 0;
+    }
+    case SYNACK_SO_SNDBUF:
+    case SYNACK_SO_RCVBUF:
+        if (get_int(val, len, &v) || v < 1024) return -EINVAL;
+        if (t->mem || t->state != SYNACK_CLOSED) return -EISCONN; /* buffers are sized once */
+        if (opt == SYNACK_SO_SNDBUF) t->sndbuf_size = (uint32_t)v;
+        else t->rcvbuf_size = (uint32_t)v;
+        return 0;
+    case SYNACK_SO_MAXSEG:
+        if (get_int(val, len, &v) || v < 64 || v > 65495) return -EINVAL;
+        if (t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) return -EISCONN;
+        t->rcv_mss = (uint16_t)v;
+        return 0;
+    case SYNACK_SO_USER_TIMEOUT:
+        if (get_u64(val, len, &u)) return -EINVAL;
+        t->user_timeout_us = u;
+        if (!u) tcp_timer_cancel(st, t, SYNACK_TIMER_USER_TIMEOUT);
+        return 0;
+    case SYNACK_SO_KEEPIDLE:
+    case SYNACK_SO_KEEPINTVL:
+        if (get_u64(val, len, &u) || u == 0) return -EINVAL;
+        if (opt == SYNACK_SO_KEEPIDLE) t->keepidle_us = u;
+        else t->keepintvl_us = u;
+        tcp_keepalive_reset(st, t);
+        return 0;
+    case SYNACK_SO_KEEPCNT:
+        if (get_int(val, len, &v) || v < 1) return -EINVAL;
+        t->keepcnt = (uint32_t)v;
+        return 0;
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+static int put_int(void *val, size_t *len, int v)
+{
+    if (!val || !len || *len < sizeof v) return -EINVAL;
+    memcpy(val, &v, sizeof v);
+    *len = sizeof v;
+    return 0;
+}
+
+static int put_u64(void *val, size_t *len, uint64_t v)
+{
+    if (!val || !len || *len < sizeof v) return -EINVAL;
+    memcpy(val, &v, sizeof v);
+    *len = sizeof v;
+    return 0;
+}
+
+int synack_getsockopt(synack_stack *st, int sd, int opt, void *val, size_t *len)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    switch (opt) {
+    case SYNACK_SO_NODELAY: return put_int(val, len, t->nodelay);
+    case SYNACK_SO_KEEPALIVE: return put_int(val, len, t->keepalive);
+    case SYNACK_SO_REUSEADDR: return put_int(val, len, t->reuseaddr);
+    case SYNACK_SO_SNDBUF: return put_int(val, len, (int)t->sndbuf_size);
+    case SYNACK_SO_RCVBUF: return put_int(val, len, (int)t->rcvbuf_size);
+    case SYNACK_SO_MAXSEG:
+        return put_int(val, len, TCPS_HAVE_ESTABLISHED(t->state) ? t->snd_mss : t->rcv_mss);
+    case SYNACK_SO_USER_TIMEOUT: return put_u64(val, len, t->user_timeout_us);
+    case SYNACK_SO_KEEPIDLE: return put_u64(val, len, t->keepidle_us);
+    case SYNACK_SO_KEEPINTVL: return put_u64(val, len, t->keepintvl_us);
+    case SYNACK_SO_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
+    case SYNACK_SO_ERROR: {
+        int e = t->so_error;
+        t->so_error = 0;
+        return put_int(val, len, e);
+    }
+    case SYNACK_SO_LINGER: {
+        struct synack_linger l = {t->linger_on, t->linger_sec};
+        if (!val || !len || *len < sizeof l) return -EINVAL;
+        memcpy(val, &l, sizeof l);
+        *len = sizeof l;
+        return 0;
+    }
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+int synack_getsockname(synack_stack *st, int sd, synack_endpoint *local)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    *local = t->local;
+    if (local->addr.family == SYNACK_AF_NONE) local->addr.family = SYNACK_AF_INET;
+    return 0;
+}
+
+int synack_getpeername(synack_stack *st, int sd, synack_endpoint *remote)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    if (!t->opened || t->state == SYNACK_LISTEN) return -ENOTCONN;
+    *remote = t->remote;
+    return 0;
+}
+
+int synack_poll_socket(synack_stack *st, int sd)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return SYNACK_POLLERR;
+    int r = 0;
+    if (t->state == SYNACK_LISTEN) return t->aq_head ? SYNACK_POLLIN : 0;
+    if (t->so_error) r |= SYNACK_POLLERR;
+    if ((t->mem && t->rcvbuf.len) || t->fin_rcvd || t->rd_shut) r |= SYNACK_POLLIN;
+    if (t->fin_rcvd) r |= SYNACK_POLLRDHUP;
+    if ((t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) && !t->fin_queued &&
+        (!t->mem || ring_space(&t->sndbuf) > 0))
+        r |= SYNACK_POLLOUT;
+    if (t->state == SYNACK_CLOSED && t->opened) r |= SYNACK_POLLHUP | SYNACK_POLLIN;
+    return r;
+}
+
+int synack_readable_bytes(synack_stack *st, int sd)
+{
+    tcb *t = sock_tcb(st, sd);
+    if (!t) return -EBADF;
+    return t->mem ? (int)t->rcvbuf.len : 0;
+}

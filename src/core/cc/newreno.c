@@ -1,0 +1,87 @@
+/* newreno.c: congestion control: RFC 5681 slow start and congestion avoidance, fast retransmit,
+ * and NewReno fast recovery (RFC 6582). Inputs are explicit: bytes newly acknowledged, duplicate
+ * ACKs, and timeouts; the connection's window fields are the only state it changes. */
+#include "stack_impl.h"
+
+#define CWND_MAX (1u << 30)
+
+void cc_init(synack_stack *st, tcb *t)
+{
+    /* RFC 6928: IW = min(10*MSS, max(2*MSS, 14600)) for 10 segments; we take the configured
+     * segment count times the effective MSS. */
+    t->cwnd = st->cfg.initial_cwnd_segments * t->snd_mss;
+    t->ssthresh = CWND_MAX; /* RFC 5681 3.1: arbitrarily high */
+    t->dupacks = 0;
+    t->bytes_acked = 0;
+    t->in_recovery = false;
+}
+
+static uint32_t half_flight(const tcb *t)
+{
+    uint32_t h = tcp_flight(t) / 2; /* RFC 5681 (4) */
+    return h > 2u * t->snd_mss ? h : 2u * t->snd_mss;
+}
+
+void cc_ack(synack_stack *st, tcb *t, uint32_t acked)
+{
+    t->dupacks = 0;
+    if (t->in_recovery) {
+        if (seq_geq(t->snd_una, t->recover)) {
+            /* RFC 6582 3.2 step 3, full ACK: deflate the window. */
+            uint32_t f = tcp_flight(t) + t->snd_mss;
+            t->cwnd = t->ssthresh < f ? t->ssthresh : f;
+            t->in_recovery = false;
+            t->bytes_acked = 0;
+        } else {
+            /* Partial ACK: retransmit the next hole, deflate by the amount acknowledged, add
+             * back one MSS (RFC 6582 3.2 step 3 partial). */
+            tcp_retransmit_first(st, t);
+            t->cwnd = t->cwnd > acked ? t->cwnd - acked : 0;
+            if (acked >= t->snd_mss) t->cwnd += t->snd_mss;
+            if (t->cwnd < t->snd_mss) t->cwnd = t->snd_mss;
+        }
+        return;
+    }
+    if (t->cwnd < t->ssthresh) {
+        /* Slow start with appropriate byte counting, L = 1 (RFC 5681 3.1, RFC 3465). */
+        t->cwnd += acked < t->snd_mss ? acked : t->snd_mss;
+    } else {
+        /* Congestion avoidance: one MSS per window of data acknowledged. */
+        t->bytes_acked += acked;
+        if (t->bytes_acked >= t->cwnd) {
+            t->bytes_acked -= t->cwnd;
+            t->cwnd += t->snd_mss;
+        }
+    }
+    if (t->cwnd > CWND_MAX) t->cwnd = CWND_MAX;
+}
+
+void cc_dupack(synack_stack *st, tcb *t)
+{
+    t->dupacks++;
+    if (t->in_recovery) {
+        t->cwnd += t->snd_mss; /* RFC 6582 3.2 step 4: inflate */
+        return;
+    }
+    if (t->dupacks != 3) return;
+    /* RFC 6582 3.2 step 2: no new recovery for data that was in flight at the last one. We take
+     * "covers recover" inclusively: at snd_una == recover all of that data is acknowledged. */
+    if (seq_lt(t->snd_una, t->recover)) return;
+    t->ssthresh = half_flight(t);
+    t->recover = t->snd_max;
+    t->in_recovery = true;
+    CNT(st, tcp_fast_rexmt);
+    tcp_retransmit_first(st, t);
+    t->cwnd = t->ssthresh + 3u * t->snd_mss;
+}
+
+void cc_rto(synack_stack *st, tcb *t)
+{
+    (void)st;
+    t->ssthresh = half_flight(t); /* RFC 5681 (4) */
+    t->cwnd = t->snd_mss;         /* loss window, RFC 5681 3.1 */
+    t->recover = t->snd_max;      /* RFC 6582 4: no fast recovery for what was in flight */
+    t->in_recovery = false;
+    t->dupacks = 0;
+    t->bytes_acked = 0;
+}

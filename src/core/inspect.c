@@ -1,0 +1,134 @@
+/* inspect.c: read-only snapshots of connections, counters and memory for tools. Reads the TCBs,
+ * never changes them. */
+#include <string.h>
+
+#include "stack_impl.h"
+
+static void fill_netstat_timer(const synack_stack *st, const tcb *t, synack_conn_info *ci)
+{
+    /* Which timer netstat -o shows, following Linux's /proc/net/tcp: retransmit "on", zero
+     * window "probe", keepalive "keepalive", TIME-WAIT (and the FIN-WAIT-2 reaper, which Linux
+     * runs as a time-wait socket) "timewait", else "off". */
+    const synack_time_us *d = t->deadline;
+    int which = -1;
+    uint8_t kind = SYNACK_NT_OFF;
+    if (d[SYNACK_TIMER_TIME_WAIT] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_TIME_WAIT, kind = SYNACK_NT_TIMEWAIT;
+    else if (d[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_REXMT, kind = SYNACK_NT_ON;
+    else if (d[SYNACK_TIMER_PERSIST] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_PERSIST, kind = SYNACK_NT_PROBE;
+    else if (d[SYNACK_TIMER_FIN_WAIT_2] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_FIN_WAIT_2, kind = SYNACK_NT_TIMEWAIT;
+    else if (d[SYNACK_TIMER_KEEPALIVE] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_KEEPALIVE, kind = SYNACK_NT_KEEPALIVE;
+    ci->nt_timer = kind;
+    ci->nt_remaining_us = which >= 0 && d[which] > st->now ? d[which] - st->now : 0;
+    ci->nt_retransmits = kind == SYNACK_NT_ON ? t->rexmt_shift : 0;
+    ci->nt_probes = kind == SYNACK_NT_PROBE ? t->persist_shift : kind == SYNACK_NT_KEEPALIVE ? t->keep_probes : 0;
+}
+
+static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
+{
+    memset(ci, 0, sizeof *ci);
+    ci->conn_id = t->id;
+    ci->socket = t->sd;
+    ci->state = t->state;
+    ci->local = t->local;
+    if (ci->local.addr.family == SYNACK_AF_NONE) ci->local.addr.family = SYNACK_AF_INET;
+    ci->remote = t->remote;
+    if (ci->remote.addr.family == SYNACK_AF_NONE) ci->remote.addr.family = SYNACK_AF_INET;
+    if (t->state == SYNACK_LISTEN) {
+        ci->recv_q = t->aq_len; /* as Linux: the accept queue */
+    } else if (t->mem) {
+        ci->recv_q = t->rcvbuf.len;
+        ci->send_q = t->sndbuf.len;
+    }
+    fill_netstat_timer(st, t, ci);
+    memcpy(ci->deadline_us, t->deadline, sizeof ci->deadline_us);
+    ci->iss = t->iss;
+    ci->irs = t->irs;
+    ci->snd_una = t->snd_una;
+    ci->snd_nxt = t->snd_nxt;
+    ci->snd_wnd = t->snd_wnd;
+    ci->rcv_nxt = t->rcv_nxt;
+    ci->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    ci->cwnd = t->cwnd;
+    ci->ssthresh = t->ssthresh;
+    ci->snd_mss = t->snd_mss;
+    ci->srtt_us = t->srtt_us;
+    ci->rttvar_us = t->rttvar_us;
+    ci->rto_us = t->rto_us;
+}
+
+/* Shown: listeners and connections; a socket that never connected is not a connection. */
+static bool shown(const tcb *t)
+{
+    return t->in_use && (t->state != SYNACK_CLOSED || t->opened);
+}
+
+size_t synack_conn_list(const synack_stack *st, synack_conn_info *out, size_t cap)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
+            const tcb *t = &st->tcbs[i];
+            if (!shown(t) || (t->state == SYNACK_LISTEN && !t->parent) != (pass == 0)) continue;
+            if (n < cap) fill(st, t, &out[n]);
+            n++;
+        }
+    }
+    /* Connections by id: ids grow with time, so this is the order they were made. */
+    size_t m = n < cap ? n : cap;
+    for (size_t i = 1; i < m; i++) {
+        synack_conn_info x = out[i];
+        size_t j = i;
+        while (j > 0 && out[j - 1].state != SYNACK_LISTEN && x.state != SYNACK_LISTEN &&
+               out[j - 1].conn_id > x.conn_id) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = x;
+    }
+    return n;
+}
+
+bool synack_conn_get(const synack_stack *st, uint32_t conn_id, synack_conn_info *out)
+{
+    for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
+        const tcb *t = &st->tcbs[i];
+        if (t->in_use && t->id == conn_id) {
+            fill(st, t, out);
+            return true;
+        }
+    }
+    return false;
+}
+
+int synack_socket_state(const synack_stack *st, int sd)
+{
+    if (sd < 0 || (uint32_t)sd >= st->cfg.max_sockets || !st->socks[sd].t) return -1;
+    return st->socks[sd].t->state;
+}
+
+bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out)
+{
+    if (sd < 0 || (uint32_t)sd >= st->cfg.max_sockets || !st->socks[sd].t) return false;
+    fill(st, st->socks[sd].t, out);
+    return true;
+}
+
+uint64_t synack_counter(const synack_stack *st, int c)
+{
+    return c >= 0 && c < SYNACK_COUNTER_COUNT ? st->counters[c] : 0;
+}
+
+uint64_t synack_transition_count(const synack_stack *st, int from, int to)
+{
+    if (from < 0 || from >= SYNACK_STATE_COUNT || to < 0 || to >= SYNACK_STATE_COUNT) return 0;
+    return st->transitions[from][to];
+}
+
+void synack_mem_get(const synack_stack *st, synack_mem_info *out)
+{
+    out->buffer_bytes_in_use = st->buffer_bytes;
+    out->buffer_bytes_high = st->buffer_bytes_high;
+    out->conns_in_use = st->conns_in_use;
+    out->conns_high = st->conns_high;
+    out->sockets_in_use = (uint32_t)st->sockets_in_use;
+}

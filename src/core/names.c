@@ -1,0 +1,139 @@
+/* names.c: names and text forms of states, timers, calls, flags, addresses and events, from the
+ * X-macro lists in the public headers (written once). Formats into caller buffers only. */
+#include <stdio.h>
+#include <string.h>
+
+#include <synack/event.h>
+#include <synack/inspect.h>
+
+static const char *const state_rfc[] = {
+#define SYNACK_X(id, rfc, ns) rfc,
+    SYNACK_TCP_STATES(SYNACK_X)
+#undef SYNACK_X
+};
+static const char *const state_ns[] = {
+#define SYNACK_X(id, rfc, ns) ns,
+    SYNACK_TCP_STATES(SYNACK_X)
+#undef SYNACK_X
+};
+static const char *const timer_names[] = {
+#define SYNACK_X(id, name) name,
+    SYNACK_TIMERS(SYNACK_X)
+#undef SYNACK_X
+};
+static const char *const call_names[] = {
+#define SYNACK_X(id, name) name,
+    SYNACK_CALLS(SYNACK_X)
+#undef SYNACK_X
+};
+static const char *const counter_names[] = {
+#define SYNACK_X(id, text) #id,
+    SYNACK_COUNTERS(SYNACK_X)
+#undef SYNACK_X
+};
+static const char *const counter_texts[] = {
+#define SYNACK_X(id, text) text,
+    SYNACK_COUNTERS(SYNACK_X)
+#undef SYNACK_X
+};
+
+#define NAME_OF(table, i) ((i) >= 0 && (size_t)(i) < sizeof table / sizeof table[0] ? table[i] : "?")
+
+const char *synack_state_rfc_name(int s) { return NAME_OF(state_rfc, s); }
+const char *synack_state_netstat_name(int s) { return NAME_OF(state_ns, s); }
+const char *synack_timer_name(int t) { return NAME_OF(timer_names, t); }
+const char *synack_call_name(int c) { return NAME_OF(call_names, c); }
+const char *synack_counter_name(int c) { return NAME_OF(counter_names, c); }
+const char *synack_counter_text(int c) { return NAME_OF(counter_texts, c); }
+
+char *synack_flags_format(uint8_t flags, char *buf, size_t cap)
+{
+    static const char *const names[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    /* Print in the order people say them: SYN, FIN, RST, PSH, ACK, ... */
+    static const int order[] = {1, 0, 2, 3, 4, 5, 6, 7};
+    size_t n = 0;
+    if (cap) buf[0] = 0;
+    for (int k = 0; k < 8; k++) {
+        int i = order[k];
+        if (!(flags & (1u << i))) continue;
+        int w = snprintf(buf + n, cap > n ? cap - n : 0, "%s%s", n ? "," : "", names[i]);
+        if (w > 0) n += (size_t)w;
+    }
+    if (n == 0 && cap) snprintf(buf, cap, "none");
+    return buf;
+}
+
+char *synack_addr_format(const synack_addr *a, char *buf, size_t cap)
+{
+    if (a->family == SYNACK_AF_INET6) {
+        size_t n = 0;
+        for (int i = 0; i < 16; i += 2) {
+            int w = snprintf(buf + n, cap > n ? cap - n : 0, "%s%x", i ? ":" : "",
+                             (unsigned)(a->bytes[i] << 8 | a->bytes[i + 1]));
+            if (w > 0) n += (size_t)w;
+        }
+    } else {
+        snprintf(buf, cap, "%u.%u.%u.%u", a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3]);
+    }
+    return buf;
+}
+
+bool synack_addr_parse(const char *text, synack_addr *out)
+{
+    unsigned b[4];
+    char tail;
+    if (sscanf(text, "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &tail) != 4) return false;
+    for (int i = 0; i < 4; i++)
+        if (b[i] > 255) return false;
+    *out = synack_addr_v4((uint8_t)b[0], (uint8_t)b[1], (uint8_t)b[2], (uint8_t)b[3]);
+    return true;
+}
+
+static void cause_format(const synack_cause *c, char *buf, size_t cap)
+{
+    char f[32];
+    switch (c->kind) {
+    case SYNACK_CAUSE_SEGMENT:
+        snprintf(buf, cap, "rcv %s", synack_flags_format(c->detail, f, sizeof f));
+        break;
+    case SYNACK_CAUSE_TIMER:
+        snprintf(buf, cap, "timer %s", synack_timer_name(c->detail));
+        break;
+    default:
+        snprintf(buf, cap, "user %s", synack_call_name(c->detail));
+        break;
+    }
+}
+
+char *synack_event_format(const synack_event *ev, char *buf, size_t cap)
+{
+    char l[48], r[48], c[48];
+    synack_addr_format(&ev->local.addr, l, sizeof l);
+    synack_addr_format(&ev->remote.addr, r, sizeof r);
+    cause_format(&ev->cause, c, sizeof c);
+    unsigned long long s = (unsigned long long)(ev->time / 1000000u);
+    unsigned long us = (unsigned long)(ev->time % 1000000u);
+    int n = snprintf(buf, cap, "%6llu.%06lu conn %-3u %s:%u > %s:%u  ", s, us, (unsigned)ev->conn_id,
+                     l, ev->local.port, r, ev->remote.port);
+    size_t off = n > 0 ? (size_t)n : 0;
+    if (off >= cap) return buf;
+    switch (ev->type) {
+    case SYNACK_EV_STATE:
+        snprintf(buf + off, cap - off, "%s -> %s (%s)", synack_state_rfc_name(ev->from),
+                 synack_state_rfc_name(ev->to), c);
+        break;
+    case SYNACK_EV_ERROR:
+        snprintf(buf + off, cap - off, "error %s", strerror(ev->err));
+        break;
+    case SYNACK_EV_TIMER:
+        snprintf(buf + off, cap - off, "timer %s fired in %s", synack_timer_name(ev->cause.detail),
+                 synack_state_rfc_name(ev->from));
+        break;
+    case SYNACK_EV_ACCEPTABLE: snprintf(buf + off, cap - off, "connection ready to accept"); break;
+    case SYNACK_EV_CONNECTED: snprintf(buf + off, cap - off, "connected"); break;
+    case SYNACK_EV_READABLE: snprintf(buf + off, cap - off, "readable"); break;
+    case SYNACK_EV_WRITABLE: snprintf(buf + off, cap - off, "writable"); break;
+    default: snprintf(buf + off, cap - off, "event %d", ev->type); break;
+    }
+    return buf;
+}

@@ -1,0 +1,455 @@
+/* stack.c: the stack object: configuration, pools, IPv4 input dispatch, the outbound packet queue,
+ * events, connection lookup and the timer heap. It owns no protocol decisions: TCP lives in tcp/. */
+#include "stack_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void synack_config_default(synack_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->addr = synack_addr_v4(198, 18, 0, 1);
+    c->seed = 1;
+    c->max_conns = 1024;
+    c->max_sockets = 1024;
+    c->mss = 1460;
+    c->sndbuf_bytes = 256 * 1024;
+    c->rcvbuf_bytes = 256 * 1024;
+    c->wscale = 7;
+    c->sack = true;
+    c->timestamps = true;
+    c->nagle = true;
+    c->initial_cwnd_segments = 10;
+    c->reass_max_ranges = 32;
+    c->ephemeral_lo = 32768;
+    c->ephemeral_hi = 60999;
+    c->backlog_max = 128;
+    c->outq_bytes = 1024 * 1024;
+    c->eventq_len = 4096;
+    c->conn_timeout_us = SYNACK_SEC(75);
+    c->rto_initial_us = SYNACK_SEC(1);
+    c->rto_min_us = SYNACK_MS(200);
+    c->rto_max_us = SYNACK_SEC(120);
+    c->msl_us = SYNACK_SEC(30);
+    c->fin_wait_2_timeout_us = SYNACK_SEC(600);
+    c->delack_us = SYNACK_MS(40);
+    c->persist_min_us = SYNACK_MS(200);
+    c->persist_max_us = SYNACK_SEC(60);
+    c->keepalive_idle_us = SYNACK_SEC(7200);
+    c->keepalive_intvl_us = SYNACK_SEC(75);
+    c->keepalive_probes = 9;
+    c->keepalive = false;
+    c->user_timeout_us = 0;
+    c->max_retransmits = 15;
+    c->rfc5961 = true;
+    c->drop_synfin = true;
+}
+
+static bool config_valid(const synack_config *c)
+{
+    return c->addr.family == SYNACK_AF_INET && c->max_conns > 0 && c->max_sockets > 0 &&
+           c->mss >= 64 && c->sndbuf_bytes >= 1024 && c->rcvbuf_bytes >= 1024 &&
+           c->wscale <= 14 && c->initial_cwnd_segments > 0 && c->reass_max_ranges > 0 &&
+           c->reass_max_ranges <= 1024 && c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi &&
+           c->ephemeral_hi <= 65535 && c->outq_bytes >= 65536 + 2 && c->eventq_len > 0 &&
+           c->rto_min_us > 0 && c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
+           c->delack_us > 0 && c->persist_min_us > 0 && c->persist_min_us <= c->persist_max_us &&
+           c->keepalive_intvl_us > 0 && c->keepalive_idle_us > 0;
+}
+
+synack_stack *synack_stack_new(const synack_config *cfg)
+{
+    if (!cfg || !config_valid(cfg)) return NULL;
+    synack_stack *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->cfg = *cfg;
+    uint32_t hsize = 16;
+    while (hsize < cfg->max_conns * 2u && hsize < (1u << 30)) hsize <<= 1;
+    st->hash_mask = hsize - 1;
+    st->tcbs = calloc(cfg->max_conns, sizeof *st->tcbs);
+    st->hash = calloc(hsize, sizeof *st->hash);
+    st->heap = calloc(cfg->max_conns, sizeof *st->heap);
+    st->socks = calloc(cfg->max_sockets, sizeof *st->socks);
+    st->outq_mem = malloc(cfg->outq_bytes);
+    st->events = calloc(cfg->eventq_len, sizeof *st->events);
+    if (!st->tcbs || !st->hash || !st->heap || !st->socks || !st->outq_mem || !st->events) {
+        synack_stack_free(st);
+        return NULL;
+    }
+    for (uint32_t i = cfg->max_conns; i-- > 0;) {
+        st->tcbs[i].hnext = st->free_tcbs;
+        st->tcbs[i].heap_idx = UINT32_MAX;
+        st->free_tcbs = &st->tcbs[i];
+    }
+    for (uint32_t i = 0; i < cfg->max_sockets; i++)
+        st->socks[i].next_free = i + 1 < cfg->max_sockets ? (int)i + 1 : -1;
+    st->free_sock = 0;
+    ring_init(&st->outq, st->outq_mem, cfg->outq_bytes);
+    st->next_conn_id = 1;
+    st->ephemeral_next = (uint32_t)(cfg->seed % (cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
+    return st;
+}
+
+void synack_stack_free(synack_stack *st)
+{
+    if (!st) return;
+    if (st->tcbs)
+        for (uint32_t i = 0; i < st->cfg.max_conns; i++)
+            if (st->tcbs[i].in_use) tcp_buffers_free(st, &st->tcbs[i]);
+    free(st->tcbs);
+    free(st->hash);
+    free(st->heap);
+    free(st->socks);
+    free(st->outq_mem);
+    free(st->events);
+    free(st);
+}
+
+const synack_config *synack_stack_config(const synack_stack *st) { return &st->cfg; }
+synack_time_us synack_now(const synack_stack *st) { return st->now; }
+
+static void advance_time(synack_stack *st, synack_time_us now)
+{
+    if (now > st->now) st->now = now; /* time never runs backwards inside the core */
+}
+
+/* ---- input ---- */
+
+static const uint8_t wire_counter[] = {
+    [WIRE_IP_SHORT] = SYNACK_CNT_ip_bad_short,     [WIRE_IP_VERSION] = SYNACK_CNT_ip_bad_version,
+    [WIRE_IP_HLEN] = SYNACK_CNT_ip_bad_hlen,       [WIRE_IP_LEN] = SYNACK_CNT_ip_bad_len,
+    [WIRE_IP_CKSUM] = SYNACK_CNT_ip_bad_cksum,     [WIRE_IP_FRAGMENT] = SYNACK_CNT_ip_fragment,
+    [WIRE_TCP_SHORT] = SYNACK_CNT_tcp_bad_short,   [WIRE_TCP_OFF] = SYNACK_CNT_tcp_bad_off,
+    [WIRE_TCP_OPT] = SYNACK_CNT_tcp_bad_opt,       [WIRE_TCP_CKSUM] = SYNACK_CNT_tcp_bad_cksum,
+};
+
+void synack_input(synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len)
+{
+    ip4_hdr ip;
+    const uint8_t *payload;
+    size_t plen;
+    tcp_seg seg;
+    advance_time(st, now);
+    CNT(st, ip_in);
+    enum wire_verdict v = ip4_parse(pkt, len, &ip, &payload, &plen);
+    if (v != WIRE_OK) {
+        st->counters[wire_counter[v]]++;
+        return;
+    }
+    if (memcmp(ip.dst, st->cfg.addr.bytes, 4) != 0) {
+        CNT(st, ip_not_for_us);
+        return;
+    }
+    if (ip.proto != IP_PROTO_TCP) {
+        CNT(st, ip_not_tcp);
+        return;
+    }
+    v = tcp_parse(payload, plen, ip.src, ip.dst, &seg);
+    if (v != WIRE_OK) {
+        st->counters[wire_counter[v]]++;
+        return;
+    }
+    /* Port 0 and broadcast/multicast sources are never valid peers (RFC 1122 4.2.3.10). */
+    if (seg.sport == 0 || seg.dport == 0 || ip.src[0] >= 224 || memcmp(ip.src, ip.dst, 4) == 0) {
+        CNT(st, tcp_bad_port);
+        return;
+    }
+    CNT(st, tcp_in);
+    tcp_input(st, &ip, &seg);
+}
+
+void synack_poll(synack_stack *st, synack_time_us now)
+{
+    advance_time(st, now);
+    tcp_timer_fire_due(st, st->now);
+}
+
+synack_time_us synack_next_deadline(const synack_stack *st)
+{
+    return st->heap_len ? st->heap[0]->next_deadline : SYNACK_TIME_NEVER;
+}
+
+/* ---- output queue ---- */
+
+uint8_t *stack_outq_reserve(synack_stack *st, size_t len)
+{
+    /* Records never wrap: if the tail has no room for the whole record we pad with a zero-length
+     * marker and start again at the beginning of the ring's memory. */
+    ring *q = &st->outq;
+    if (len + 2 > q->cap) return NULL;
+    uint32_t tail = q->head + q->len;
+    if (tail >= q->cap) tail -= q->cap;
+    uint32_t contiguous = q->cap - tail;
+    uint32_t need = (uint32_t)len + 2;
+    if (contiguous < need) {
+        if (ring_space(q) < contiguous + need) return NULL;
+        if (contiguous >= 2) {
+            q->buf[tail] = 0;
+            q->buf[tail + 1] = 0;
+        }
+        q->len += contiguous; /* skipped bytes belong to the padding record */
+        tail = 0;
+    } else if (ring_space(q) < need) {
+        return NULL;
+    }
+    return q->buf + tail + 2;
+}
+
+void stack_outq_commit(synack_stack *st, size_t len)
+{
+    ring *q = &st->outq;
+    uint32_t tail = q->head + q->len;
+    if (tail >= q->cap) tail -= q->cap;
+    q->buf[tail] = (uint8_t)(len >> 8);
+    q->buf[tail + 1] = (uint8_t)len;
+    q->len += (uint32_t)len + 2;
+    st->outq_count++;
+    CNT(st, tcp_out);
+}
+
+void stack_pending_add(synack_stack *st, tcb *t)
+{
+    if (t->out_pending) return;
+    t->out_pending = true;
+    t->out_next = NULL;
+    if (st->pending_tail) st->pending_tail->out_next = t;
+    else st->pending_head = t;
+    st->pending_tail = t;
+    CNT(st, out_queue_full);
+}
+
+static void run_pending(synack_stack *st)
+{
+    tcb *t = st->pending_head;
+    st->pending_head = st->pending_tail = NULL;
+    while (t) {
+        tcb *next = t->out_next;
+        t->out_pending = false;
+        if (t->in_use) tcp_output(st, t);
+        t = next;
+    }
+}
+
+size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap)
+{
+    ring *q = &st->outq;
+    if (q->len == 0 && st->pending_head) run_pending(st);
+    while (q->len > 0) {
+        uint32_t contiguous = q->cap - q->head;
+        if (contiguous < 2) { /* too short for a header: skipped padding */
+            ring_consume(q, contiguous);
+            continue;
+        }
+        size_t len = ((size_t)q->buf[q->head] << 8) | q->buf[q->head + 1];
+        if (len == 0) { /* padding marker to the end of memory */
+            ring_consume(q, contiguous);
+            continue;
+        }
+        size_t out = 0;
+        if (len <= cap) {
+            memcpy(buf, q->buf + q->head + 2, len);
+            out = len;
+        } else {
+            CNT(st, out_too_big);
+        }
+        ring_consume(q, (uint32_t)len + 2);
+        st->outq_count--;
+        if (q->len == 0 && st->pending_head) run_pending(st);
+        if (out) return out;
+    }
+    return 0;
+}
+
+/* ---- events ---- */
+
+void stack_event_push(synack_stack *st, const synack_event *ev)
+{
+    uint32_t cap = st->cfg.eventq_len;
+    if (st->ev_len == cap) { /* drop the oldest: traces, not control */
+        st->ev_head = (st->ev_head + 1) % cap;
+        st->ev_len--;
+        CNT(st, event_overflow);
+    }
+    st->events[(st->ev_head + st->ev_len) % cap] = *ev;
+    st->ev_len++;
+}
+
+void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
+{
+    synack_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.time = st->now;
+    ev.conn_id = t->id;
+    ev.socket = t->sd;
+    ev.type = (uint8_t)type;
+    ev.from = ev.to = t->state;
+    ev.err = err;
+    ev.local = t->local;
+    ev.remote = t->remote;
+    stack_event_push(st, &ev);
+}
+
+bool synack_event_next(synack_stack *st, synack_event *ev)
+{
+    if (st->ev_len == 0) return false;
+    *ev = st->events[st->ev_head];
+    st->ev_head = (st->ev_head + 1) % st->cfg.eventq_len;
+    st->ev_len--;
+    return true;
+}
+
+/* ---- lookup ---- */
+
+static uint32_t tuple_hash(const synack_stack *st, const synack_endpoint *l, const synack_endpoint *r)
+{
+    uint64_t h = st->cfg.seed ^ 0x9e3779b97f4a7c15ull;
+    uint32_t la, ra;
+    memcpy(&la, l->addr.bytes, 4);
+    memcpy(&ra, r->addr.bytes, 4);
+    h ^= ((uint64_t)la << 32) | ra;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= ((uint64_t)l->port << 16) | r->port;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h & st->hash_mask;
+}
+
+static const synack_endpoint no_remote;
+
+static bool ep_eq(const synack_endpoint *a, const synack_endpoint *b)
+{
+    return a->port == b->port && synack_addr_eq(&a->addr, &b->addr);
+}
+
+void stack_hash_insert(synack_stack *st, tcb *t)
+{
+    const synack_endpoint *r = t->state == SYNACK_LISTEN && !t->parent ? &no_remote : &t->remote;
+    synack_endpoint l = t->local;
+    if (t->state == SYNACK_LISTEN && !t->parent) l.addr = no_remote.addr; /* listeners by port */
+    uint32_t h = tuple_hash(st, &l, r);
+    t->hnext = st->hash[h];
+    st->hash[h] = t;
+    t->in_hash = true;
+}
+
+void stack_hash_remove(synack_stack *st, tcb *t)
+{
+    if (!t->in_hash) return;
+    const synack_endpoint *r = t->state == SYNACK_LISTEN && !t->parent ? &no_remote : &t->remote;
+    synack_endpoint l = t->local;
+    if (t->state == SYNACK_LISTEN && !t->parent) l.addr = no_remote.addr;
+    uint32_t h = tuple_hash(st, &l, r);
+    for (tcb **pp = &st->hash[h]; *pp; pp = &(*pp)->hnext) {
+        if (*pp == t) {
+            *pp = t->hnext;
+            break;
+        }
+    }
+    t->hnext = NULL;
+    t->in_hash = false;
+}
+
+tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
+{
+    for (tcb *t = st->hash[tuple_hash(st, local, remote)]; t; t = t->hnext)
+        if (t->state != SYNACK_LISTEN && ep_eq(&t->local, local) && ep_eq(&t->remote, remote))
+            return t;
+    return NULL;
+}
+
+tcb *stack_lookup_listener(synack_stack *st, const synack_endpoint *local)
+{
+    synack_endpoint l = {no_remote.addr, local->port};
+    for (tcb *t = st->hash[tuple_hash(st, &l, &no_remote)]; t; t = t->hnext)
+        if (t->state == SYNACK_LISTEN && !t->parent && t->local.port == local->port &&
+            (synack_addr_is_any(&t->local.addr) || synack_addr_eq(&t->local.addr, &local->addr)))
+            return t;
+    return NULL;
+}
+
+bool stack_local_in_use(synack_stack *st, const synack_endpoint *local, bool reuseaddr)
+{
+    /* Binding is rare: a scan of the pool is acceptable here and keeps the hash simple.
+     * With SO_REUSEADDR only a listener blocks the port (TIME-WAIT does not), as on Linux. */
+    for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
+        tcb *t = &st->tcbs[i];
+        if (!t->in_use || t->local.port != local->port) continue;
+        if (reuseaddr && t->state != SYNACK_LISTEN && t->state != SYNACK_CLOSED) continue;
+        if (synack_addr_is_any(&t->local.addr) || synack_addr_is_any(&local->addr) ||
+            synack_addr_eq(&t->local.addr, &local->addr))
+            return true;
+    }
+    return false;
+}
+
+uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
+{
+    uint32_t span = st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
+    for (uint32_t tries = 0; tries < span; tries++) {
+        uint16_t port = (uint16_t)(st->cfg.ephemeral_lo + (st->ephemeral_next++ % span));
+        synack_endpoint l = {st->cfg.addr, port};
+        if (!stack_lookup(st, &l, remote) && !stack_local_in_use(st, &l, true)) return port;
+    }
+    return 0;
+}
+
+/* ---- timer heap (binary min-heap of tcbs by next_deadline) ---- */
+
+static void heap_swap(synack_stack *st, uint32_t a, uint32_t b)
+{
+    tcb *x = st->heap[a];
+    st->heap[a] = st->heap[b];
+    st->heap[b] = x;
+    st->heap[a]->heap_idx = a;
+    st->heap[b]->heap_idx = b;
+}
+
+static void heap_sift(synack_stack *st, uint32_t i)
+{
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (st->heap[p]->next_deadline <= st->heap[i]->next_deadline) break;
+        heap_swap(st, p, i);
+        i = p;
+    }
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < st->heap_len && st->heap[l]->next_deadline < st->heap[m]->next_deadline) m = l;
+        if (r < st->heap_len && st->heap[r]->next_deadline < st->heap[m]->next_deadline) m = r;
+        if (m == i) break;
+        heap_swap(st, i, m);
+        i = m;
+    }
+}
+
+void stack_heap_remove(synack_stack *st, tcb *t)
+{
+    uint32_t i = t->heap_idx;
+    if (i == UINT32_MAX) return;
+    uint32_t last = --st->heap_len;
+    if (i != last) {
+        st->heap[i] = st->heap[last];
+        st->heap[i]->heap_idx = i;
+        heap_sift(st, i);
+    }
+    t->heap_idx = UINT32_MAX;
+}
+
+void stack_heap_update(synack_stack *st, tcb *t)
+{
+    if (t->next_deadline == SYNACK_TIME_NEVER) {
+        stack_heap_remove(st, t);
+        return;
+    }
+    if (t->heap_idx == UINT32_MAX) {
+        t->heap_idx = st->heap_len++;
+        st->heap[t->heap_idx] = t;
+    }
+    heap_sift(st, t->heap_idx);
+}
+
+void stack_buffer_account(synack_stack *st, long delta)
+{
+    st->buffer_bytes = (size_t)((long)st->buffer_bytes + delta);
+    if (st->buffer_bytes > st->buffer_bytes_high) st->buffer_bytes_high = st->buffer_bytes;
+}

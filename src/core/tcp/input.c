@@ -1,0 +1,539 @@
+/* input.c: SEGMENT ARRIVES, organised as RFC 9293 3.10.7 is: CLOSED, LISTEN and SYN-SENT have
+ * their own functions; the synchronized states run the RFC's steps (sequence, RST, SYN, ACK, text,
+ * FIN) as small functions returning an explicit verdict. The segment travels as a const argument. */
+#include <errno.h>
+#include <string.h>
+
+#include "stack_impl.h"
+
+enum verdict {
+    V_CONTINUE, /* go on to the next step */
+    V_DROP,     /* stop; send whatever output is owed (ACKs) */
+    V_GONE,     /* the tcb was deleted or returned to LISTEN: touch it no more */
+};
+
+/* The part of a segment still to be processed after trimming to the window. */
+typedef struct seg_view {
+    uint32_t seq;
+    const uint8_t *data;
+    uint32_t len;
+    bool fin;
+} seg_view;
+
+static void opts_from_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
+{
+    const tcp_opts *o = &seg->opts;
+    /* RFC 9293 3.7.1: without the option the peer's MSS is 536 (IPv4). */
+    uint16_t peer_mss = o->has_mss && o->mss >= 64 ? o->mss : 536;
+    t->snd_mss = peer_mss < t->rcv_mss ? peer_mss : t->rcv_mss;
+    t->ws_ok = o->has_wscale && st->cfg.wscale > 0;
+    t->snd_wscale = t->ws_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0; /* RFC 7323 2.3 */
+    t->rcv_wscale = t->ws_ok ? st->cfg.wscale : 0;
+    t->sack_ok = st->cfg.sack && o->sack_ok;
+    t->ts_ok = st->cfg.timestamps && o->has_ts;
+    if (t->ts_ok) t->ts_recent = o->ts_val;
+    /* The window of a SYN is never scaled (RFC 7323 2.2). */
+    t->snd_wnd = seg->wnd;
+    t->max_snd_wnd = seg->wnd;
+    t->snd_wl1 = seg->seq;
+    t->snd_wl2 = seg->ack;
+}
+
+/* ---- CLOSED / LISTEN (RFC 9293 3.10.7.1, 3.10.7.2) ---- */
+
+static void listen_input(synack_stack *st, tcb *lst, const ip4_hdr *ip, const tcp_seg *seg,
+                         const synack_endpoint *local, const synack_endpoint *remote)
+{
+    if (seg->flags & SYNACK_RST) return;          /* "An incoming RST should be ignored" */
+    if (seg->flags & SYNACK_ACK) {                /* "<SEQ=SEG.ACK><CTL=RST>" */
+        tcp_send_rst_reply(st, ip, seg);
+        return;
+    }
+    if (!(seg->flags & SYNACK_SYN)) return;       /* anything else: drop */
+    if (lst->aq_len + lst->syn_rcvd_len >= lst->backlog) {
+        CNT(st, tcp_listen_drop);                 /* the peer will retransmit its SYN */
+        return;
+    }
+    tcb *c = tcp_tcb_alloc(st);
+    if (!c) {
+        CNT(st, tcp_no_tcb);
+        return;
+    }
+    /* The child starts as a copy of the listener, in LISTEN, so that its trace shows Figure 5's
+     * LISTEN -> SYN-RECEIVED arrow and, on RST, note 1's way back. */
+    c->state = SYNACK_LISTEN;
+    c->parent = lst;
+    c->passive = true;
+    c->opened = true;
+    c->local = *local;
+    c->remote = *remote;
+    c->nodelay = lst->nodelay;
+    c->keepalive = lst->keepalive;
+    c->linger_on = lst->linger_on;
+    c->linger_sec = lst->linger_sec;
+    c->sndbuf_size = lst->sndbuf_size;
+    c->rcvbuf_size = lst->rcvbuf_size;
+    c->rcv_mss = lst->rcv_mss;
+    c->user_timeout_us = lst->user_timeout_us;
+    c->keepidle_us = lst->keepidle_us;
+    c->keepintvl_us = lst->keepintvl_us;
+    c->keepcnt = lst->keepcnt;
+    c->irs = seg->seq;
+    c->rcv_nxt = seg->seq + 1;
+    c->rcv_adv = c->rcv_nxt;
+    opts_from_syn(st, c, seg);
+    c->iss = tcp_isn(st, local, remote);
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_buf_seq = c->iss + 1;
+    c->recover = c->iss;
+    stack_hash_insert(st, c);
+    lst->syn_rcvd_len++;
+    tcp_set_state(st, c, SYNACK_SYN_RECEIVED, cause_seg(seg->flags));
+    if (st->cfg.conn_timeout_us)
+        tcp_timer_arm(st, c, SYNACK_TIMER_CONN_EST, st->now + st->cfg.conn_timeout_us);
+    /* Data on a SYN is not acknowledged: the peer sends it again once we are synchronized. */
+    tcp_output(st, c);
+}
+
+/* ---- SYN-SENT (RFC 9293 3.10.7.3) ---- */
+
+static enum verdict syn_sent_input(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *seg)
+{
+    bool ack = seg->flags & SYNACK_ACK;
+    /* first: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)" */
+    if (ack && (seq_leq(seg->ack, t->iss) || seq_gt(seg->ack, t->snd_max))) {
+        tcp_send_rst_reply(st, ip, seg);
+        return V_DROP;
+    }
+    /* second: RST. Acceptable only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
+    if (seg->flags & SYNACK_RST) {
+        if (!ack) return V_DROP;
+        tcp_drop(st, t, ECONNREFUSED, cause_seg(seg->flags));
+        return V_GONE;
+    }
+    /* fourth: SYN. */
+    if (!(seg->flags & SYNACK_SYN)) return V_DROP;
+    t->irs = seg->seq;
+    t->rcv_nxt = seg->seq + 1;
+    t->rcv_adv = t->rcv_nxt;
+    opts_from_syn(st, t, seg);
+    cc_init(st, t);
+    if (ack) {
+        t->snd_una = seg->ack;
+        if (t->rtt_timing && t->rexmt_shift == 0) tcp_rtt_sample(st, t, st->now - t->rtt_start);
+        t->rtt_timing = false;
+        t->rexmt_shift = 0;
+        tcp_timer_cancel(st, t, SYNACK_TIMER_REXMT);
+        t->ack_now = true; /* "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>" */
+        tcp_set_state(st, t, SYNACK_ESTABLISHED, cause_seg(seg->flags));
+        stack_event_simple(st, t, SYNACK_EV_CONNECTED, 0);
+        /* Data on a SYN-ACK is unusual; like the SYN's, it is left for the peer to resend. */
+        return V_DROP;
+    }
+    /* Simultaneous open: "<SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>" and SYN-RECEIVED. */
+    t->snd_nxt = t->iss;
+    t->rtt_timing = false;
+    tcp_set_state(st, t, SYNACK_SYN_RECEIVED, cause_seg(seg->flags));
+    tcp_timer_cancel(st, t, SYNACK_TIMER_REXMT);
+    return V_DROP;
+}
+
+/* ---- synchronized states (RFC 9293 3.10.7.4) ---- */
+
+static uint32_t rcv_wnd(const tcb *t)
+{
+    return seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+}
+
+/* Table 6: the four acceptability cases. */
+static bool acceptable(const tcb *t, uint32_t seq, uint32_t seg_len)
+{
+    uint32_t wnd = rcv_wnd(t);
+    if (seg_len == 0) return wnd == 0 ? seq == t->rcv_nxt : seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd);
+    if (wnd == 0) return false;
+    return seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+           seq_in(seq + seg_len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
+}
+
+/* Passive child back to LISTEN (note 1): the listener stays, the child goes. */
+static enum verdict back_to_listen(synack_stack *st, tcb *t, uint8_t flags)
+{
+    tcp_set_state(st, t, SYNACK_LISTEN, cause_seg(flags));
+    tcp_tcb_free(st, t);
+    return V_GONE;
+}
+
+/* first: sequence number */
+static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_view *v)
+{
+    uint32_t seg_len = seg->len + !!(seg->flags & SYNACK_SYN) + !!(seg->flags & SYNACK_FIN);
+    /* A copy of the SYN that opened a passive connection: our SYN-ACK was lost. Answer with the
+     * SYN-ACK again (as Linux does) rather than the bare ACK of the generic rule. */
+    if (t->state == SYNACK_SYN_RECEIVED && (seg->flags & (SYNACK_SYN | SYNACK_ACK)) == SYNACK_SYN &&
+        seg->seq == t->irs) {
+        tcp_retransmit_first(st, t);
+        return V_DROP;
+    }
+    /* PAWS (RFC 7323 5.3): a timestamp older than TS.Recent marks an old duplicate. */
+    if (t->ts_ok && seg->opts.has_ts && !(seg->flags & SYNACK_RST) &&
+        (int32_t)(seg->opts.ts_val - t->ts_recent) < 0) {
+        CNT(st, tcp_unacceptable);
+        t->ack_now = true;
+        return V_DROP;
+    }
+    if (!acceptable(t, seg->seq, seg_len)) {
+        CNT(st, tcp_unacceptable);
+        if (seg->flags & SYNACK_RST) return V_DROP;
+        /* TIME-WAIT: the only thing that can arrive is a retransmission of the remote FIN:
+         * acknowledge it and restart the 2 MSL timeout (3.10.7.4, eighth step). */
+        if (t->state == SYNACK_TIME_WAIT && (seg->flags & SYNACK_FIN) &&
+            seg->seq + seg->len + 1 == t->rcv_nxt)
+            tcp_timer_arm(st, t, SYNACK_TIMER_TIME_WAIT, st->now + 2 * st->cfg.msl_us);
+        t->ack_now = true; /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+        return V_DROP;
+    }
+    v->seq = seg->seq;
+    v->data = seg->data;
+    v->len = seg->len;
+    v->fin = seg->flags & SYNACK_FIN;
+    return V_CONTINUE;
+}
+
+/* Trims the view to the idealized segment that begins at RCV.NXT and ends in the window. */
+static void trim_to_window(synack_stack *st, tcb *t, const tcp_seg *seg, seg_view *v)
+{
+    if (seg->flags & SYNACK_SYN) v->seq++; /* unreachable in practice: SYNs stop at step 4 */
+    if (seq_lt(v->seq, t->rcv_nxt)) {
+        uint32_t d = t->rcv_nxt - v->seq;
+        CNT(st, tcp_dup_data);
+        if (d >= v->len) {
+            if (d > v->len) v->fin = false; /* the FIN is old too */
+            v->data += v->len;
+            v->len = 0;
+        } else {
+            v->data += d;
+            v->len -= d;
+        }
+        v->seq = t->rcv_nxt;
+    }
+    uint32_t edge = t->rcv_nxt + rcv_wnd(t);
+    if (seq_gt(v->seq + v->len, edge)) {
+        CNT(st, tcp_rcv_beyond_wnd);
+        v->len = edge - v->seq;
+        v->fin = false;
+    }
+}
+
+/* second: RST */
+static enum verdict check_rst(synack_stack *st, tcb *t, const tcp_seg *seg)
+{
+    if (!(seg->flags & SYNACK_RST)) return V_CONTINUE;
+    /* RFC 5961 3.2: only an exact match resets; in-window RSTs get a challenge ACK. */
+    if (st->cfg.rfc5961 && seg->seq != t->rcv_nxt) {
+        CNT(st, tcp_challenge_ack);
+        t->ack_now = true;
+        return V_DROP;
+    }
+    CNT(st, tcp_conn_reset);
+    switch (t->state) {
+    case SYNACK_SYN_RECEIVED:
+        if (t->passive) return back_to_listen(st, t, seg->flags);
+        tcp_drop(st, t, ECONNREFUSED, cause_seg(seg->flags)); /* "connection refused" */
+        return V_GONE;
+    case SYNACK_ESTABLISHED:
+    case SYNACK_FIN_WAIT_1:
+    case SYNACK_FIN_WAIT_2:
+    case SYNACK_CLOSE_WAIT:
+        tcp_drop(st, t, ECONNRESET, cause_seg(seg->flags)); /* "connection reset" */
+        return V_GONE;
+    default: /* CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED, delete the TCB */
+        tcp_set_state(st, t, SYNACK_CLOSED, cause_seg(seg->flags));
+        tcp_closed(st, t);
+        return V_GONE;
+    }
+}
+
+/* fourth: SYN */
+static enum verdict check_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
+{
+    if (!(seg->flags & SYNACK_SYN)) return V_CONTINUE;
+    if (t->state == SYNACK_SYN_RECEIVED && t->passive) return back_to_listen(st, t, seg->flags);
+    if (st->cfg.rfc5961) { /* RFC 5961 4.2: challenge ACK, whatever the sequence number */
+        CNT(st, tcp_challenge_ack);
+        t->ack_now = true;
+        return V_DROP;
+    }
+    /* RFC 793 behaviour: a SYN in the window is an error: reset. */
+    tcp_send_rst(st, t);
+    tcp_drop(st, t, ECONNRESET, cause_seg(seg->flags));
+    return V_GONE;
+}
+
+static bool fin_acked(const tcb *t)
+{
+    return t->fin_queued && seq_gt(t->snd_una, t->snd_buf_seq + t->sndbuf.len);
+}
+
+/* New data acknowledged: free the send buffer, time the RTT, restart or stop the timer. */
+static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
+{
+    if (t->rtt_timing && seq_gt(ack, t->rtt_seq)) {
+        tcp_rtt_sample(st, t, st->now - t->rtt_start);
+        t->rtt_timing = false;
+    }
+    uint32_t acked = ack - t->snd_una;
+    if (t->snd_una == t->iss) acked--; /* our SYN */
+    uint32_t data = seq_gt(ack, t->snd_buf_seq) ? ack - t->snd_buf_seq : 0;
+    if (data > t->sndbuf.len) data = t->sndbuf.len; /* the rest is our FIN */
+    bool was_full = t->mem && ring_space(&t->sndbuf) == 0;
+    if (data) {
+        ring_consume(&t->sndbuf, data);
+        t->snd_buf_seq += data;
+    }
+    t->snd_una = ack;
+    if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+    t->rexmt_shift = 0;
+    t->persist_shift = 0;
+    if (t->snd_una == t->snd_max) { /* everything acknowledged: RFC 6298 5.2 */
+        tcp_timer_cancel(st, t, SYNACK_TIMER_REXMT);
+        tcp_timer_cancel(st, t, SYNACK_TIMER_USER_TIMEOUT);
+    } else { /* RFC 6298 5.3 */
+        tcp_rexmt_arm(st, t);
+        if (t->user_timeout_us)
+            tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
+    }
+    if (TCPS_HAVE_ESTABLISHED(t->state)) cc_ack(st, t, acked);
+    if (was_full && data && t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_WRITABLE, 0);
+}
+
+static void window_update(synack_stack *st, tcb *t, const tcp_seg *seg)
+{
+    /* RFC 9293 3.10.7.4: update only from a newer segment (SND.WL1/SND.WL2 rule). */
+    if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
+        uint32_t wnd = (uint32_t)seg->wnd << t->snd_wscale;
+        t->snd_wnd = wnd;
+        t->snd_wl1 = seg->seq;
+        t->snd_wl2 = seg->ack;
+        if (wnd > t->max_snd_wnd) t->max_snd_wnd = wnd;
+        if (wnd > 0) tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
+    }
+}
+
+static void establish_passive(synack_stack *st, tcb *t)
+{
+    tcb *lst = t->parent;
+    if (!lst) return;
+    lst->syn_rcvd_len--;
+    t->aq_next = NULL;
+    if (lst->aq_tail) lst->aq_tail->aq_next = t;
+    else lst->aq_head = t;
+    lst->aq_tail = t;
+    lst->aq_len++;
+    stack_event_simple(st, lst, SYNACK_EV_ACCEPTABLE, 0);
+}
+
+/* fifth: ACK */
+static enum verdict check_ack(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *seg)
+{
+    if (!(seg->flags & SYNACK_ACK)) return V_DROP; /* "if the ACK bit is off, drop" */
+    uint32_t ack = seg->ack;
+    if (t->state == SYNACK_SYN_RECEIVED) {
+        if (!(seq_lt(t->snd_una, ack) && seq_leq(ack, t->snd_max))) {
+            tcp_send_rst_reply(st, ip, seg); /* <SEQ=SEG.ACK><CTL=RST> */
+            return V_DROP;
+        }
+        if (!t->mem && !tcp_buffers_alloc(st, t)) {
+            tcp_send_rst(st, t);
+            tcp_drop(st, t, ENOBUFS, cause_seg(seg->flags));
+            return V_GONE;
+        }
+        cc_init(st, t);
+        tcp_set_state(st, t, SYNACK_ESTABLISHED, cause_seg(seg->flags));
+        t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
+        t->max_snd_wnd = t->snd_wnd;
+        t->snd_wl1 = seg->seq;
+        t->snd_wl2 = ack;
+        if (t->passive) establish_passive(st, t);
+        else stack_event_simple(st, t, SYNACK_EV_CONNECTED, 0);
+    }
+    if (seq_gt(ack, t->snd_max)) { /* acks something not yet sent: ACK and drop */
+        CNT(st, tcp_ack_unsent);
+        t->ack_now = true;
+        return V_DROP;
+    }
+    /* RFC 5961 5.2: ACKs too far behind are blind injection attempts. */
+    if (st->cfg.rfc5961 && seq_lt(ack, t->snd_una - t->max_snd_wnd) && t->max_snd_wnd) {
+        CNT(st, tcp_old_ack);
+        t->ack_now = true;
+        return V_DROP;
+    }
+    if (seq_gt(ack, t->snd_una)) {
+        ack_advance(st, t, ack);
+    } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & SYNACK_FIN) &&
+               ((uint32_t)seg->wnd << t->snd_wscale) == t->snd_wnd && t->snd_max != t->snd_una) {
+        CNT(st, tcp_old_ack); /* a duplicate ACK in RFC 5681's sense */
+        cc_dupack(st, t);
+    }
+    window_update(st, t, seg);
+
+    switch (t->state) {
+    case SYNACK_FIN_WAIT_1:
+        if (fin_acked(t)) tcp_set_state(st, t, SYNACK_FIN_WAIT_2, cause_seg(seg->flags));
+        break;
+    case SYNACK_CLOSING:
+        if (fin_acked(t)) tcp_set_state(st, t, SYNACK_TIME_WAIT, cause_seg(seg->flags));
+        return V_DROP; /* "otherwise ignore the segment" */
+    case SYNACK_LAST_ACK:
+        if (fin_acked(t)) {
+            tcp_set_state(st, t, SYNACK_CLOSED, cause_seg(seg->flags));
+            tcp_closed(st, t);
+            return V_GONE;
+        }
+        break;
+    default:
+        break;
+    }
+    return V_CONTINUE;
+}
+
+/* seventh: segment text. Out-of-order data goes straight into the receive ring at its offset;
+ * the range set remembers what is there. */
+static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
+{
+    if (v->len == 0) return V_CONTINUE;
+    if (t->state != SYNACK_ESTABLISHED && t->state != SYNACK_FIN_WAIT_1 &&
+        t->state != SYNACK_FIN_WAIT_2)
+        return V_CONTINUE; /* the peer's FIN came already: ignore the text */
+    if (t->user_closed) {
+        /* Data after the application closed: nobody will read it. Reset, as Linux does and
+         * RFC 2525 2.17 suggests, so the peer learns its data is lost. */
+        tcp_send_rst(st, t);
+        tcp_drop(st, t, ECONNRESET, cause_seg(SYNACK_ACK));
+        return V_GONE;
+    }
+    if (!t->mem) return V_DROP;
+    if (t->rd_shut) { /* shutdown(SHUT_RD): acknowledge and discard what arrives in order */
+        if (v->seq == t->rcv_nxt) t->rcv_nxt += v->len;
+        t->ack_now = true;
+        return V_CONTINUE;
+    }
+    uint32_t off = v->seq - t->rcv_nxt;
+    if (off == 0) {
+        ring_write_at(&t->rcvbuf, t->rcvbuf.len, v->data, v->len);
+        ring_commit(&t->rcvbuf, v->len);
+        t->rcv_nxt += v->len;
+        if (t->ooo.n) {
+            uint32_t upto = rangeset_advance(&t->ooo, t->rcv_nxt);
+            ring_commit(&t->rcvbuf, upto - t->rcv_nxt);
+            t->rcv_nxt = upto;
+            t->ack_now = true; /* a hole filled: ACK at once (RFC 5681 4.2) */
+        }
+        /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): at least every second full segment. */
+        if (v->len >= t->snd_mss || v->len >= t->rcv_mss) t->delack_segs++;
+        if (t->delack_segs >= 2) t->ack_now = true;
+        else if (!tcp_timer_armed(t, SYNACK_TIMER_DELACK))
+            tcp_timer_arm(st, t, SYNACK_TIMER_DELACK, st->now + st->cfg.delack_us);
+        if (t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_READABLE, 0);
+    } else {
+        if (!rangeset_add(&t->ooo, v->seq, v->seq + v->len)) {
+            CNT(st, tcp_reass_drop);
+        } else {
+            ring_write_at(&t->rcvbuf, t->rcvbuf.len + off, v->data, v->len);
+            CNT(st, tcp_ooo);
+        }
+        t->ack_now = true; /* out of order: duplicate ACK at once (RFC 5681 4.2) */
+    }
+    return V_CONTINUE;
+}
+
+/* eighth: FIN */
+static enum verdict process_fin(synack_stack *st, tcb *t, const tcp_seg *seg, const seg_view *v)
+{
+    uint32_t fin_seq;
+    if (v->fin) {
+        fin_seq = v->seq + v->len;
+        if (seq_gt(fin_seq, t->rcv_nxt)) { /* beyond a hole: remember it */
+            t->ooo_fin = true;
+            t->ooo_fin_seq = fin_seq;
+            return V_CONTINUE;
+        }
+    } else if (t->ooo_fin && t->ooo_fin_seq == t->rcv_nxt) {
+        fin_seq = t->rcv_nxt; /* the hole before a held FIN just filled */
+    } else {
+        return V_CONTINUE;
+    }
+    if (fin_seq != t->rcv_nxt) return V_CONTINUE;
+    t->ooo_fin = false;
+    if (!t->fin_rcvd) {
+        t->fin_rcvd = true;
+        t->rcv_nxt++;
+        if (t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_READABLE, 0);
+    }
+    t->ack_now = true;
+    synack_cause c = cause_seg(seg->flags | SYNACK_FIN);
+    switch (t->state) {
+    case SYNACK_SYN_RECEIVED:
+    case SYNACK_ESTABLISHED:
+        tcp_set_state(st, t, SYNACK_CLOSE_WAIT, c);
+        break;
+    case SYNACK_FIN_WAIT_1: /* note 2: our FIN acknowledged too -> TIME-WAIT; else CLOSING */
+        tcp_set_state(st, t, fin_acked(t) ? SYNACK_TIME_WAIT : SYNACK_CLOSING, c);
+        break;
+    case SYNACK_FIN_WAIT_2:
+        tcp_set_state(st, t, SYNACK_TIME_WAIT, c);
+        break;
+    case SYNACK_TIME_WAIT: /* restart the 2 MSL time-wait timeout */
+        tcp_timer_arm(st, t, SYNACK_TIMER_TIME_WAIT, st->now + 2 * st->cfg.msl_us);
+        break;
+    default: /* CLOSE-WAIT, CLOSING, LAST-ACK: remain */
+        break;
+    }
+    return V_CONTINUE;
+}
+
+static enum verdict sync_input(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *seg)
+{
+    seg_view v;
+    enum verdict r;
+    if ((r = check_seq(st, t, seg, &v)) != V_CONTINUE) return r;
+    if ((r = check_rst(st, t, seg)) != V_CONTINUE) return r;
+    /* third: security and compartment are not used (RFC 9293 3.10.7.4 allows ignoring them). */
+    if ((r = check_syn(st, t, seg)) != V_CONTINUE) return r;
+    /* RFC 7323 4.3: TS.Recent is updated from a segment covering Last.ACK.sent. */
+    if (t->ts_ok && seg->opts.has_ts && seq_leq(seg->seq, t->last_ack_sent))
+        t->ts_recent = seg->opts.ts_val;
+    if ((r = check_ack(st, t, ip, seg)) != V_CONTINUE) return r;
+    /* sixth: URG. The urgent mechanism is not implemented (RFC 6093 discourages its use); the
+     * pointer is ignored and the data delivered in line. */
+    trim_to_window(st, t, seg, &v);
+    if ((r = process_text(st, t, &v)) != V_CONTINUE) return r;
+    return process_fin(st, t, seg, &v);
+}
+
+void tcp_input(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg)
+{
+    synack_endpoint local = {{SYNACK_AF_INET, {0}}, seg->dport};
+    synack_endpoint remote = {{SYNACK_AF_INET, {0}}, seg->sport};
+    memcpy(local.addr.bytes, ip->dst, 4);
+    memcpy(remote.addr.bytes, ip->src, 4);
+    if (st->cfg.drop_synfin && (seg->flags & SYNACK_SYN) && (seg->flags & SYNACK_FIN)) {
+        CNT(st, tcp_synfin);
+        return;
+    }
+    tcb *t = stack_lookup(st, &local, &remote);
+    if (!t) {
+        tcb *lst = stack_lookup_listener(st, &local);
+        if (lst) {
+            listen_input(st, lst, ip, seg, &local, &remote);
+            return;
+        }
+        CNT(st, tcp_no_conn); /* CLOSED: "<SEQ=...><CTL=RST>" per 3.10.7.1 */
+        tcp_send_rst_reply(st, ip, seg);
+        return;
+    }
+    t->last_rcv_time = st->now;
+    t->keep_probes = 0;
+    enum verdict r = t->state == SYNACK_SYN_SENT ? syn_sent_input(st, t, ip, seg)
+                                                  : sync_input(st, t, ip, seg);
+    if (r != V_GONE) tcp_output(st, t);
+}

@@ -1,0 +1,276 @@
+/* output.c: deciding what to send (window, Nagle, sender SWS avoidance, FIN) and building
+ * segments into the stack's outbound queue. Never blocks: when the queue is full the connection
+ * waits on the pending list and is resumed as the driver drains packets. */
+#include <string.h>
+
+#include "stack_impl.h"
+
+#define MAX_HDRS (IP4_HDR_LEN + TCP_HDR_LEN + 40)
+
+/* Timestamp clock: milliseconds, as Linux (RFC 7323 5.4 allows 1 ms to 1 s per tick). */
+static uint32_t ts_now(const synack_stack *st) { return (uint32_t)(st->now / 1000u); }
+
+uint32_t tcp_rcv_window(const tcb *t)
+{
+    return t->mem ? ring_space(&t->rcvbuf) : t->rcvbuf_size;
+}
+
+/* The window field. Receiver SWS avoidance (RFC 9293 3.8.6.2.2): move the right edge only by at
+ * least min(buffer/2, MSS); never move it left (RFC 9293 3.8.6). */
+static uint16_t window_field(tcb *t, bool syn)
+{
+    uint32_t free_bytes = tcp_rcv_window(t);
+    uint32_t promised = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t step = t->rcvbuf_size / 2 < t->rcv_mss ? t->rcvbuf_size / 2 : t->rcv_mss;
+    uint32_t wnd = promised;
+    if (free_bytes > promised && (free_bytes - promised >= step || free_bytes == t->rcvbuf_size))
+        wnd = free_bytes;
+    uint8_t shift = syn ? 0 : t->rcv_wscale;
+    uint32_t field = wnd >> shift;
+    if (field > 0xffff) field = 0xffff;
+    uint32_t edge = t->rcv_nxt + (field << shift);
+    if (seq_gt(edge, t->rcv_adv)) t->rcv_adv = edge;
+    return (uint16_t)field;
+}
+
+static void build_options(const synack_stack *st, tcb *t, uint8_t flags, tcp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    if (flags & SYNACK_SYN) {
+        bool synack = flags & SYNACK_ACK;
+        o->has_mss = true;
+        o->mss = t->rcv_mss;
+        /* On a SYN-ACK, offer only what the peer's SYN offered (RFC 7323 1.3, RFC 2018 2). */
+        o->has_wscale = synack ? t->ws_ok : st->cfg.wscale > 0;
+        o->wscale = t->rcv_wscale;
+        o->sack_ok = synack ? t->sack_ok : st->cfg.sack;
+        o->has_ts = synack ? t->ts_ok : st->cfg.timestamps;
+    } else {
+        o->has_ts = t->ts_ok;
+        if (t->sack_ok && t->mem && t->ooo.n && !(flags & SYNACK_RST)) {
+            seq_range blocks[TCP_MAX_SACK];
+            int max = t->ts_ok ? 3 : 4; /* 40 option bytes: TS leaves room for three */
+            int n = rangeset_sack_blocks(&t->ooo, blocks, max);
+            for (int i = 0; i < n; i++) {
+                o->sack[i].left = blocks[i].start;
+                o->sack[i].right = blocks[i].end;
+            }
+            o->sack_count = (uint8_t)n;
+        }
+    }
+    if (o->has_ts) {
+        o->ts_val = ts_now(st);
+        o->ts_ecr = (flags & SYNACK_ACK) ? t->ts_recent : 0;
+    }
+}
+
+/* Builds IP + TCP headers into the queue and copies len data bytes from the send buffer at the
+ * offset of seq. Returns false when the queue has no room. */
+static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t len)
+{
+    uint8_t *p = stack_outq_reserve(st, MAX_HDRS + len);
+    if (!p) return false;
+    tcp_opts o;
+    build_options(st, t, flags, &o);
+    uint8_t *tcp = p + IP4_HDR_LEN;
+    size_t opt_len = tcp_opts_emit(tcp + TCP_HDR_LEN, 40, &o, flags & SYNACK_SYN);
+    tcp_seg h;
+    memset(&h, 0, sizeof h);
+    h.sport = t->local.port;
+    h.dport = t->remote.port;
+    h.seq = seq;
+    h.flags = flags;
+    if (flags & SYNACK_ACK) {
+        h.ack = t->rcv_nxt;
+        t->last_ack_sent = t->rcv_nxt;
+    }
+    h.wnd = (flags & SYNACK_RST) ? 0 : window_field(t, flags & SYNACK_SYN);
+    size_t hl = tcp_hdr_emit(tcp, 60, &h, opt_len);
+    if (len) ring_read_at(&t->sndbuf, seq - t->snd_buf_seq, tcp + hl, len);
+    tcp_cksum_set(tcp, hl + len, t->local.addr.bytes, t->remote.addr.bytes);
+    ip4_hdr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.id = st->ip_id++;
+    ip.df = true;
+    ip.ttl = 64;
+    ip.proto = IP_PROTO_TCP;
+    memcpy(ip.src, t->local.addr.bytes, 4);
+    memcpy(ip.dst, t->remote.addr.bytes, 4);
+    ip4_emit(p, IP4_HDR_LEN, &ip, hl + len);
+    stack_outq_commit(st, IP4_HDR_LEN + hl + len);
+    if (flags & SYNACK_ACK) { /* this segment carries our ACK: nothing is owed any more */
+        t->ack_now = false;
+        t->delack_segs = 0;
+        tcp_timer_cancel(st, t, SYNACK_TIMER_DELACK);
+    }
+    if (flags & SYNACK_RST) CNT(st, tcp_rst_out);
+    return true;
+}
+
+void tcp_send_segment(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t len)
+{
+    if (!emit(st, t, seq, flags, len)) stack_pending_add(st, t);
+}
+
+void tcp_send_ack(synack_stack *st, tcb *t)
+{
+    tcp_send_segment(st, t, t->snd_nxt, SYNACK_ACK, 0);
+}
+
+void tcp_send_rst(synack_stack *st, tcb *t)
+{
+    /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; with an ACK once synchronized, as Linux. */
+    uint8_t flags = SYNACK_RST;
+    if (TCPS_HAVE_RCVD_SYN(t->state) && t->state != SYNACK_LISTEN) flags |= SYNACK_ACK;
+    emit(st, t, t->snd_nxt, flags, 0);
+}
+
+void tcp_send_rst_reply(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg)
+{
+    /* RFC 9293 3.10.7.1: if the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
+     * otherwise <SEQ=SEG.ACK><CTL=RST>. Never answer a RST. */
+    if (seg->flags & SYNACK_RST) return;
+    uint8_t *p = stack_outq_reserve(st, IP4_HDR_LEN + TCP_HDR_LEN);
+    if (!p) return;
+    tcp_seg h;
+    memset(&h, 0, sizeof h);
+    h.sport = seg->dport;
+    h.dport = seg->sport;
+    if (seg->flags & SYNACK_ACK) {
+        h.seq = seg->ack;
+        h.flags = SYNACK_RST;
+    } else {
+        h.ack = seg->seq + seg->len + !!(seg->flags & SYNACK_SYN) + !!(seg->flags & SYNACK_FIN);
+        h.flags = SYNACK_RST | SYNACK_ACK;
+    }
+    uint8_t *tcp = p + IP4_HDR_LEN;
+    tcp_hdr_emit(tcp, TCP_HDR_LEN, &h, 0);
+    tcp_cksum_set(tcp, TCP_HDR_LEN, ip->dst, ip->src);
+    ip4_hdr out;
+    memset(&out, 0, sizeof out);
+    out.id = st->ip_id++;
+    out.df = true;
+    out.ttl = 64;
+    out.proto = IP_PROTO_TCP;
+    memcpy(out.src, ip->dst, 4);
+    memcpy(out.dst, ip->src, 4);
+    ip4_emit(p, IP4_HDR_LEN, &out, TCP_HDR_LEN);
+    stack_outq_commit(st, IP4_HDR_LEN + TCP_HDR_LEN);
+    CNT(st, tcp_rst_out);
+}
+
+static void after_send(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
+{
+    bool new_data = seq_geq(seq, t->snd_max);
+    t->snd_nxt = seq + seqlen;
+    if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
+    if (new_data && !t->rtt_timing && seqlen) { /* time one fresh segment (Karn) */
+        t->rtt_timing = true;
+        t->rtt_seq = seq;
+        t->rtt_start = st->now;
+    }
+    if (seqlen && !tcp_timer_armed(t, SYNACK_TIMER_REXMT)) {
+        tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
+        tcp_rexmt_arm(st, t);
+    }
+    if (seqlen && t->user_timeout_us && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
+        tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
+}
+
+/* Sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED, or after CLOSE there) while it is
+ * unacknowledged and not in flight. */
+static bool output_syn(synack_stack *st, tcb *t)
+{
+    if (t->snd_una != t->iss) return false; /* our SYN is acknowledged */
+    if (t->snd_nxt == t->iss) {
+        uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
+        if (!emit(st, t, t->iss, flags, 0)) {
+            stack_pending_add(st, t);
+            return true;
+        }
+        after_send(st, t, t->iss, 1);
+    } else if (t->ack_now && TCPS_HAVE_RCVD_SYN(t->state)) {
+        tcp_send_ack(st, t);
+    }
+    return true;
+}
+
+void tcp_output(synack_stack *st, tcb *t)
+{
+    if (t->state == SYNACK_CLOSED || t->state == SYNACK_LISTEN || t->state == SYNACK_TIME_WAIT) {
+        if (t->state == SYNACK_TIME_WAIT && t->ack_now) tcp_send_ack(st, t);
+        return;
+    }
+    if (output_syn(st, t)) return;
+    if (!t->mem) { /* no buffers (allocation failed): only ACKs */
+        if (t->ack_now) tcp_send_ack(st, t);
+        return;
+    }
+    bool sent = false;
+    for (;;) {
+        uint32_t fin_seq = t->snd_buf_seq + t->sndbuf.len;
+        if (seq_gt(t->snd_nxt, fin_seq)) break; /* FIN sent and not being retransmitted */
+        uint32_t off = t->snd_nxt - t->snd_buf_seq;
+        uint32_t left = t->sndbuf.len - off;
+        uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+        uint32_t flight = tcp_flight(t);
+        uint32_t usable = wnd > flight ? wnd - flight : 0;
+        if (t->force_send && usable == 0 && t->snd_wnd > flight) usable = t->snd_wnd - flight;
+        uint32_t len = left < usable ? left : usable;
+        if (len > t->snd_mss) len = t->snd_mss;
+        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        if (len > 0 && len < t->snd_mss && !rexmit && !t->force_send) {
+            /* Nagle (RFC 9293 3.7.4) and sender SWS avoidance (3.8.6.2.1): a short segment
+             * goes only when it is all we have and nothing is outstanding (or Nagle is off),
+             * or when it fills at least half of the largest window the peer offered. */
+            bool last = len == left && (t->nodelay || flight == 0);
+            bool half = len >= t->max_snd_wnd / 2 && t->max_snd_wnd > 0;
+            if (!last && !half) len = 0;
+        }
+        uint8_t flags = SYNACK_ACK;
+        if (t->fin_queued && len == left) flags |= SYNACK_FIN; /* FIN follows the last octet */
+        if (len == 0 && (left > 0 || !(flags & SYNACK_FIN))) break;
+        if (len && len == left) flags |= SYNACK_PSH;
+        if (!emit(st, t, t->snd_nxt, flags, len)) {
+            stack_pending_add(st, t);
+            return;
+        }
+        if (rexmit) CNT(st, tcp_rexmt);
+        after_send(st, t, t->snd_nxt, len + !!(flags & SYNACK_FIN));
+        sent = true;
+        if (flags & SYNACK_FIN) break;
+    }
+    if (!sent && t->ack_now) tcp_send_ack(st, t);
+    /* Zero window with data waiting and nothing in flight: probe (RFC 9293 3.8.6.1). Also the
+     * sender-SWS override timer when a small window holds data back. */
+    uint32_t unsent = t->sndbuf.len - (t->snd_nxt - t->snd_buf_seq);
+    if (seq_leq(t->snd_nxt, t->snd_buf_seq + t->sndbuf.len) && unsent > 0 &&
+        t->snd_nxt == t->snd_una && !tcp_timer_armed(t, SYNACK_TIMER_REXMT) &&
+        !tcp_timer_armed(t, SYNACK_TIMER_PERSIST)) {
+        t->persist_shift = 0;
+        synack_time_us d = t->rto_us;
+        if (d < st->cfg.persist_min_us) d = st->cfg.persist_min_us;
+        if (d > st->cfg.persist_max_us) d = st->cfg.persist_max_us;
+        tcp_timer_arm(st, t, SYNACK_TIMER_PERSIST, st->now + d);
+    }
+}
+
+void tcp_retransmit_first(synack_stack *st, tcb *t)
+{
+    if (t->snd_una == t->iss) { /* the SYN itself */
+        uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
+        tcp_send_segment(st, t, t->iss, flags, 0);
+        return;
+    }
+    if (!t->mem) return;
+    uint32_t off = t->snd_una - t->snd_buf_seq;
+    uint32_t left = off <= t->sndbuf.len ? t->sndbuf.len - off : 0;
+    uint32_t len = left < t->snd_mss ? left : t->snd_mss;
+    uint8_t flags = SYNACK_ACK;
+    if (t->fin_queued && len == left && seq_gt(t->snd_max, t->snd_buf_seq + t->sndbuf.len))
+        flags |= SYNACK_FIN;
+    if (len == 0 && !(flags & SYNACK_FIN)) return;
+    if (seq_in(t->rtt_seq, t->snd_una, t->snd_una + len + 1)) t->rtt_timing = false; /* Karn */
+    CNT(st, tcp_rexmt);
+    tcp_send_segment(st, t, t->snd_una, flags, len);
+}

@@ -1,0 +1,162 @@
+/* tcb.h: the transmission control block (RFC 9293 3.3.1) and the internal interfaces of the TCP
+ * modules. Variable names are the RFC's. Buffers are allocated only while a connection can move
+ * data, so LISTEN, SYN-SENT and TIME-WAIT blocks stay small. */
+#ifndef SYNACK_TCB_H
+#define SYNACK_TCB_H
+
+#include <synack/event.h>
+#include <synack/stack.h>
+
+#include "util/rangeset.h"
+#include "util/ring.h"
+#include "util/seq.h"
+#include "wire/wire.h"
+
+typedef struct synack_stack synack_stack;
+
+/* Predicates as comparisons, thanks to the state order (see event.h). */
+#define TCPS_HAVE_RCVD_SYN(s) ((s) >= SYNACK_SYN_RECEIVED)
+#define TCPS_HAVE_ESTABLISHED(s) ((s) >= SYNACK_ESTABLISHED)
+#define TCPS_HAVE_RCVD_FIN(s) ((s) == SYNACK_CLOSE_WAIT || (s) == SYNACK_CLOSING || \
+                               (s) == SYNACK_LAST_ACK || (s) == SYNACK_TIME_WAIT)
+#define TCPS_SENT_FIN(s) ((s) >= SYNACK_FIN_WAIT_1)
+
+typedef struct tcb tcb;
+struct tcb {
+    uint32_t id;          /* stable, unique per connection lifetime */
+    int sd;               /* owning socket, -1 when orphaned */
+    uint8_t state;
+    bool in_use;
+    bool passive;         /* reached SYN-RECEIVED from LISTEN (RFC 9293 note 1) */
+    bool in_hash;
+    bool nodelay, keepalive, linger_on, reuseaddr;
+    bool fin_queued;      /* the user closed the send side: FIN follows the data */
+    bool rd_shut;         /* the user shut down reading */
+    bool ts_ok, sack_ok, ws_ok;
+    bool ack_now;         /* send an ACK at the next output */
+    bool rtt_timing;
+    bool in_recovery;     /* NewReno fast recovery (RFC 6582) */
+    bool ooo_fin;         /* a FIN arrived beyond a hole; ooo_fin_seq is its sequence number */
+    bool out_pending;     /* on the stack's pending-output list */
+    bool fin_rcvd;        /* the peer's FIN was received in order (end of stream) */
+    bool opened;          /* connect() or a passive open happened: the TCB is not reusable */
+    bool user_closed;     /* the application closed its descriptor: the connection is orphaned */
+    bool force_send;      /* persist override of sender SWS avoidance (RFC 9293 3.8.6.2.1) */
+    uint16_t linger_sec;
+    synack_endpoint local, remote;
+
+    /* Send sequence variables (RFC 9293 3.3.1). snd_max is the highest sequence ever sent. */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
+    uint32_t snd_buf_seq; /* sequence number of the first byte in sndbuf */
+    uint8_t snd_wscale, rcv_wscale;
+    uint16_t snd_mss;     /* effective send MSS (RFC 9293 3.7.1) */
+    uint16_t rcv_mss;     /* MSS we announce */
+    /* Receive sequence variables. rcv_adv is the right edge we last advertised. */
+    uint32_t irs, rcv_nxt, rcv_adv;
+    uint32_t ooo_fin_seq;
+    uint32_t ts_recent, last_ack_sent;
+
+    /* Buffers (NULL until needed). */
+    uint8_t *mem;
+    uint32_t sndbuf_size, rcvbuf_size;
+    ring sndbuf, rcvbuf;
+    rangeset ooo;
+
+    /* RTT estimation (RFC 6298) and retransmission. */
+    synack_time_us srtt_us, rttvar_us, rto_us;
+    synack_time_us rtt_start;
+    uint32_t rtt_seq;
+    uint8_t rexmt_shift;  /* consecutive RTO backoffs */
+    uint8_t keep_probes;  /* keepalive probes unanswered */
+    uint8_t persist_shift;
+    uint8_t delack_segs;  /* full segments received since our last ACK */
+
+    /* Congestion control (RFC 5681, RFC 6582). */
+    uint32_t cwnd, ssthresh, recover, dupacks, bytes_acked;
+
+    /* Timers: one deadline per timer; the earliest keys this tcb in the stack's heap. */
+    synack_time_us deadline[SYNACK_TIMER_COUNT];
+    synack_time_us next_deadline;
+    uint32_t heap_idx;    /* position in the timer heap, UINT32_MAX when absent */
+    synack_time_us last_rcv_time;   /* keepalive idle */
+    synack_time_us user_timeout_us, keepidle_us, keepintvl_us;
+    uint32_t keepcnt;
+    int so_error;         /* positive errno waiting for the user */
+
+    /* Lists. */
+    tcb *hnext;           /* hash chain */
+    tcb *parent;          /* the listener a passive child came from */
+    tcb *aq_next;         /* accept queue / child list link */
+    tcb *aq_head, *aq_tail; /* listener: children established, waiting for accept */
+    tcb *out_next;        /* pending-output list */
+    uint16_t backlog, aq_len, syn_rcvd_len;
+};
+
+/* ---- fsm.c ---- */
+bool tcp_transition_legal(int from, int to);
+/* The only function that changes tcb->state: checks the legal-next table, runs entry actions,
+ * counts, and queues a state event with its cause. */
+void tcp_set_state(synack_stack *st, tcb *t, int to, synack_cause cause);
+static inline synack_cause cause_seg(uint8_t flags) { synack_cause c = {SYNACK_CAUSE_SEGMENT, flags}; return c; }
+static inline synack_cause cause_timer(int tm) { synack_cause c = {SYNACK_CAUSE_TIMER, (uint8_t)tm}; return c; }
+static inline synack_cause cause_user(int call) { synack_cause c = {SYNACK_CAUSE_USER, (uint8_t)call}; return c; }
+
+/* ---- input.c ---- */
+void tcp_input(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg);
+
+/* ---- output.c ---- */
+/* Sends what the window, Nagle and the flags allow, and an ACK if one is owed. */
+void tcp_output(synack_stack *st, tcb *t);
+/* Sends one segment from the connection: flags, seq, up to len data bytes from seq. */
+void tcp_send_segment(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t len);
+void tcp_send_ack(synack_stack *st, tcb *t);
+/* RST for a segment that has no connection (RFC 9293 3.10.7.1). */
+void tcp_send_rst_reply(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg);
+void tcp_send_rst(synack_stack *st, tcb *t);
+uint32_t tcp_rcv_window(const tcb *t);
+/* Retransmits the first unacknowledged segment. */
+void tcp_retransmit_first(synack_stack *st, tcb *t);
+
+/* ---- timer.c ---- */
+void tcp_timer_arm(synack_stack *st, tcb *t, int timer, synack_time_us at);
+void tcp_timer_cancel(synack_stack *st, tcb *t, int timer);
+void tcp_timer_cancel_all(synack_stack *st, tcb *t);
+static inline bool tcp_timer_armed(const tcb *t, int timer) { return t->deadline[timer] != SYNACK_TIME_NEVER; }
+void tcp_timer_fire_due(synack_stack *st, synack_time_us now);
+void tcp_rexmt_arm(synack_stack *st, tcb *t);    /* arms REXMT at now + backed-off RTO */
+void tcp_keepalive_reset(synack_stack *st, tcb *t);
+
+/* ---- rtt.c ---- */
+void tcp_rtt_sample(synack_stack *st, tcb *t, synack_time_us rtt);
+synack_time_us tcp_rto_backed_off(const synack_stack *st, const tcb *t);
+
+/* ---- user.c ---- */
+tcb *tcp_tcb_alloc(synack_stack *st);
+/* Releases a tcb: unhashes, cancels timers, frees buffers, returns it to the pool. */
+void tcp_tcb_free(synack_stack *st, tcb *t);
+bool tcp_buffers_alloc(synack_stack *st, tcb *t);
+void tcp_buffers_free(synack_stack *st, tcb *t);
+/* Ends a connection with an error for the user (ECONNRESET, ETIMEDOUT, ...): state CLOSED. */
+void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause);
+/* A connection reached CLOSED (or was deleted): free it if nobody holds it. */
+void tcp_closed(synack_stack *st, tcb *t);
+int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote);
+int tcp_user_listen(synack_stack *st, tcb *t, int backlog);
+int tcp_user_close(synack_stack *st, tcb *t);
+int tcp_user_shutdown(synack_stack *st, tcb *t, int how);
+int tcp_user_abort(synack_stack *st, tcb *t);
+long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len);
+long tcp_user_recv(synack_stack *st, tcb *t, void *buf, size_t len, bool peek);
+/* Initial sequence number (RFC 6528: clock + keyed hash of the 4-tuple). */
+uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
+/* After data is read, announce a larger window if it grew enough (RFC 9293 3.8.6.2.2). */
+void tcp_window_update(synack_stack *st, tcb *t);
+
+/* ---- cc (newreno.c) ---- */
+void cc_init(synack_stack *st, tcb *t);
+void cc_ack(synack_stack *st, tcb *t, uint32_t acked);   /* new data acknowledged */
+void cc_dupack(synack_stack *st, tcb *t);                /* duplicate ACK */
+void cc_rto(synack_stack *st, tcb *t);                   /* retransmission timeout */
+static inline uint32_t tcp_flight(const tcb *t) { return t->snd_nxt - t->snd_una; }
+
+#endif

@@ -1,0 +1,178 @@
+/* timer.c: per-connection deadlines and what happens when each expires. A connection holds one
+ * deadline per timer; the stack's heap holds each connection once, keyed by its earliest
+ * deadline, so finding the next wake-up is O(1) and firing is O(log n). No ticks, no scans. */
+#include <errno.h>
+
+#include "stack_impl.h"
+
+static void recompute(synack_stack *st, tcb *t)
+{
+    synack_time_us m = SYNACK_TIME_NEVER;
+    for (int i = 0; i < SYNACK_TIMER_COUNT; i++)
+        if (t->deadline[i] < m) m = t->deadline[i];
+    t->next_deadline = m;
+    stack_heap_update(st, t);
+}
+
+void tcp_timer_arm(synack_stack *st, tcb *t, int timer, synack_time_us at)
+{
+    t->deadline[timer] = at;
+    recompute(st, t);
+}
+
+void tcp_timer_cancel(synack_stack *st, tcb *t, int timer)
+{
+    if (t->deadline[timer] == SYNACK_TIME_NEVER) return;
+    t->deadline[timer] = SYNACK_TIME_NEVER;
+    recompute(st, t);
+}
+
+void tcp_timer_cancel_all(synack_stack *st, tcb *t)
+{
+    for (int i = 0; i < SYNACK_TIMER_COUNT; i++) t->deadline[i] = SYNACK_TIME_NEVER;
+    recompute(st, t);
+}
+
+void tcp_rexmt_arm(synack_stack *st, tcb *t)
+{
+    tcp_timer_arm(st, t, SYNACK_TIMER_REXMT, st->now + tcp_rto_backed_off(st, t));
+}
+
+void tcp_keepalive_reset(synack_stack *st, tcb *t)
+{
+    /* Lazy, as in FreeBSD: the deadline is not moved on every segment; when it fires we look at
+     * last_rcv_time and sleep again if the connection was not idle long enough. */
+    if (t->keepalive && (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT))
+        tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, t->last_rcv_time + t->keepidle_us);
+    else
+        tcp_timer_cancel(st, t, SYNACK_TIMER_KEEPALIVE);
+}
+
+static void timer_event(synack_stack *st, tcb *t, int timer)
+{
+    synack_event ev = {0};
+    ev.time = st->now;
+    ev.conn_id = t->id;
+    ev.socket = t->sd;
+    ev.type = SYNACK_EV_TIMER;
+    ev.from = ev.to = t->state;
+    ev.cause = cause_timer(timer);
+    ev.local = t->local;
+    ev.remote = t->remote;
+    stack_event_push(st, &ev);
+}
+
+/* RFC 6298 5.4-5.6 and RFC 9293 3.8.3: retransmit the earliest unacknowledged segment, back off,
+ * and after too many tries give up (R2). SYNs are bounded by the establishment timer instead. */
+static void on_rexmt(synack_stack *st, tcb *t)
+{
+    CNT(st, tcp_rto_fired);
+    bool opening = t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED;
+    if (t->rexmt_shift >= st->cfg.max_retransmits && (!opening || !st->cfg.conn_timeout_us)) {
+        tcp_drop(st, t, ETIMEDOUT, cause_timer(SYNACK_TIMER_REXMT));
+        return;
+    }
+    if (t->rexmt_shift < 30) t->rexmt_shift++;
+    t->rtt_timing = false; /* Karn */
+    if (!opening) cc_rto(st, t);
+    t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged octet */
+    CNT(st, tcp_rexmt);
+    tcp_output(st, t);
+    tcp_rexmt_arm(st, t);
+}
+
+static void on_persist(synack_stack *st, tcb *t)
+{
+    /* RFC 9293 3.8.6.1: probe a zero window with one octet, backing off up to persist_max. */
+    if (t->snd_wnd != 0) { /* the window opened but sender SWS avoidance held back: override */
+        t->force_send = true;
+        tcp_output(st, t);
+        t->force_send = false;
+        return;
+    }
+    CNT(st, tcp_persist_probe);
+    if (t->sndbuf.len > 0) {
+        tcp_send_segment(st, t, t->snd_una, SYNACK_ACK, 1);
+        if (seq_lt(t->snd_nxt, t->snd_una + 1)) t->snd_nxt = t->snd_una + 1;
+        if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
+    } else {
+        tcp_send_ack(st, t);
+    }
+    if (t->persist_shift < 30) t->persist_shift++;
+    synack_time_us base = t->rto_us;
+    for (int i = 0; i < t->persist_shift && base < st->cfg.persist_max_us; i++) base *= 2;
+    if (base < st->cfg.persist_min_us) base = st->cfg.persist_min_us;
+    if (base > st->cfg.persist_max_us) base = st->cfg.persist_max_us;
+    tcp_timer_arm(st, t, SYNACK_TIMER_PERSIST, st->now + base);
+}
+
+static void on_keepalive(synack_stack *st, tcb *t)
+{
+    if (!t->keepalive || (t->state != SYNACK_ESTABLISHED && t->state != SYNACK_CLOSE_WAIT)) return;
+    synack_time_us idle_until = t->last_rcv_time + t->keepidle_us;
+    if (t->keep_probes == 0 && idle_until > st->now) {
+        tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, idle_until);
+        return;
+    }
+    if (t->keep_probes >= t->keepcnt) { /* RFC 1122 4.2.3.6: the peer is gone */
+        tcp_send_rst(st, t);
+        tcp_drop(st, t, ETIMEDOUT, cause_timer(SYNACK_TIMER_KEEPALIVE));
+        return;
+    }
+    /* A keepalive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data, so the peer must answer. */
+    CNT(st, tcp_keepalive_probe);
+    t->keep_probes++;
+    tcp_send_segment(st, t, t->snd_una - 1, SYNACK_ACK, 0);
+    tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, st->now + t->keepintvl_us);
+}
+
+static void on_timer(synack_stack *st, tcb *t, int timer)
+{
+    timer_event(st, t, timer);
+    switch (timer) {
+    case SYNACK_TIMER_REXMT:
+        on_rexmt(st, t);
+        break;
+    case SYNACK_TIMER_PERSIST:
+        on_persist(st, t);
+        break;
+    case SYNACK_TIMER_KEEPALIVE:
+        on_keepalive(st, t);
+        break;
+    case SYNACK_TIMER_DELACK:
+        t->ack_now = true;
+        tcp_output(st, t);
+        break;
+    case SYNACK_TIMER_CONN_EST: /* 75 s: the connection could not be established */
+        CNT(st, tcp_conn_drop_timeout);
+        tcp_drop(st, t, ETIMEDOUT, cause_timer(timer));
+        break;
+    case SYNACK_TIMER_USER_TIMEOUT: /* RFC 9293 3.10.8: data unacknowledged for too long */
+        CNT(st, tcp_conn_drop_timeout);
+        tcp_send_rst(st, t);
+        tcp_drop(st, t, ETIMEDOUT, cause_timer(timer));
+        break;
+    case SYNACK_TIMER_FIN_WAIT_2: /* the peer never sent its FIN: reap silently, as BSD does */
+        CNT(st, tcp_conn_drop_timeout);
+        tcp_set_state(st, t, SYNACK_CLOSED, cause_timer(timer));
+        tcp_closed(st, t);
+        break;
+    case SYNACK_TIMER_TIME_WAIT: /* RFC 9293 3.10.8: 2MSL elapsed, delete the TCB */
+        tcp_set_state(st, t, SYNACK_CLOSED, cause_timer(timer));
+        tcp_closed(st, t);
+        break;
+    }
+}
+
+void tcp_timer_fire_due(synack_stack *st, synack_time_us now)
+{
+    while (st->heap_len && st->heap[0]->next_deadline <= now) {
+        tcb *t = st->heap[0];
+        int which = 0;
+        for (int i = 1; i < SYNACK_TIMER_COUNT; i++)
+            if (t->deadline[i] < t->deadline[which]) which = i;
+        t->deadline[which] = SYNACK_TIME_NEVER;
+        recompute(st, t);
+        on_timer(st, t, which);
+    }
+}

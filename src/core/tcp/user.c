@@ -1,0 +1,376 @@
+/* user.c: the user calls of RFC 9293 3.10 (OPEN, SEND, RECEIVE, CLOSE, ABORT) plus shutdown, and
+ * the life of a TCB: allocation from the pool, buffers, ISNs, and deletion. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack_impl.h"
+
+tcb *tcp_tcb_alloc(synack_stack *st)
+{
+    tcb *t = st->free_tcbs;
+    if (!t) return NULL;
+    st->free_tcbs = t->hnext;
+    memset(t, 0, sizeof *t);
+    t->in_use = true;
+    t->id = st->next_conn_id++;
+    t->sd = -1;
+    t->state = SYNACK_CLOSED;
+    t->heap_idx = UINT32_MAX;
+    for (int i = 0; i < SYNACK_TIMER_COUNT; i++) t->deadline[i] = SYNACK_TIME_NEVER;
+    t->next_deadline = SYNACK_TIME_NEVER;
+    const synack_config *c = &st->cfg;
+    t->nodelay = !c->nagle;
+    t->keepalive = c->keepalive;
+    t->sndbuf_size = c->sndbuf_bytes;
+    t->rcvbuf_size = c->rcvbuf_bytes;
+    t->rcv_mss = c->mss;
+    t->snd_mss = 536;
+    t->rto_us = c->rto_initial_us;
+    t->user_timeout_us = c->user_timeout_us;
+    t->keepidle_us = c->keepalive_idle_us;
+    t->keepintvl_us = c->keepalive_intvl_us;
+    t->keepcnt = c->keepalive_probes;
+    t->last_rcv_time = st->now;
+    st->conns_in_use++;
+    if (st->conns_in_use > st->conns_high) st->conns_high = st->conns_in_use;
+    return t;
+}
+
+bool tcp_buffers_alloc(synack_stack *st, tcb *t)
+{
+    if (t->mem) return true;
+    size_t ranges = st->cfg.reass_max_ranges * sizeof(seq_range);
+    size_t total = (size_t)t->sndbuf_size + t->rcvbuf_size + ranges;
+    uint8_t *m = malloc(total);
+    if (!m) return false;
+    t->mem = m;
+    /* Ranges first: they need alignment, the byte rings do not. */
+    rangeset_init(&t->ooo, (seq_range *)(void *)m, (uint16_t)st->cfg.reass_max_ranges);
+    ring_init(&t->sndbuf, m + ranges, t->sndbuf_size);
+    ring_init(&t->rcvbuf, m + ranges + t->sndbuf_size, t->rcvbuf_size);
+    stack_buffer_account(st, (long)total);
+    return true;
+}
+
+void tcp_buffers_free(synack_stack *st, tcb *t)
+{
+    if (!t->mem) return;
+    size_t total = (size_t)t->sndbuf_size + t->rcvbuf_size +
+                   st->cfg.reass_max_ranges * sizeof(seq_range);
+    free(t->mem);
+    t->mem = NULL;
+    /* Sequence bookkeeping stays consistent with an empty send buffer: no more data. */
+    t->snd_buf_seq += t->sndbuf.len;
+    memset(&t->sndbuf, 0, sizeof t->sndbuf);
+    memset(&t->rcvbuf, 0, sizeof t->rcvbuf);
+    memset(&t->ooo, 0, sizeof t->ooo);
+    stack_buffer_account(st, -(long)total);
+}
+
+static void aq_remove(tcb *lst, tcb *t)
+{
+    tcb *prev = NULL;
+    for (tcb *c = lst->aq_head; c; prev = c, c = c->aq_next) {
+        if (c != t) continue;
+        if (prev) prev->aq_next = c->aq_next;
+        else lst->aq_head = c->aq_next;
+        if (lst->aq_tail == c) lst->aq_tail = prev;
+        lst->aq_len--;
+        return;
+    }
+}
+
+static void pending_remove(synack_stack *st, tcb *t)
+{
+    if (!t->out_pending) return;
+    tcb *prev = NULL;
+    for (tcb *c = st->pending_head; c; prev = c, c = c->out_next) {
+        if (c != t) continue;
+        if (prev) prev->out_next = c->out_next;
+        else st->pending_head = c->out_next;
+        if (st->pending_tail == c) st->pending_tail = prev;
+        break;
+    }
+    t->out_pending = false;
+}
+
+void tcp_tcb_free(synack_stack *st, tcb *t)
+{
+    if (!t->in_use) return;
+    if (t->parent) { /* a passive child not yet accepted */
+        if (t->state == SYNACK_SYN_RECEIVED || t->state == SYNACK_LISTEN) {
+            if (t->parent->syn_rcvd_len) t->parent->syn_rcvd_len--;
+        } else {
+            aq_remove(t->parent, t);
+        }
+        t->parent = NULL;
+    }
+    stack_hash_remove(st, t);
+    tcp_timer_cancel_all(st, t);
+    stack_heap_remove(st, t);
+    pending_remove(st, t);
+    tcp_buffers_free(st, t);
+    t->in_use = false;
+    t->hnext = st->free_tcbs;
+    st->free_tcbs = t;
+    st->conns_in_use--;
+}
+
+void tcp_closed(synack_stack *st, tcb *t)
+{
+    /* The connection is over. A socket still holding it keeps the TCB (state CLOSED, error,
+     * unread data) until close(); new segments for the 4-tuple meet no connection. */
+    if (t->sd < 0) {
+        tcp_tcb_free(st, t);
+        return;
+    }
+    stack_hash_remove(st, t);
+    tcp_timer_cancel_all(st, t);
+    pending_remove(st, t);
+}
+
+void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause)
+{
+    if (t->sd >= 0) {
+        t->so_error = err;
+        stack_event_simple(st, t, SYNACK_EV_ERROR, err);
+    }
+    if (t->mem) { /* RFC 9293: "All segment queues should be flushed" */
+        ring_consume(&t->sndbuf, t->sndbuf.len);
+        if (err == ECONNRESET) ring_consume(&t->rcvbuf, t->rcvbuf.len);
+        rangeset_clear(&t->ooo);
+    }
+    tcp_set_state(st, t, SYNACK_CLOSED, cause);
+    tcp_closed(st, t);
+}
+
+uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
+{
+    if (st->cfg.isn_fixed) return st->cfg.isn_value;
+    /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us
+     * timer; F here is a keyed 64-bit mix (the key is the configured seed). */
+    uint64_t h = st->cfg.seed * 0x9e3779b97f4a7c15ull;
+    uint32_t la, ra;
+    memcpy(&la, local->addr.bytes, 4);
+    memcpy(&ra, remote->addr.bytes, 4);
+    h ^= ((uint64_t)la << 32) | ra;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= ((uint64_t)local->port << 16) | remote->port;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return (uint32_t)h + (uint32_t)(st->now / 4);
+}
+
+int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
+{
+    if (t->state == SYNACK_LISTEN) return -EINVAL;
+    if (t->state != SYNACK_CLOSED) return t->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
+    if (t->opened) return -EISCONN; /* a connection was here already */
+    if (remote->addr.family != SYNACK_AF_INET || remote->port == 0 ||
+        synack_addr_is_any(&remote->addr))
+        return -EINVAL;
+    if (t->local.port == 0) {
+        t->local.port = stack_ephemeral_port(st, remote);
+        if (!t->local.port) return -EADDRNOTAVAIL;
+    }
+    t->local.addr = st->cfg.addr;
+    t->remote = *remote;
+    if (stack_lookup(st, &t->local, &t->remote)) return -EADDRINUSE;
+    if (!tcp_buffers_alloc(st, t)) return -ENOBUFS;
+    t->opened = true;
+    t->iss = tcp_isn(st, &t->local, remote);
+    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_buf_seq = t->iss + 1;
+    t->recover = t->iss;
+    stack_hash_insert(st, t);
+    tcp_set_state(st, t, SYNACK_SYN_SENT, cause_user(SYNACK_CALL_OPEN_ACTIVE));
+    if (st->cfg.conn_timeout_us)
+        tcp_timer_arm(st, t, SYNACK_TIMER_CONN_EST, st->now + st->cfg.conn_timeout_us);
+    tcp_output(st, t);
+    return -EINPROGRESS;
+}
+
+int tcp_user_listen(synack_stack *st, tcb *t, int backlog)
+{
+    if (t->state == SYNACK_LISTEN) {
+        t->backlog = (uint16_t)(backlog < 1 ? 1 : (uint32_t)backlog > st->cfg.backlog_max ? st->cfg.backlog_max : (uint32_t)backlog);
+        return 0;
+    }
+    if (t->state != SYNACK_CLOSED || t->opened) return -EINVAL;
+    if (t->local.port == 0) return -EDESTADDRREQ;
+    uint32_t b = backlog < 1 ? 1 : (uint32_t)backlog;
+    t->backlog = (uint16_t)(b > st->cfg.backlog_max ? st->cfg.backlog_max : b);
+    tcp_set_state(st, t, SYNACK_LISTEN, cause_user(SYNACK_CALL_OPEN_PASSIVE));
+    stack_hash_insert(st, t);
+    return 0;
+}
+
+/* Aborts every child of a listener that is going away (Linux does the same: RST). */
+static void abort_children(synack_stack *st, tcb *lst)
+{
+    for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
+        tcb *c = &st->tcbs[i];
+        if (!c->in_use || c->parent != lst) continue;
+        tcp_send_rst(st, c);
+        tcp_set_state(st, c, SYNACK_CLOSED, cause_user(SYNACK_CALL_CLOSE));
+        tcp_tcb_free(st, c);
+    }
+}
+
+int tcp_user_abort(synack_stack *st, tcb *t)
+{
+    /* RFC 9293 3.10.5: RST from the synchronized states; LISTEN and SYN-SENT just delete. */
+    switch (t->state) {
+    case SYNACK_LISTEN:
+        stack_hash_remove(st, t);
+        abort_children(st, t);
+        break;
+    case SYNACK_SYN_RECEIVED:
+    case SYNACK_ESTABLISHED:
+    case SYNACK_FIN_WAIT_1:
+    case SYNACK_FIN_WAIT_2:
+    case SYNACK_CLOSE_WAIT:
+        tcp_send_rst(st, t);
+        break;
+    default:
+        break;
+    }
+    if (t->state != SYNACK_CLOSED) tcp_set_state(st, t, SYNACK_CLOSED, cause_user(SYNACK_CALL_ABORT));
+    tcp_closed(st, t);
+    return 0;
+}
+
+/* Queues our FIN after the data and moves to the closing state (3.10.4). */
+static void send_fin(synack_stack *st, tcb *t, int call)
+{
+    if (t->fin_queued) return;
+    switch (t->state) {
+    case SYNACK_SYN_RECEIVED:
+    case SYNACK_ESTABLISHED:
+        t->fin_queued = true;
+        tcp_set_state(st, t, SYNACK_FIN_WAIT_1, cause_user(call));
+        break;
+    case SYNACK_CLOSE_WAIT:
+        t->fin_queued = true;
+        tcp_set_state(st, t, SYNACK_LAST_ACK, cause_user(call));
+        break;
+    default:
+        return;
+    }
+    tcp_output(st, t);
+}
+
+int tcp_user_close(synack_stack *st, tcb *t)
+{
+    bool unread = t->mem && t->rcvbuf.len > 0;
+    bool linger0 = t->linger_on && t->linger_sec == 0;
+    t->user_closed = true;
+    switch (t->state) {
+    case SYNACK_CLOSED:
+        break;
+    case SYNACK_LISTEN:
+        stack_hash_remove(st, t);
+        abort_children(st, t);
+        tcp_set_state(st, t, SYNACK_CLOSED, cause_user(SYNACK_CALL_CLOSE));
+        break;
+    case SYNACK_SYN_SENT: /* "Delete the TCB" */
+        tcp_set_state(st, t, SYNACK_CLOSED, cause_user(SYNACK_CALL_CLOSE));
+        break;
+    default:
+        if (unread || linger0) { /* RFC 2525 2.17 / SO_LINGER 0: abortive close */
+            t->sd = -1;
+            tcp_user_abort(st, t); /* frees the orphaned TCB */
+            return 0;
+        }
+        send_fin(st, t, SYNACK_CALL_CLOSE);
+        break;
+    }
+    t->sd = -1;
+    if (t->state == SYNACK_CLOSED) {
+        tcp_tcb_free(st, t);
+    } else if (t->state == SYNACK_FIN_WAIT_2 && st->cfg.fin_wait_2_timeout_us &&
+               !tcp_timer_armed(t, SYNACK_TIMER_FIN_WAIT_2)) {
+        tcp_timer_arm(st, t, SYNACK_TIMER_FIN_WAIT_2, st->now + st->cfg.fin_wait_2_timeout_us);
+    } else if (t->state == SYNACK_TIME_WAIT) {
+        tcp_buffers_free(st, t);
+    }
+    return 0;
+}
+
+int tcp_user_shutdown(synack_stack *st, tcb *t, int how)
+{
+    if (t->state == SYNACK_LISTEN || t->state == SYNACK_CLOSED || t->state == SYNACK_SYN_SENT)
+        return -ENOTCONN;
+    if (how == 0 || how == 2) {
+        t->rd_shut = true;
+        if (t->mem) ring_consume(&t->rcvbuf, t->rcvbuf.len);
+    }
+    if (how == 1 || how == 2) send_fin(st, t, SYNACK_CALL_SHUTDOWN);
+    return 0;
+}
+
+long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len)
+{
+    if (t->so_error) {
+        int e = t->so_error;
+        t->so_error = 0;
+        return -e;
+    }
+    switch (t->state) {
+    case SYNACK_SYN_SENT:
+    case SYNACK_SYN_RECEIVED: /* RFC 9293 3.10.2: queue for transmission after establishment */
+    case SYNACK_ESTABLISHED:
+    case SYNACK_CLOSE_WAIT:
+        break;
+    case SYNACK_CLOSED:
+    case SYNACK_LISTEN:
+        return t->opened ? -EPIPE : -ENOTCONN;
+    default:
+        return -EPIPE; /* "error: connection closing" */
+    }
+    if (t->fin_queued) return -EPIPE;
+    if (!t->mem && !tcp_buffers_alloc(st, t)) return -ENOBUFS;
+    uint32_t n = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    n = ring_append(&t->sndbuf, buf, n);
+    if (n == 0) return len ? -EAGAIN : 0;
+    tcp_output(st, t);
+    return (long)n;
+}
+
+void tcp_window_update(synack_stack *st, tcb *t)
+{
+    /* Announce the reopened window when it grew by two segments or half the buffer, so a
+     * sender stopped by a full buffer resumes without waiting for its persist timer. */
+    if (!TCPS_HAVE_ESTABLISHED(t->state) || t->fin_rcvd) return;
+    uint32_t promised = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t free_bytes = tcp_rcv_window(t);
+    uint32_t step = 2u * t->rcv_mss < t->rcvbuf_size / 2 ? 2u * t->rcv_mss : t->rcvbuf_size / 2;
+    if (free_bytes >= promised + step) {
+        t->ack_now = true;
+        tcp_output(st, t);
+    }
+}
+
+long tcp_user_recv(synack_stack *st, tcb *t, void *buf, size_t len, bool peek)
+{
+    if (t->state == SYNACK_LISTEN) return -ENOTCONN;
+    uint32_t have = t->mem ? t->rcvbuf.len : 0;
+    if (have) {
+        uint32_t n = len < have ? (uint32_t)len : have;
+        ring_read_at(&t->rcvbuf, 0, buf, n);
+        if (!peek) {
+            ring_consume(&t->rcvbuf, n);
+            tcp_window_update(st, t);
+        }
+        return (long)n;
+    }
+    if (t->so_error) {
+        int e = t->so_error;
+        if (!peek) t->so_error = 0;
+        return -e;
+    }
+    if (t->fin_rcvd || t->rd_shut) return 0;
+    if (t->state == SYNACK_CLOSED) return t->opened ? 0 : -ENOTCONN;
+    return -EAGAIN;
+}

@@ -1,0 +1,101 @@
+/* wire.h: IPv4 and TCP header views: parse (validate, never read out of bounds) and emit.
+ * Owns the byte layout only; no protocol decisions. */
+#ifndef SYNACK_WIRE_H
+#define SYNACK_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Why a packet was rejected; each maps to a named counter in the stack. */
+enum wire_verdict {
+    WIRE_OK = 0,
+    WIRE_IP_SHORT,       /* shorter than 20 bytes */
+    WIRE_IP_VERSION,     /* version != 4 */
+    WIRE_IP_HLEN,        /* IHL < 5 or header beyond packet */
+    WIRE_IP_LEN,         /* total length < IHL*4 or beyond the buffer */
+    WIRE_IP_CKSUM,       /* header checksum wrong */
+    WIRE_IP_FRAGMENT,    /* MF set or fragment offset != 0 */
+    WIRE_TCP_SHORT,      /* shorter than 20 bytes */
+    WIRE_TCP_OFF,        /* data offset < 5 or beyond the segment */
+    WIRE_TCP_OPT,        /* option length 0/1 or past the header end */
+    WIRE_TCP_CKSUM,      /* checksum over pseudo-header wrong */
+};
+
+/* ---- Internet checksum (RFC 1071) ---- */
+/* Adds len bytes at p to a running 32-bit one's-complement sum (folds as needed; any length,
+ * odd lengths padded with zero as the RFC says). Start with sum = 0. */
+uint32_t cksum_add(uint32_t sum, const uint8_t *p, size_t len);
+/* Folds and complements: the value to store in a checksum field. */
+uint16_t cksum_fold(uint32_t sum);
+/* Sum of the IPv4 TCP pseudo-header (src, dst, zero, proto 6, tcp length). */
+uint32_t cksum_pseudo_ip4(const uint8_t src[4], const uint8_t dst[4], uint32_t tcp_len);
+
+/* ---- IPv4 ---- */
+#define IP4_HDR_LEN 20
+#define IP_PROTO_TCP 6
+typedef struct ip4_hdr {
+    uint8_t hlen;        /* header bytes (IHL*4) */
+    uint8_t tos;
+    uint16_t total_len;  /* from the header */
+    uint16_t id;
+    bool df;
+    uint8_t ttl;
+    uint8_t proto;
+    uint8_t src[4], dst[4];
+} ip4_hdr;
+/* Validates and parses an IPv4 packet; on WIRE_OK sets *payload / *payload_len to the bytes after
+ * the header up to total_len (trailing link padding ignored). Checks the header checksum. */
+enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
+                            const uint8_t **payload, size_t *payload_len);
+/* Writes a 20-byte header (no options) with its checksum for a payload of payload_len bytes.
+ * Uses h->tos, id, df, ttl, proto, src, dst. Returns 20, or 0 if cap < 20. */
+size_t ip4_emit(uint8_t *buf, size_t cap, const ip4_hdr *h, size_t payload_len);
+
+/* ---- TCP ---- */
+#define TCP_HDR_LEN 20
+#define TCP_MAX_SACK 4
+typedef struct tcp_opts {
+    bool has_mss;     uint16_t mss;
+    bool has_wscale;  uint8_t wscale;
+    bool sack_ok;
+    bool has_ts;      uint32_t ts_val, ts_ecr;
+    uint8_t sack_count;
+    struct { uint32_t left, right; } sack[TCP_MAX_SACK];
+} tcp_opts;
+
+typedef struct tcp_seg {
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;       /* SYNACK_FIN.. as on the wire (low 8 bits of byte 13) */
+    uint16_t wnd;        /* raw, unscaled */
+    uint16_t urp;
+    uint8_t hlen;        /* header bytes including options */
+    tcp_opts opts;
+    const uint8_t *data; /* payload view (into the packet) */
+    uint32_t len;        /* payload bytes */
+} tcp_seg;
+
+/* Parses a TCP segment of len bytes (the IP payload). Options: EOL ends the list, NOP skipped,
+ * known options with a wrong length are ignored (not fatal), unknown options skipped by their
+ * length; length 0 or 1, or past the header end, is WIRE_TCP_OPT. If src/dst are non-NULL the
+ * checksum is verified with the IPv4 pseudo-header. SACK blocks beyond TCP_MAX_SACK ignored. */
+enum wire_verdict tcp_parse(const uint8_t *seg, size_t len, const uint8_t *ip4_src,
+                            const uint8_t *ip4_dst, tcp_seg *out);
+
+/* Emits options in the order and padding Linux uses, so captures look familiar:
+ *   SYN: MSS(4); then if sack_ok && has_ts: SACK_PERM(2) TS(10) [= "sackOK,TS" 12 bytes];
+ *        if has_ts only: NOP NOP TS; if sack_ok only: NOP NOP SACK_PERM; then if has_wscale:
+ *        NOP WS(3).
+ *   otherwise: if has_ts: NOP NOP TS; then if sack_count: NOP NOP SACK(2+8n).
+ * Returns bytes written (a multiple of 4, at most 40), or 0 if nothing / no room. */
+size_t tcp_opts_emit(uint8_t *buf, size_t cap, const tcp_opts *o, bool syn);
+
+/* Writes header fields (seq, ack, flags, wnd, urp, ports) plus opt_len bytes of options already
+ * at buf+20, with data offset = (20+opt_len)/4. The checksum field is left 0: call
+ * tcp_cksum_set after the payload is in place. Returns 20+opt_len or 0 if no room. */
+size_t tcp_hdr_emit(uint8_t *buf, size_t cap, const tcp_seg *h, size_t opt_len);
+/* Computes and stores the TCP checksum of seg (header+payload, tcp_len bytes). */
+void tcp_cksum_set(uint8_t *seg, size_t tcp_len, const uint8_t src[4], const uint8_t dst[4]);
+
+#endif
