@@ -1,7 +1,6 @@
-/* wire_parse.c: libFuzzer target for the wire parsers.
- * Feeds the input through ip4_parse then tcp_parse (checksums verified), and straight into
- * tcp_parse without checksums so the option walker sees arbitrary bytes, not only the rare
- * inputs whose checksums happen to be right. Traps if a returned view leaves the input. */
+/* wire_parse.c: libFuzzer target for the wire parsers: input through ip4_parse then tcp_parse
+ * (checksums verified), and straight into tcp_parse without checksums so the option walker sees
+ * arbitrary bytes. Aborts if a returned view leaves the input or a parsed header will not re-emit. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t pll;
     tcp_seg s;
     if (ip4_parse(data, size, &ih, &pl, &pll) == WIRE_OK) {
-        if (ih.hlen < IP4_HDR_LEN || pl != data + ih.hlen || pll != (size_t)ih.total_len - ih.hlen ||
-            ih.total_len > size)
+        if (ih.hlen < IP4_HDR_LEN || pl != data + ih.hlen || ih.total_len > size ||
+            pll != (size_t)ih.total_len - ih.hlen)
             abort();
         if (tcp_parse(pl, pll, ih.src, ih.dst, &s) == WIRE_OK)
             check_seg(&s, pl, pll);
@@ -34,8 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_seg(&s, data, size);
     /* Skipping an IPv4-sized prefix also lets inputs that start as IP packets reach the TCP
      * option walker without needing a valid TCP checksum. */
-    if (size >= IP4_HDR_LEN && tcp_parse(data + IP4_HDR_LEN, size - IP4_HDR_LEN, NULL, NULL, &s) == WIRE_OK)
-        check_seg(&s, data + IP4_HDR_LEN, size - IP4_HDR_LEN);
+    if (size >= IP4_HDR_LEN) {
+        const uint8_t *t = data + IP4_HDR_LEN;
+        if (tcp_parse(t, size - IP4_HDR_LEN, NULL, NULL, &s) == WIRE_OK)
+            check_seg(&s, t, size - IP4_HDR_LEN);
+    }
     /* Whatever parsed must re-emit within bounds: the options it produced fit in 40 bytes. */
     uint8_t out[60];
     if (tcp_parse(data, size, NULL, NULL, &s) == WIRE_OK) {

@@ -45,8 +45,8 @@ static const uint8_t addr_a[4] = { 192, 168, 1, 10 };
 static const uint8_t addr_b[4] = { 93, 184, 216, 34 };
 
 /* Builds IPv4+TCP with the emitters; returns the packet length (0 on failure). */
-static size_t build_pkt(uint8_t *buf, size_t cap, const tcp_seg *h, bool syn, const uint8_t *payload,
-                        size_t plen)
+static size_t build_pkt(uint8_t *buf, size_t cap, const tcp_seg *h, bool syn,
+                        const uint8_t *payload, size_t plen)
 {
     if (cap < IP4_HDR_LEN + TCP_HDR_LEN)
         return 0;
@@ -645,14 +645,16 @@ static void test_tcp_options_parse(void)
     CHECK_EQ(tcp_parse(t, n, NULL, NULL, &s), WIRE_OK);
     CHECK(!s.opts.has_mss && !s.opts.has_wscale && !s.opts.sack_ok && !s.opts.has_ts);
     CHECK_EQ(s.opts.sack_count, 0);
-    static const uint8_t wrong2[] = { 2, 3, 5, 3, 3, 9, 1, 1, 5, 2, 1, 1 }; /* MSS 3, WS 3, SACK 2 */
+    /* MSS length 3, WS 9, SACK length 2 (no blocks). */
+    static const uint8_t wrong2[] = { 2, 3, 5, 3, 3, 9, 1, 1, 5, 2, 1, 1 };
     n = tcp_with_opts(t, wrong2, sizeof wrong2);
     CHECK_EQ(tcp_parse(t, n, NULL, NULL, &s), WIRE_OK);
     CHECK(!s.opts.has_mss && s.opts.has_wscale);
     CHECK_EQ(s.opts.wscale, 9);
     CHECK_EQ(s.opts.sack_count, 0);
     /* Too long, not just too short: MSS 5, TS 12. */
-    static const uint8_t wrong3[] = { 2, 5, 5, 0xb4, 0, 8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 1, 1 };
+    static const uint8_t wrong3[] = { 2, 5, 5, 0xb4, 0, 8, 12, 0, 0, 0,
+                                      1, 0, 0, 0,    2, 0, 0,  1, 1, 1 };
     n = tcp_with_opts(t, wrong3, sizeof wrong3);
     CHECK_EQ(tcp_parse(t, n, NULL, NULL, &s), WIRE_OK);
     CHECK(!s.opts.has_mss && !s.opts.has_ts);
@@ -662,7 +664,8 @@ static void test_tcp_options_parse(void)
     CHECK_EQ(tcp_parse(t, n, NULL, NULL, &s), WIRE_OK);
     CHECK_EQ(s.opts.wscale, 200);
     /* The last option ending exactly at the header end (no padding) is fine. */
-    static const uint8_t exact[20] = { 1, 3, 3, 5, 2, 4, 4, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 4, 2 };
+    static const uint8_t exact[20] = { 1, 3, 3, 5, 2, 4, 4, 1, 8, 10,
+                                       0, 0, 0, 1, 0, 0, 0, 2, 4, 2 };
     n = tcp_with_opts(t, exact, sizeof exact);
     CHECK_EQ(tcp_parse(t, n, NULL, NULL, &s), WIRE_OK);
     CHECK(s.opts.has_wscale && s.opts.has_mss && s.opts.has_ts && s.opts.sack_ok);
@@ -726,8 +729,11 @@ static void test_opts_emit_layouts(void)
     uint8_t b[48];
     tcp_opts o = { .has_mss = true, .mss = 1460, .sack_ok = true, .has_ts = true,
                    .ts_val = 0x01020304u, .ts_ecr = 0x05060708u, .has_wscale = true, .wscale = 7 };
-    static const uint8_t syn_full[20] = { 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 1, 2,
-                                          3,    4,    5,    6,    7,    8,    0x01, 0x03, 0x03, 0x07 };
+    static const uint8_t syn_full[20] = {
+        0x02, 0x04, 0x05, 0xb4,                         /* MSS 1460 */
+        0x04, 0x02, 0x08, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8, /* sackOK, TS */
+        0x01, 0x03, 0x03, 0x07,                         /* NOP, WS 7 */
+    };
     memset(b, 0xee, sizeof b);
     CHECK_EQ(tcp_opts_emit(b, sizeof b, &o, true), 20);
     CHECK(memcmp(b, syn_full, 20) == 0);
@@ -760,8 +766,10 @@ static void test_opts_emit_layouts(void)
     a.sack[1].left = 0x20000000u;
     a.sack[1].right = 0x20000200u;
     static const uint8_t ack_ts_sack[32] = {
-        1,    1,    8,    10,   0xaa, 0xbb, 0xcc, 0xdd, 0x11, 0x22, 0x33, 0x44, 1,    1,    5,    18,
-        0x10, 0x00, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, 0x20, 0x00, 0x00, 0x00, 0x20, 0x00, 0x02, 0x00,
+        1,    1,    8,    10,   0xaa, 0xbb, 0xcc, 0xdd, 0x11, 0x22, 0x33, 0x44, /* NOP NOP TS */
+        1,    1,    5,    18,                                                 /* NOP NOP SACK */
+        0x10, 0x00, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,                         /* block 1 */
+        0x20, 0x00, 0x00, 0x00, 0x20, 0x00, 0x02, 0x00,                         /* block 2 */
     };
     memset(b, 0xee, sizeof b);
     CHECK_EQ(tcp_opts_emit(b, sizeof b, &a, false), 32);

@@ -114,7 +114,10 @@ void tcp_send_segment(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uin
 
 void tcp_send_ack(synack_stack *st, tcb *t)
 {
-    tcp_send_segment(st, t, t->snd_nxt, SYNACK_ACK, 0);
+    /* After a timeout snd_nxt was pulled back to snd_una, but the peer may hold data up to
+     * snd_max: an ACK sequenced below its RCV.NXT would be unacceptable there and answered by
+     * an ACK, forever. Pure ACKs carry the next unsent sequence number, as in BSD. */
+    tcp_send_segment(st, t, t->snd_max, SYNACK_ACK, 0);
 }
 
 void tcp_send_rst(synack_stack *st, tcb *t)
@@ -122,7 +125,7 @@ void tcp_send_rst(synack_stack *st, tcb *t)
     /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; with an ACK once synchronized, as Linux. */
     uint8_t flags = SYNACK_RST;
     if (TCPS_HAVE_RCVD_SYN(t->state) && t->state != SYNACK_LISTEN) flags |= SYNACK_ACK;
-    emit(st, t, t->snd_nxt, flags, 0);
+    emit(st, t, t->snd_max, flags, 0); /* snd_max: see tcp_send_ack */
 }
 
 void tcp_send_rst_reply(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg)

@@ -179,6 +179,7 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
     if (stack_lookup(st, &t->local, &t->remote)) return -EADDRINUSE;
     if (!tcp_buffers_alloc(st, t)) return -ENOBUFS;
     t->opened = true;
+    t->rcv_wscale = st->cfg.wscale; /* offered in our SYN; cleared if the peer does not agree */
     t->iss = tcp_isn(st, &t->local, remote);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;

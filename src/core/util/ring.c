@@ -43,5 +43,5 @@ void ring_consume(ring *r, uint32_t n)
     r->head += n;
     if (r->head >= r->cap) r->head -= r->cap;
     r->len -= n;
-    if (r->len == 0) r->head = 0;
+    /* The head is not reset when the ring empties: out-of-order data may sit past len. */
 }

@@ -9,7 +9,8 @@
  * as native-endian 16-bit words yields the byte-swapped big-endian sum. So the bulk loop loads
  * native words with memcpy (no alignment or aliasing assumptions; compilers turn it into a plain
  * load) and swaps once at the end instead of per word. */
-#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define CKSUM_NATIVE_IS_BE 1
 #else
 #define CKSUM_NATIVE_IS_BE 0

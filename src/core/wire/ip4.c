@@ -14,7 +14,9 @@ enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
                             const uint8_t **payload, size_t *payload_len)
 {
     /* Checks run in the order each one's precondition needs: nothing beyond byte 19 is read
-     * until the IHL is known to fit, nothing beyond the header until total_len is known to fit. */
+     * until the IHL is known to fit, nothing beyond the header until total_len is known to fit.
+     * out is cleared first (as tcp_parse does) so a rejected packet never leaves stale fields. */
+    memset(out, 0, sizeof *out);
     if (len < IP4_HDR_LEN)
         return WIRE_IP_SHORT;
     if ((pkt[0] >> 4) != 4)
@@ -33,7 +35,6 @@ enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
     if ((frag & IP4_FLAG_MF) || (frag & IP4_FRAG_OFF_MASK))
         return WIRE_IP_FRAGMENT;
 
-    memset(out, 0, sizeof *out);
     out->hlen = (uint8_t)hlen;
     out->tos = pkt[1];
     out->total_len = (uint16_t)total;
