@@ -172,6 +172,7 @@ static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_
     if (t->state == SYNACK_SYN_RECEIVED && (seg->flags & (SYNACK_SYN | SYNACK_ACK)) == SYNACK_SYN &&
         seg->seq == t->irs) {
         tcp_retransmit_first(st, t);
+        tcp_rexmt_arm(st, t); /* restart the timer, or a second SYN-ACK follows at once */
         return V_DROP;
     }
     /* PAWS (RFC 7323 5.3): a timestamp older than TS.Recent marks an old duplicate. */
@@ -491,10 +492,22 @@ static enum verdict process_fin(synack_stack *st, tcb *t, const tcp_seg *seg, co
     return V_CONTINUE;
 }
 
-static enum verdict sync_input(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *seg)
+static enum verdict sync_input(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *in)
 {
     seg_view v;
     enum verdict r;
+    tcp_seg trimmed;
+    const tcp_seg *seg = in;
+    /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already hold (at IRS). Trim that
+     * octet off, as RFC 9293 3.10.7.4 allows ("trimming off any portions that lie outside the
+     * window (including SYN and FIN)"), so its ACK completes the handshake (Figure 8). */
+    if (t->state == SYNACK_SYN_RECEIVED && !t->passive && (in->flags & SYNACK_SYN) &&
+        (in->flags & SYNACK_ACK) && in->seq == t->irs) {
+        trimmed = *in;
+        trimmed.flags &= (uint8_t)~SYNACK_SYN;
+        trimmed.seq++;
+        seg = &trimmed;
+    }
     if ((r = check_seq(st, t, seg, &v)) != V_CONTINUE) return r;
     if ((r = check_rst(st, t, seg)) != V_CONTINUE) return r;
     /* third: security and compartment are not used (RFC 9293 3.10.7.4 allows ignoring them). */

@@ -26,7 +26,9 @@ static uint16_t window_field(tcb *t, bool syn)
     if (free_bytes > promised && (free_bytes - promised >= step || free_bytes == t->rcvbuf_size))
         wnd = free_bytes;
     uint8_t shift = syn ? 0 : t->rcv_wscale;
-    uint32_t field = wnd >> shift;
+    /* Round a kept promise up so that the scaled field never moves the edge left; round a
+     * new offer down so that we never promise more than the buffer holds. */
+    uint32_t field = wnd == promised ? (wnd + (1u << shift) - 1) >> shift : wnd >> shift;
     if (field > 0xffff) field = 0xffff;
     uint32_t edge = t->rcv_nxt + (field << shift);
     if (seq_gt(edge, t->rcv_adv)) t->rcv_adv = edge;

@@ -1,0 +1,93 @@
+/* util.c: sequence arithmetic across the 2^32 wrap, the byte ring, and the range set that
+ * carries out-of-order data and SACK blocks. */
+#include "test.h"
+#include "util/rangeset.h"
+#include "util/ring.h"
+#include "util/seq.h"
+
+static void seq_wraps(void)
+{
+    /* Every comparison must hold on both sides of the wrap, for distances up to 2^31-1. */
+    static const uint32_t bases[] = {0, 1, 0x7fffffffu, 0x80000000u, 0xfffffff0u, 0xffffffffu};
+    static const uint32_t dists[] = {1, 2, 1000, 65535, 1u << 20, 0x7fffffffu};
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        for (size_t j = 0; j < sizeof dists / sizeof dists[0]; j++) {
+            uint32_t a = bases[i], b = a + dists[j];
+            CHECK(seq_lt(a, b));
+            CHECK(seq_leq(a, b));
+            CHECK(seq_gt(b, a));
+            CHECK(seq_geq(b, a));
+            CHECK(!seq_lt(b, a));
+            CHECK(!seq_gt(a, b));
+            CHECK_EQ(seq_max(a, b), b);
+            CHECK_EQ(seq_min(a, b), a);
+            CHECK(seq_in(a, a, b));
+            CHECK(!seq_in(b, a, b));
+        }
+        CHECK(seq_leq(bases[i], bases[i]));
+        CHECK(!seq_lt(bases[i], bases[i]));
+    }
+    CHECK(seq_lt(0xffffffffu, 0));
+    CHECK(seq_gt(5, 0xfffffffbu));
+}
+
+static void ring_wraps_and_offsets(void)
+{
+    uint8_t mem[10], out[10];
+    ring r;
+    ring_init(&r, mem, sizeof mem);
+    CHECK_EQ(ring_append(&r, (const uint8_t *)"abcdefg", 7), 7);
+    ring_consume(&r, 5);
+    CHECK_EQ(r.len, 2);
+    CHECK_EQ(ring_append(&r, (const uint8_t *)"hijklmnopq", 10), 8); /* wraps; only 8 fit */
+    ring_read_at(&r, 0, out, 10);
+    CHECK(memcmp(out, "fghijklmno", 10) == 0);
+    ring_consume(&r, 10);
+    CHECK_EQ(r.len, 0);
+    /* Out-of-order: write past len, commit later; the head must not move when empty. */
+    ring_write_at(&r, 3, (const uint8_t *)"XYZ", 3);
+    ring_write_at(&r, 0, (const uint8_t *)"abc", 3);
+    ring_commit(&r, 6);
+    ring_read_at(&r, 0, out, 6);
+    CHECK(memcmp(out, "abcXYZ", 6) == 0);
+}
+
+static void rangeset_merges(void)
+{
+    seq_range mem[4], blocks[4];
+    rangeset rs;
+    rangeset_init(&rs, mem, 4);
+    uint32_t base = 0xfffffff0u; /* across the wrap */
+    CHECK(rangeset_add(&rs, base + 20, base + 30));
+    CHECK(rangeset_add(&rs, base + 40, base + 50));
+    CHECK(rangeset_add(&rs, base + 60, base + 70));
+    CHECK(rangeset_add(&rs, base + 80, base + 90));
+    CHECK_EQ(rs.n, 4);
+    CHECK(!rangeset_add(&rs, base + 100, base + 110)); /* full: a fifth range does not fit */
+    CHECK(rangeset_add(&rs, base + 30, base + 40));    /* adjacent both sides: merges three */
+    CHECK_EQ(rs.n, 3);
+    CHECK_EQ(rs.r[0].start, base + 20);
+    CHECK_EQ(rs.r[0].end, base + 50);
+    CHECK_EQ(rangeset_sack_blocks(&rs, blocks, 4), 3);
+    CHECK_EQ(blocks[0].start, base + 20); /* most recent first (RFC 2018 4) */
+    CHECK(rangeset_add(&rs, base + 65, base + 85)); /* overlaps two */
+    CHECK_EQ(rs.n, 2);
+    CHECK_EQ(rs.r[1].start, base + 60);
+    CHECK_EQ(rs.r[1].end, base + 90);
+    CHECK_EQ(rangeset_sack_blocks(&rs, blocks, 4), 2);
+    CHECK_EQ(blocks[0].start, base + 60);
+    /* RCV.NXT reaches the first range: it is absorbed. */
+    CHECK_EQ(rangeset_advance(&rs, base + 10), base + 10);
+    CHECK_EQ(rangeset_advance(&rs, base + 25), base + 50);
+    CHECK_EQ(rs.n, 1);
+    CHECK_EQ(rangeset_advance(&rs, base + 95), base + 95); /* past everything */
+    CHECK_EQ(rs.n, 0);
+}
+
+int main(void)
+{
+    RUN(seq_wraps);
+    RUN(ring_wraps_and_offsets);
+    RUN(rangeset_merges);
+    return test_report();
+}
