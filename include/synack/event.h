@@ -70,10 +70,10 @@ enum {
 /* Writes "SYN,ACK"-style text; returns buf (needs 32 bytes). */
 char *synack_flags_format(uint8_t flags, char *buf, size_t cap);
 
-enum synack_cause_kind { SYNACK_CAUSE_SEGMENT, SYNACK_CAUSE_TIMER, SYNACK_CAUSE_USER };
+enum synack_cause_kind { SYNACK_CAUSE_SEGMENT, SYNACK_CAUSE_TIMER, SYNACK_CAUSE_USER, SYNACK_CAUSE_ICMP };
 typedef struct synack_cause {
     uint8_t kind;   /* enum synack_cause_kind */
-    uint8_t detail; /* segment flags, enum synack_timer, or enum synack_call */
+    uint8_t detail; /* segment flags, enum synack_timer, enum synack_call, or errno of an ICMP error */
 } synack_cause;
 
 enum synack_event_type {

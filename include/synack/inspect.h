@@ -41,7 +41,8 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(ip_bad_version, "IP: not IPv4") X(ip_bad_hlen, "IP: bad header length") \
     X(ip_bad_len, "IP: total length beyond packet") X(ip_bad_cksum, "IP: bad checksum") \
     X(ip_fragment, "IP: fragment dropped") X(ip_not_for_us, "IP: other destination") \
-    X(ip_not_tcp, "IP: protocol not TCP") X(tcp_bad_short, "TCP: short header") \
+    X(ip_not_tcp, "IP: protocol not TCP or ICMP") X(ip6_bad_ext, "IPv6: bad extension headers") \
+    X(ip_bad_src, "IP: impossible source address") X(tcp_bad_short, "TCP: short header") \
     X(tcp_bad_off, "TCP: data offset out of range") X(tcp_bad_opt, "TCP: malformed option") \
     X(tcp_bad_cksum, "TCP: bad checksum") X(tcp_bad_port, "TCP: port 0 or bad address") \
     X(tcp_in, "TCP segments received") X(tcp_out, "TCP segments sent") \
@@ -57,7 +58,12 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(tcp_conn_reset, "connections reset") X(tcp_no_tcb, "SYNs dropped: no free connection") \
     X(out_queue_full, "outbound queue full") X(out_too_big, "outbound packet larger than buffer") \
     X(event_overflow, "events dropped: ring full") X(tcp_state_changes, "state changes") \
-    X(tcp_illegal_transition, "transitions outside the legal table (bugs)")
+    X(tcp_illegal_transition, "transitions outside the legal table (bugs)") \
+    X(icmp_in, "ICMP messages received") X(icmp_bad, "ICMP: malformed or bad checksum") \
+    X(icmp_echo_reply, "ICMP echo replies sent") X(icmp_rate_limited, "ICMP replies rate-limited") \
+    X(icmp_error_ignored, "ICMP errors matching no connection or sequence") \
+    X(icmp_pmtu, "ICMP path MTU reductions") X(icmp_hard_error, "ICMP hard errors (connection aborted)") \
+    X(icmp_soft_error, "ICMP soft errors recorded")
 
 enum synack_counter {
 #define SYNACK_X(id, text) SYNACK_CNT_##id,

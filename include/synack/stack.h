@@ -12,7 +12,13 @@ typedef struct synack_stack synack_stack;
 
 /* Every knob, with its default from synack_config_default(). Durations in microseconds. */
 typedef struct synack_config {
-    synack_addr addr;              /* local address; packets to others are dropped */
+    /* The stack's address list: one IPv4 and one IPv6 address (either may be unset, family
+     * SYNACK_AF_NONE, but not both). Packets to other addresses are dropped. Everything the stack
+     * sends goes out through the one link it has (the TUN device or the simulated link): that
+     * is its default route. */
+    synack_addr addr;              /* IPv4 */
+    synack_addr addr6;             /* IPv6 (SYNACK_AF_INET6), default unset */
+    uint32_t mtu;                  /* link MTU, default 1500: bounds the MSS we announce */
     uint64_t seed;                 /* ISN secret and ephemeral ports: deterministic per seed */
     bool isn_fixed;                /* tests: every ISN is isn_value (e.g. near 2^32 to test wrap) */
     uint32_t isn_value;
@@ -50,6 +56,7 @@ typedef struct synack_config {
     /* Policy. */
     bool rfc5961;                  /* challenge ACKs for in-window RST/SYN (RFC 5961), default true */
     bool drop_synfin;              /* drop segments with SYN and FIN, default true */
+    uint32_t icmp_ratelimit_per_sec; /* ICMP echo replies per second (burst of the same), default 1000 */
 } synack_config;
 
 void synack_config_default(synack_config *cfg);

@@ -46,11 +46,14 @@ int synack_bind(synack_stack *st, int sd, const synack_endpoint *local)
     tcb *t = sock_tcb(st, sd);
     if (!t) return -EBADF;
     if (t->state != SYNACK_CLOSED || t->local.port || t->opened) return -EINVAL;
-    if (local->addr.family != SYNACK_AF_INET && local->addr.family != SYNACK_AF_NONE) return -EAFNOSUPPORT;
-    if (!synack_addr_is_any(&local->addr) && !synack_addr_eq(&local->addr, &st->cfg.addr))
+    if (local->addr.family != SYNACK_AF_INET && local->addr.family != SYNACK_AF_INET6 &&
+        local->addr.family != SYNACK_AF_NONE)
+        return -EAFNOSUPPORT;
+    if (!synack_addr_is_any(&local->addr) && !synack_addr_eq(&local->addr, &st->cfg.addr) &&
+        !synack_addr_eq(&local->addr, &st->cfg.addr6))
         return -EADDRNOTAVAIL;
     synack_endpoint ep = *local;
-    ep.addr.family = SYNACK_AF_INET;
+    if (ep.addr.family == SYNACK_AF_NONE) ep.addr.family = SYNACK_AF_INET;
     if (ep.port == 0) {
         synack_endpoint none = {{SYNACK_AF_INET, {0}}, 0};
         ep.port = stack_ephemeral_port(st, &none);
@@ -208,6 +211,7 @@ int synack_setsockopt(synack_stack *st, int sd, int opt, const void *val, size_t
         if (get_int(val, len, &v) || v < 64 || v > 65495) return -EINVAL;
         if (t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) return -EISCONN;
         t->rcv_mss = (uint16_t)v;
+        t->rcv_mss_set = true;
         return 0;
     case SYNACK_SO_USER_TIMEOUT:
         if (get_u64(val, len, &u)) return -EINVAL;

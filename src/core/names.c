@@ -63,25 +63,98 @@ char *synack_flags_format(uint8_t flags, char *buf, size_t cap)
     return buf;
 }
 
+/* IPv6 text per RFC 5952: lower case, the longest run of two or more zero groups as "::". */
+static void format6(const uint8_t *b, char *buf, size_t cap)
+{
+    uint16_t g[8];
+    int best = -1, best_len = 1;
+    for (int i = 0; i < 8; i++) g[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && g[j] == 0) j++;
+        if (j - i > best_len) best = i, best_len = j - i;
+        i = j > i ? j : i + 1;
+    }
+    size_t n = 0;
+    for (int i = 0; i < 8; i++) {
+        int w;
+        if (i == best) {
+            w = snprintf(buf + n, cap > n ? cap - n : 0, "::");
+            i += best_len - 1;
+        } else {
+            bool colon = i > 0 && i != best + best_len;
+            w = snprintf(buf + n, cap > n ? cap - n : 0, "%s%x", colon ? ":" : "", g[i]);
+        }
+        if (w > 0) n += (size_t)w;
+    }
+}
+
 char *synack_addr_format(const synack_addr *a, char *buf, size_t cap)
 {
-    if (a->family == SYNACK_AF_INET6) {
-        size_t n = 0;
-        for (int i = 0; i < 16; i += 2) {
-            int w = snprintf(buf + n, cap > n ? cap - n : 0, "%s%x", i ? ":" : "",
-                             (unsigned)(a->bytes[i] << 8 | a->bytes[i + 1]));
-            if (w > 0) n += (size_t)w;
-        }
-    } else {
-        snprintf(buf, cap, "%u.%u.%u.%u", a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3]);
-    }
+    if (a->family == SYNACK_AF_INET6) format6(a->bytes, buf, cap);
+    else snprintf(buf, cap, "%u.%u.%u.%u", a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3]);
     return buf;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* IPv6 text: groups of 1-4 hex digits, at most one "::". (Embedded IPv4 is not accepted.) */
+static bool parse6(const char *s, uint8_t out[16])
+{
+    uint16_t head[8], tail[8];
+    int nh = 0, nt = 0;
+    bool gap = false;
+    if (s[0] == ':' && s[1] == ':') {
+        gap = true;
+        s += 2;
+    } else if (s[0] == ':') {
+        return false;
+    }
+    while (*s) {
+        int v = 0, digits = 0;
+        while (hexval(*s) >= 0 && digits < 5) v = v * 16 + hexval(*s++), digits++;
+        if (digits == 0 || digits > 4 || nh + nt == 8) return false;
+        if (gap) tail[nt++] = (uint16_t)v;
+        else head[nh++] = (uint16_t)v;
+        if (*s == 0) break;
+        if (*s != ':') return false;
+        s++;
+        if (*s == ':') {
+            if (gap) return false;
+            gap = true;
+            s++;
+            if (*s == 0) break;
+        } else if (*s == 0) {
+            return false;
+        }
+    }
+    if (gap ? nh + nt > 7 : nh != 8) return false;
+    memset(out, 0, 16);
+    for (int i = 0; i < nh; i++) out[2 * i] = (uint8_t)(head[i] >> 8), out[2 * i + 1] = (uint8_t)head[i];
+    for (int i = 0; i < nt; i++) {
+        int k = 8 - nt + i;
+        out[2 * k] = (uint8_t)(tail[i] >> 8);
+        out[2 * k + 1] = (uint8_t)tail[i];
+    }
+    return true;
 }
 
 bool synack_addr_parse(const char *text, synack_addr *out)
 {
     unsigned b[4];
     char tail;
+    if (strchr(text, ':')) {
+        synack_addr a = {SYNACK_AF_INET6, {0}};
+        if (!parse6(text, a.bytes)) return false;
+        *out = a;
+        return true;
+    }
     if (sscanf(text, "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &tail) != 4) return false;
     for (int i = 0; i < 4; i++)
         if (b[i] > 255) return false;
@@ -98,6 +171,9 @@ static void cause_format(const synack_cause *c, char *buf, size_t cap)
         break;
     case SYNACK_CAUSE_TIMER:
         snprintf(buf, cap, "timer %s", synack_timer_name(c->detail));
+        break;
+    case SYNACK_CAUSE_ICMP:
+        snprintf(buf, cap, "ICMP error: %s", strerror(c->detail));
         break;
     default:
         snprintf(buf, cap, "user %s", synack_call_name(c->detail));

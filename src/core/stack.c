@@ -2,6 +2,8 @@
  * events, connection lookup and the timer heap. It owns no protocol decisions: TCP lives in tcp/. */
 #include "stack_impl.h"
 
+#include "ip/ip.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,11 +45,15 @@ void synack_config_default(synack_config *c)
     c->max_retransmits = 15;
     c->rfc5961 = true;
     c->drop_synfin = true;
+    c->icmp_ratelimit_per_sec = 1000;
+    c->mtu = 1500;
 }
 
 static bool config_valid(const synack_config *c)
 {
-    return c->addr.family == SYNACK_AF_INET && c->max_conns > 0 && c->max_sockets > 0 &&
+    bool v4 = c->addr.family == SYNACK_AF_INET, v6 = c->addr6.family == SYNACK_AF_INET6;
+    return (v4 || c->addr.family == SYNACK_AF_NONE) && (v6 || c->addr6.family == SYNACK_AF_NONE) &&
+           (v4 || v6) && c->mtu >= 576 && c->mtu <= 65535 && c->max_conns > 0 && c->max_sockets > 0 &&
            c->mss >= 64 && c->sndbuf_bytes >= 1024 && c->rcvbuf_bytes >= 1024 &&
            c->wscale <= 14 && c->initial_cwnd_segments > 0 && c->reass_max_ranges > 0 &&
            c->reass_max_ranges <= 1024 && c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi &&
@@ -85,6 +91,7 @@ synack_stack *synack_stack_new(const synack_config *cfg)
         st->socks[i].next_free = i + 1 < cfg->max_sockets ? (int)i + 1 : -1;
     st->free_sock = 0;
     ring_init(&st->outq, st->outq_mem, cfg->outq_bytes);
+    st->icmp_tokens = cfg->icmp_ratelimit_per_sec;
     st->next_conn_id = 1;
     st->ephemeral_next = (uint32_t)(cfg->seed % (cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
     return st;
@@ -115,47 +122,10 @@ static void advance_time(synack_stack *st, synack_time_us now)
 
 /* ---- input ---- */
 
-static const uint8_t wire_counter[] = {
-    [WIRE_IP_SHORT] = SYNACK_CNT_ip_bad_short,     [WIRE_IP_VERSION] = SYNACK_CNT_ip_bad_version,
-    [WIRE_IP_HLEN] = SYNACK_CNT_ip_bad_hlen,       [WIRE_IP_LEN] = SYNACK_CNT_ip_bad_len,
-    [WIRE_IP_CKSUM] = SYNACK_CNT_ip_bad_cksum,     [WIRE_IP_FRAGMENT] = SYNACK_CNT_ip_fragment,
-    [WIRE_TCP_SHORT] = SYNACK_CNT_tcp_bad_short,   [WIRE_TCP_OFF] = SYNACK_CNT_tcp_bad_off,
-    [WIRE_TCP_OPT] = SYNACK_CNT_tcp_bad_opt,       [WIRE_TCP_CKSUM] = SYNACK_CNT_tcp_bad_cksum,
-};
-
 void synack_input(synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len)
 {
-    ip4_hdr ip;
-    const uint8_t *payload;
-    size_t plen;
-    tcp_seg seg;
     advance_time(st, now);
-    CNT(st, ip_in);
-    enum wire_verdict v = ip4_parse(pkt, len, &ip, &payload, &plen);
-    if (v != WIRE_OK) {
-        st->counters[wire_counter[v]]++;
-        return;
-    }
-    if (memcmp(ip.dst, st->cfg.addr.bytes, 4) != 0) {
-        CNT(st, ip_not_for_us);
-        return;
-    }
-    if (ip.proto != IP_PROTO_TCP) {
-        CNT(st, ip_not_tcp);
-        return;
-    }
-    v = tcp_parse(payload, plen, ip.src, ip.dst, &seg);
-    if (v != WIRE_OK) {
-        st->counters[wire_counter[v]]++;
-        return;
-    }
-    /* Port 0 and broadcast/multicast sources are never valid peers (RFC 1122 4.2.3.10). */
-    if (seg.sport == 0 || seg.dport == 0 || ip.src[0] >= 224 || memcmp(ip.src, ip.dst, 4) == 0) {
-        CNT(st, tcp_bad_port);
-        return;
-    }
-    CNT(st, tcp_in);
-    tcp_input(st, &ip, &seg);
+    ip_input(st, pkt, len);
 }
 
 void synack_poll(synack_stack *st, synack_time_us now)
@@ -300,17 +270,23 @@ bool synack_event_next(synack_stack *st, synack_event *ev)
 
 /* ---- lookup ---- */
 
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+}
+
 static uint32_t tuple_hash(const synack_stack *st, const synack_endpoint *l, const synack_endpoint *r)
 {
-    uint64_t h = st->cfg.seed ^ 0x9e3779b97f4a7c15ull;
-    uint32_t la, ra;
-    memcpy(&la, l->addr.bytes, 4);
-    memcpy(&ra, r->addr.bytes, 4);
-    h ^= ((uint64_t)la << 32) | ra;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= ((uint64_t)l->port << 16) | r->port;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
+    uint64_t a, b, h = st->cfg.seed ^ 0x9e3779b97f4a7c15ull;
+    memcpy(&a, l->addr.bytes, 8);
+    memcpy(&b, l->addr.bytes + 8, 8);
+    h = mix(mix(h, a), b);
+    memcpy(&a, r->addr.bytes, 8);
+    memcpy(&b, r->addr.bytes + 8, 8);
+    h = mix(mix(h, a), b);
+    h = mix(h, ((uint64_t)l->port << 16) | r->port);
     return (uint32_t)h & st->hash_mask;
 }
 
@@ -387,7 +363,8 @@ uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
     uint32_t span = st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
     for (uint32_t tries = 0; tries < span; tries++) {
         uint16_t port = (uint16_t)(st->cfg.ephemeral_lo + (st->ephemeral_next++ % span));
-        synack_endpoint l = {st->cfg.addr, port};
+        const synack_addr *self = ip_local_addr(st, remote->addr.family);
+        synack_endpoint l = {self ? *self : st->cfg.addr, port};
         if (!stack_lookup(st, &l, remote) && !stack_local_in_use(st, &l, true)) return port;
     }
     return 0;

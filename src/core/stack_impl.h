@@ -47,6 +47,8 @@ struct synack_stack {
     size_t buffer_bytes, buffer_bytes_high;
     uint32_t ephemeral_next;
     uint16_t ip_id;
+    uint32_t icmp_tokens;         /* echo-reply token bucket */
+    synack_time_us icmp_refill_at;
 };
 
 #define CNT(st, name) ((st)->counters[SYNACK_CNT_##name]++)

@@ -94,7 +94,8 @@ static int route(const synack_sim *sim, const uint8_t *pkt, size_t len)
         return -1;
     }
     for (int i = 0; i < sim->n_nodes; i++) {
-        const synack_addr *a = &synack_stack_config(sim->nodes[i])->addr;
+        const synack_config *cfg = synack_stack_config(sim->nodes[i]);
+        const synack_addr *a = family == SYNACK_AF_INET6 ? &cfg->addr6 : &cfg->addr;
         if (a->family == family && memcmp(a->bytes, dst, alen) == 0) return i;
     }
     return -1;

@@ -1,5 +1,5 @@
-/* pair.h: two stacks on a simulated link (client 198.18.0.1, server 198.18.0.2), for scenario
- * tests. Everything runs in virtual time. */
+/* pair.h: two dual-stack hosts on a simulated link (client 198.18.0.1 and 2001:db8::1, server
+ * 198.18.0.2 and 2001:db8::2), for scenario tests. Everything runs in virtual time. */
 #ifndef SYNACK_TEST_PAIR_H
 #define SYNACK_TEST_PAIR_H
 

@@ -59,6 +59,8 @@ void pair_open(pair *p, const synack_config *cfg_c, const synack_config *cfg_s, 
     else synack_config_default(&s);
     c.addr = synack_addr_v4(198, 18, 0, 1);
     s.addr = synack_addr_v4(198, 18, 0, 2);
+    synack_addr_parse("2001:db8::1", &c.addr6);
+    synack_addr_parse("2001:db8::2", &s.addr6);
     c.seed = seed * 2 + 1;
     s.seed = seed * 2 + 2;
     p->c = synack_stack_new(&c);

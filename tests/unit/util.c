@@ -5,6 +5,8 @@
 #include "util/ring.h"
 #include "util/seq.h"
 
+#include <synack/types.h>
+
 static void seq_wraps(void)
 {
     /* Every comparison must hold on both sides of the wrap, for distances up to 2^31-1. */
@@ -84,8 +86,30 @@ static void rangeset_merges(void)
     CHECK_EQ(rs.n, 0);
 }
 
+static void addr_text(void)
+{
+    static const char *const ok[][2] = {
+        {"198.18.0.1", "198.18.0.1"}, {"2001:db8::2", "2001:db8::2"}, {"::", "::"}, {"::1", "::1"},
+        {"2001:DB8:0:0:1:0:0:1", "2001:db8::1:0:0:1"}, {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
+        {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:6"}, {"fe80::", "fe80::"},
+        {"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"}};
+    static const char *const bad[] = {"1.2.3", "1.2.3.256", "1.2.3.4x", ":1", "1:::2", "1::2::3",
+                                      "12345::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "2001:db8::2:", ""};
+    char buf[64];
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        synack_addr a;
+        CHECK(synack_addr_parse(ok[i][0], &a));
+        CHECK_STR(synack_addr_format(&a, buf, sizeof buf), ok[i][1]);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        synack_addr a;
+        if (synack_addr_parse(bad[i], &a)) test_fail(__FILE__, __LINE__, "parsed \"%s\"", bad[i]);
+    }
+}
+
 int main(void)
 {
+    RUN(addr_text);
     RUN(seq_wraps);
     RUN(ring_wraps_and_offsets);
     RUN(rangeset_merges);

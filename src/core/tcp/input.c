@@ -39,14 +39,20 @@ static void opts_from_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
     t->snd_wl2 = seg->ack;
 }
 
+/* RFC 6298 5.7: after a SYN (or SYN-ACK) timed out, data transfer starts with RTO >= 3 s. */
+static void syn_timed_out_rto(tcb *t)
+{
+    if (t->rexmt_shift > 0 && t->srtt_us == 0 && t->rto_us < SYNACK_SEC(3)) t->rto_us = SYNACK_SEC(3);
+}
+
 /* ---- CLOSED / LISTEN (RFC 9293 3.10.7.1, 3.10.7.2) ---- */
 
-static void listen_input(synack_stack *st, tcb *lst, const ip4_hdr *ip, const tcp_seg *seg,
+static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
                          const synack_endpoint *local, const synack_endpoint *remote)
 {
     if (seg->flags & SYNACK_RST) return;          /* "An incoming RST should be ignored" */
     if (seg->flags & SYNACK_ACK) {                /* "<SEQ=SEG.ACK><CTL=RST>" */
-        tcp_send_rst_reply(st, ip, seg);
+        tcp_send_rst_reply(st, local, remote, seg);
         return;
     }
     if (!(seg->flags & SYNACK_SYN)) return;       /* anything else: drop */
@@ -73,7 +79,7 @@ static void listen_input(synack_stack *st, tcb *lst, const ip4_hdr *ip, const tc
     c->linger_sec = lst->linger_sec;
     c->sndbuf_size = lst->sndbuf_size;
     c->rcvbuf_size = lst->rcvbuf_size;
-    c->rcv_mss = lst->rcv_mss;
+    c->rcv_mss = lst->rcv_mss_set ? lst->rcv_mss : tcp_announce_mss(st, &remote->addr);
     c->user_timeout_us = lst->user_timeout_us;
     c->keepidle_us = lst->keepidle_us;
     c->keepintvl_us = lst->keepintvl_us;
@@ -97,12 +103,12 @@ static void listen_input(synack_stack *st, tcb *lst, const ip4_hdr *ip, const tc
 
 /* ---- SYN-SENT (RFC 9293 3.10.7.3) ---- */
 
-static enum verdict syn_sent_input(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *seg)
+static enum verdict syn_sent_input(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
     bool ack = seg->flags & SYNACK_ACK;
     /* first: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)" */
     if (ack && (seq_leq(seg->ack, t->iss) || seq_gt(seg->ack, t->snd_max))) {
-        tcp_send_rst_reply(st, ip, seg);
+        tcp_send_rst_reply(st, &t->local, &t->remote, seg);
         return V_DROP;
     }
     /* second: RST. Acceptable only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
@@ -121,6 +127,7 @@ static enum verdict syn_sent_input(synack_stack *st, tcb *t, const ip4_hdr *ip, 
     if (ack) {
         t->snd_una = seg->ack;
         if (t->rtt_timing && t->rexmt_shift == 0) tcp_rtt_sample(st, t, st->now - t->rtt_start);
+        syn_timed_out_rto(t);
         t->rtt_timing = false;
         t->rexmt_shift = 0;
         tcp_timer_cancel(st, t, SYNACK_TIMER_REXMT);
@@ -334,13 +341,13 @@ static void establish_passive(synack_stack *st, tcb *t)
 }
 
 /* fifth: ACK */
-static enum verdict check_ack(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *seg)
+static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
     if (!(seg->flags & SYNACK_ACK)) return V_DROP; /* "if the ACK bit is off, drop" */
     uint32_t ack = seg->ack;
     if (t->state == SYNACK_SYN_RECEIVED) {
         if (!(seq_lt(t->snd_una, ack) && seq_leq(ack, t->snd_max))) {
-            tcp_send_rst_reply(st, ip, seg); /* <SEQ=SEG.ACK><CTL=RST> */
+            tcp_send_rst_reply(st, &t->local, &t->remote, seg); /* <SEQ=SEG.ACK><CTL=RST> */
             return V_DROP;
         }
         if (!t->mem && !tcp_buffers_alloc(st, t)) {
@@ -349,6 +356,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const ip4_hdr *ip, const
             return V_GONE;
         }
         cc_init(st, t);
+        syn_timed_out_rto(t);
         tcp_set_state(st, t, SYNACK_ESTABLISHED, cause_seg(seg->flags));
         t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
         t->max_snd_wnd = t->snd_wnd;
@@ -430,7 +438,8 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
             t->ack_now = true; /* a hole filled: ACK at once (RFC 5681 4.2) */
         }
         /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): at least every second full segment. */
-        if (v->len >= t->snd_mss || v->len >= t->rcv_mss) t->delack_segs++;
+        uint32_t full = t->rcv_mss - (t->ts_ok ? 12u : 0u);
+        if (v->len >= full || v->len >= tcp_data_mss(t)) t->delack_segs++;
         if (t->delack_segs >= 2) t->ack_now = true;
         else if (!tcp_timer_armed(t, SYNACK_TIMER_DELACK))
             tcp_timer_arm(st, t, SYNACK_TIMER_DELACK, st->now + st->cfg.delack_us);
@@ -492,7 +501,7 @@ static enum verdict process_fin(synack_stack *st, tcb *t, const tcp_seg *seg, co
     return V_CONTINUE;
 }
 
-static enum verdict sync_input(synack_stack *st, tcb *t, const ip4_hdr *ip, const tcp_seg *in)
+static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
 {
     seg_view v;
     enum verdict r;
@@ -515,7 +524,7 @@ static enum verdict sync_input(synack_stack *st, tcb *t, const ip4_hdr *ip, cons
     /* RFC 7323 4.3: TS.Recent is updated from a segment covering Last.ACK.sent. */
     if (t->ts_ok && seg->opts.has_ts && seq_leq(seg->seq, t->last_ack_sent))
         t->ts_recent = seg->opts.ts_val;
-    if ((r = check_ack(st, t, ip, seg)) != V_CONTINUE) return r;
+    if ((r = check_ack(st, t, seg)) != V_CONTINUE) return r;
     /* sixth: URG. The urgent mechanism is not implemented (RFC 6093 discourages its use); the
      * pointer is ignored and the data delivered in line. */
     trim_to_window(st, t, seg, &v);
@@ -523,30 +532,61 @@ static enum verdict sync_input(synack_stack *st, tcb *t, const ip4_hdr *ip, cons
     return process_fin(st, t, seg, &v);
 }
 
-void tcp_input(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg)
+void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+               const tcp_seg *seg)
 {
-    synack_endpoint local = {{SYNACK_AF_INET, {0}}, seg->dport};
-    synack_endpoint remote = {{SYNACK_AF_INET, {0}}, seg->sport};
-    memcpy(local.addr.bytes, ip->dst, 4);
-    memcpy(remote.addr.bytes, ip->src, 4);
     if (st->cfg.drop_synfin && (seg->flags & SYNACK_SYN) && (seg->flags & SYNACK_FIN)) {
         CNT(st, tcp_synfin);
         return;
     }
-    tcb *t = stack_lookup(st, &local, &remote);
+    tcb *t = stack_lookup(st, local, remote);
     if (!t) {
-        tcb *lst = stack_lookup_listener(st, &local);
+        tcb *lst = stack_lookup_listener(st, local);
         if (lst) {
-            listen_input(st, lst, ip, seg, &local, &remote);
+            listen_input(st, lst, seg, local, remote);
             return;
         }
         CNT(st, tcp_no_conn); /* CLOSED: "<SEQ=...><CTL=RST>" per 3.10.7.1 */
-        tcp_send_rst_reply(st, ip, seg);
+        tcp_send_rst_reply(st, local, remote, seg);
         return;
     }
     t->last_rcv_time = st->now;
     t->keep_probes = 0;
-    enum verdict r = t->state == SYNACK_SYN_SENT ? syn_sent_input(st, t, ip, seg)
-                                                  : sync_input(st, t, ip, seg);
+    enum verdict r = t->state == SYNACK_SYN_SENT ? syn_sent_input(st, t, seg) : sync_input(st, t, seg);
     if (r != V_GONE) tcp_output(st, t);
+}
+
+void tcp_icmp_error(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                    uint32_t seq, int err, bool hard, uint32_t mtu)
+{
+    tcb *t = stack_lookup(st, local, remote);
+    /* RFC 5927 4.1: believe only errors about data in flight (SND.UNA =< SEQ < SND.MAX). */
+    if (!t || t->state == SYNACK_LISTEN || !seq_in(seq, t->snd_una, t->snd_max)) {
+        CNT(st, icmp_error_ignored);
+        return;
+    }
+    if (mtu) { /* path MTU (RFC 1191, RFC 8201): smaller segments, resent at once */
+        uint32_t floor = local->addr.family == SYNACK_AF_INET6 ? 1280u : 552u;
+        if (mtu < floor) mtu = floor;
+        uint32_t mss = mtu - (uint32_t)(local->addr.family == SYNACK_AF_INET6 ? 40 : 20) - 20;
+        if (mss >= t->snd_mss) return;
+        CNT(st, icmp_pmtu);
+        t->snd_mss = (uint16_t)mss;
+        if (t->cwnd > t->snd_mss * st->cfg.initial_cwnd_segments)
+            t->cwnd = t->snd_mss * st->cfg.initial_cwnd_segments;
+        t->snd_nxt = t->snd_una;
+        t->rtt_timing = false;
+        tcp_output(st, t);
+        return;
+    }
+    /* RFC 1122 4.2.3.9: hard errors abort a connection being opened; once synchronized they
+     * are treated as soft (RFC 5927 4.2), as Linux does. */
+    if (hard && (t->state == SYNACK_SYN_SENT || (t->state == SYNACK_SYN_RECEIVED && !t->passive))) {
+        CNT(st, icmp_hard_error);
+        synack_cause c = {SYNACK_CAUSE_ICMP, (uint8_t)err};
+        tcp_drop(st, t, err, c);
+        return;
+    }
+    CNT(st, icmp_soft_error);
+    t->soft_error = err;
 }

@@ -5,7 +5,9 @@
 
 #include "stack_impl.h"
 
-#define MAX_HDRS (IP4_HDR_LEN + TCP_HDR_LEN + 40)
+#include "ip/ip.h"
+
+#define MAX_HDRS (IP_MAX_HDR + TCP_HDR_LEN + 40)
 
 /* Timestamp clock: milliseconds, as Linux (RFC 7323 5.4 allows 1 ms to 1 s per tick). */
 static uint32_t ts_now(const synack_stack *st) { return (uint32_t)(st->now / 1000u); }
@@ -35,7 +37,7 @@ static uint16_t window_field(tcb *t, bool syn)
     return (uint16_t)field;
 }
 
-static void build_options(const synack_stack *st, tcb *t, uint8_t flags, tcp_opts *o)
+static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_t len, tcp_opts *o)
 {
     memset(o, 0, sizeof *o);
     if (flags & SYNACK_SYN) {
@@ -52,6 +54,10 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, tcp_opt
         if (t->sack_ok && t->mem && t->ooo.n && !(flags & SYNACK_RST)) {
             seq_range blocks[TCP_MAX_SACK];
             int max = t->ts_ok ? 3 : 4; /* 40 option bytes: TS leaves room for three */
+            /* With data, only as many blocks as the segment has room for under the MSS. */
+            uint32_t room = len ? tcp_data_mss(t) - len : 40;
+            int fit = room >= 12 ? (int)((room - 4) / 8) : 0;
+            if (fit < max) max = fit;
             int n = rangeset_sack_blocks(&t->ooo, blocks, max);
             for (int i = 0; i < n; i++) {
                 o->sack[i].left = blocks[i].start;
@@ -73,8 +79,9 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     uint8_t *p = stack_outq_reserve(st, MAX_HDRS + len);
     if (!p) return false;
     tcp_opts o;
-    build_options(st, t, flags, &o);
-    uint8_t *tcp = p + IP4_HDR_LEN;
+    build_options(st, t, flags, len, &o);
+    size_t iph = ip_header_len(&t->remote.addr);
+    uint8_t *tcp = p + iph;
     size_t opt_len = tcp_opts_emit(tcp + TCP_HDR_LEN, 40, &o, flags & SYNACK_SYN);
     tcp_seg h;
     memset(&h, 0, sizeof h);
@@ -89,17 +96,9 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     h.wnd = (flags & SYNACK_RST) ? 0 : window_field(t, flags & SYNACK_SYN);
     size_t hl = tcp_hdr_emit(tcp, 60, &h, opt_len);
     if (len) ring_read_at(&t->sndbuf, seq - t->snd_buf_seq, tcp + hl, len);
-    tcp_cksum_set(tcp, hl + len, t->local.addr.bytes, t->remote.addr.bytes);
-    ip4_hdr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.id = st->ip_id++;
-    ip.df = true;
-    ip.ttl = 64;
-    ip.proto = IP_PROTO_TCP;
-    memcpy(ip.src, t->local.addr.bytes, 4);
-    memcpy(ip.dst, t->remote.addr.bytes, 4);
-    ip4_emit(p, IP4_HDR_LEN, &ip, hl + len);
-    stack_outq_commit(st, IP4_HDR_LEN + hl + len);
+    ip_l4_cksum_set(tcp, hl + len, 16, &t->local.addr, &t->remote.addr, IP_PROTO_TCP);
+    ip_header_emit(st, p, &t->local.addr, &t->remote.addr, IP_PROTO_TCP, hl + len);
+    stack_outq_commit(st, iph + hl + len);
     if (flags & SYNACK_ACK) { /* this segment carries our ACK: nothing is owed any more */
         t->ack_now = false;
         t->delack_segs = 0;
@@ -130,17 +129,19 @@ void tcp_send_rst(synack_stack *st, tcb *t)
     emit(st, t, t->snd_max, flags, 0); /* snd_max: see tcp_send_ack */
 }
 
-void tcp_send_rst_reply(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg)
+void tcp_send_rst_reply(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                        const tcp_seg *seg)
 {
     /* RFC 9293 3.10.7.1: if the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
      * otherwise <SEQ=SEG.ACK><CTL=RST>. Never answer a RST. */
     if (seg->flags & SYNACK_RST) return;
-    uint8_t *p = stack_outq_reserve(st, IP4_HDR_LEN + TCP_HDR_LEN);
+    size_t iph = ip_header_len(&remote->addr);
+    uint8_t *p = stack_outq_reserve(st, iph + TCP_HDR_LEN);
     if (!p) return;
     tcp_seg h;
     memset(&h, 0, sizeof h);
-    h.sport = seg->dport;
-    h.dport = seg->sport;
+    h.sport = local->port;
+    h.dport = remote->port;
     if (seg->flags & SYNACK_ACK) {
         h.seq = seg->ack;
         h.flags = SYNACK_RST;
@@ -148,19 +149,11 @@ void tcp_send_rst_reply(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg)
         h.ack = seg->seq + seg->len + !!(seg->flags & SYNACK_SYN) + !!(seg->flags & SYNACK_FIN);
         h.flags = SYNACK_RST | SYNACK_ACK;
     }
-    uint8_t *tcp = p + IP4_HDR_LEN;
+    uint8_t *tcp = p + iph;
     tcp_hdr_emit(tcp, TCP_HDR_LEN, &h, 0);
-    tcp_cksum_set(tcp, TCP_HDR_LEN, ip->dst, ip->src);
-    ip4_hdr out;
-    memset(&out, 0, sizeof out);
-    out.id = st->ip_id++;
-    out.df = true;
-    out.ttl = 64;
-    out.proto = IP_PROTO_TCP;
-    memcpy(out.src, ip->dst, 4);
-    memcpy(out.dst, ip->src, 4);
-    ip4_emit(p, IP4_HDR_LEN, &out, TCP_HDR_LEN);
-    stack_outq_commit(st, IP4_HDR_LEN + TCP_HDR_LEN);
+    ip_l4_cksum_set(tcp, TCP_HDR_LEN, 16, &local->addr, &remote->addr, IP_PROTO_TCP);
+    ip_header_emit(st, p, &local->addr, &remote->addr, IP_PROTO_TCP, TCP_HDR_LEN);
+    stack_outq_commit(st, iph + TCP_HDR_LEN);
     CNT(st, tcp_rst_out);
 }
 
@@ -222,9 +215,10 @@ void tcp_output(synack_stack *st, tcb *t)
         uint32_t usable = wnd > flight ? wnd - flight : 0;
         if (t->force_send && usable == 0 && t->snd_wnd > flight) usable = t->snd_wnd - flight;
         uint32_t len = left < usable ? left : usable;
-        if (len > t->snd_mss) len = t->snd_mss;
+        uint32_t mss = tcp_data_mss(t);
+        if (len > mss) len = mss;
         bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
-        if (len > 0 && len < t->snd_mss && !rexmit && !t->force_send) {
+        if (len > 0 && len < mss && !rexmit && !t->force_send) {
             /* Nagle (RFC 9293 3.7.4) and sender SWS avoidance (3.8.6.2.1): a short segment
              * goes only when it is all we have and nothing is outstanding (or Nagle is off),
              * or when it fills at least half of the largest window the peer offered. */
@@ -270,7 +264,7 @@ void tcp_retransmit_first(synack_stack *st, tcb *t)
     if (!t->mem) return;
     uint32_t off = t->snd_una - t->snd_buf_seq;
     uint32_t left = off <= t->sndbuf.len ? t->sndbuf.len - off : 0;
-    uint32_t len = left < t->snd_mss ? left : t->snd_mss;
+    uint32_t len = left < tcp_data_mss(t) ? left : tcp_data_mss(t);
     uint8_t flags = SYNACK_ACK;
     if (t->fin_queued && len == left && seq_gt(t->snd_max, t->snd_buf_seq + t->sndbuf.len))
         flags |= SYNACK_FIN;

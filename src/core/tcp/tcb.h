@@ -41,6 +41,7 @@ struct tcb {
     bool fin_rcvd;        /* the peer's FIN was received in order (end of stream) */
     bool opened;          /* connect() or a passive open happened: the TCB is not reusable */
     bool user_closed;     /* the application closed its descriptor: the connection is orphaned */
+    bool rcv_mss_set;     /* SO_MAXSEG chose the MSS we announce */
     bool force_send;      /* persist override of sender SWS avoidance (RFC 9293 3.8.6.2.1) */
     uint16_t linger_sec;
     synack_endpoint local, remote;
@@ -82,6 +83,7 @@ struct tcb {
     synack_time_us user_timeout_us, keepidle_us, keepintvl_us;
     uint32_t keepcnt;
     int so_error;         /* positive errno waiting for the user */
+    int soft_error;       /* last ICMP soft error: reported instead of ETIMEDOUT (RFC 1122 4.2.3.9) */
 
     /* Lists. */
     tcb *hnext;           /* hash chain */
@@ -102,7 +104,11 @@ static inline synack_cause cause_timer(int tm) { synack_cause c = {SYNACK_CAUSE_
 static inline synack_cause cause_user(int call) { synack_cause c = {SYNACK_CAUSE_USER, (uint8_t)call}; return c; }
 
 /* ---- input.c ---- */
-void tcp_input(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg);
+void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+               const tcp_seg *seg);
+/* An ICMP error about a segment we sent from local to remote with sequence number seq. */
+void tcp_icmp_error(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                    uint32_t seq, int err, bool hard, uint32_t mtu);
 
 /* ---- output.c ---- */
 /* Sends what the window, Nagle and the flags allow, and an ACK if one is owed. */
@@ -111,7 +117,8 @@ void tcp_output(synack_stack *st, tcb *t);
 void tcp_send_segment(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t len);
 void tcp_send_ack(synack_stack *st, tcb *t);
 /* RST for a segment that has no connection (RFC 9293 3.10.7.1). */
-void tcp_send_rst_reply(synack_stack *st, const ip4_hdr *ip, const tcp_seg *seg);
+void tcp_send_rst_reply(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                        const tcp_seg *seg);
 void tcp_send_rst(synack_stack *st, tcb *t);
 uint32_t tcp_rcv_window(const tcb *t);
 /* Retransmits the first unacknowledged segment. */
@@ -158,5 +165,9 @@ void cc_ack(synack_stack *st, tcb *t, uint32_t acked);   /* new data acknowledge
 void cc_dupack(synack_stack *st, tcb *t);                /* duplicate ACK */
 void cc_rto(synack_stack *st, tcb *t);                   /* retransmission timeout */
 static inline uint32_t tcp_flight(const tcb *t) { return t->snd_nxt - t->snd_una; }
+/* Data octets per full segment: the send MSS less the timestamp option every segment carries. */
+static inline uint32_t tcp_data_mss(const tcb *t) { return t->snd_mss - (t->ts_ok ? 12u : 0u); }
+/* The MSS we announce: configured, and what fits the link MTU for the peer's family. */
+uint16_t tcp_announce_mss(const synack_stack *st, const synack_addr *peer);
 
 #endif

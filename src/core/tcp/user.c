@@ -6,6 +6,8 @@
 
 #include "stack_impl.h"
 
+#include "ip/ip.h"
+
 tcb *tcp_tcb_alloc(synack_stack *st)
 {
     tcb *t = st->free_tcbs;
@@ -132,6 +134,7 @@ void tcp_closed(synack_stack *st, tcb *t)
 
 void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause)
 {
+    if (err == ETIMEDOUT && t->soft_error) err = t->soft_error; /* say why, as Linux does */
     if (t->sd >= 0) {
         t->so_error = err;
         stack_event_simple(st, t, SYNACK_EV_ERROR, err);
@@ -145,19 +148,26 @@ void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause)
     tcp_closed(st, t);
 }
 
+uint16_t tcp_announce_mss(const synack_stack *st, const synack_addr *peer)
+{
+    uint32_t fit = st->cfg.mtu - (uint32_t)ip_header_len(peer) - TCP_HDR_LEN;
+    return (uint16_t)(st->cfg.mss < fit ? st->cfg.mss : fit);
+}
+
 uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
 {
     if (st->cfg.isn_fixed) return st->cfg.isn_value;
     /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us
      * timer; F here is a keyed 64-bit mix (the key is the configured seed). */
-    uint64_t h = st->cfg.seed * 0x9e3779b97f4a7c15ull;
-    uint32_t la, ra;
-    memcpy(&la, local->addr.bytes, 4);
-    memcpy(&ra, remote->addr.bytes, 4);
-    h ^= ((uint64_t)la << 32) | ra;
-    h *= 0xbf58476d1ce4e5b9ull;
+    uint64_t h = st->cfg.seed * 0x9e3779b97f4a7c15ull, w;
+    for (int i = 0; i < 16; i += 8) {
+        memcpy(&w, local->addr.bytes + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        memcpy(&w, remote->addr.bytes + i, 8);
+        h = (h ^ w) * 0x94d049bb133111ebull;
+    }
     h ^= ((uint64_t)local->port << 16) | remote->port;
-    h *= 0x94d049bb133111ebull;
+    h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 31;
     return (uint32_t)h + (uint32_t)(st->now / 4);
 }
@@ -167,18 +177,21 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
     if (t->state == SYNACK_LISTEN) return -EINVAL;
     if (t->state != SYNACK_CLOSED) return t->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
     if (t->opened) return -EISCONN; /* a connection was here already */
-    if (remote->addr.family != SYNACK_AF_INET || remote->port == 0 ||
-        synack_addr_is_any(&remote->addr))
+    if ((remote->addr.family != SYNACK_AF_INET && remote->addr.family != SYNACK_AF_INET6) ||
+        remote->port == 0 || synack_addr_is_any(&remote->addr))
         return -EINVAL;
+    const synack_addr *self = ip_local_addr(st, remote->addr.family);
+    if (!self) return -ENETUNREACH; /* no address of that family: no route */
     if (t->local.port == 0) {
         t->local.port = stack_ephemeral_port(st, remote);
         if (!t->local.port) return -EADDRNOTAVAIL;
     }
-    t->local.addr = st->cfg.addr;
+    t->local.addr = *self;
     t->remote = *remote;
     if (stack_lookup(st, &t->local, &t->remote)) return -EADDRINUSE;
     if (!tcp_buffers_alloc(st, t)) return -ENOBUFS;
     t->opened = true;
+    if (!t->rcv_mss_set) t->rcv_mss = tcp_announce_mss(st, &remote->addr);
     t->rcv_wscale = st->cfg.wscale; /* offered in our SYN; cleared if the peer does not agree */
     t->iss = tcp_isn(st, &t->local, remote);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;

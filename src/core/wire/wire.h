@@ -20,6 +20,7 @@ enum wire_verdict {
     WIRE_TCP_OFF,        /* data offset < 5 or beyond the segment */
     WIRE_TCP_OPT,        /* option length 0/1 or past the header end */
     WIRE_TCP_CKSUM,      /* checksum over pseudo-header wrong */
+    WIRE_IP6_EXT,        /* IPv6 extension header chain malformed or unsupported */
 };
 
 /* ---- Internet checksum (RFC 1071) ---- */
@@ -30,6 +31,9 @@ uint32_t cksum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t cksum_fold(uint32_t sum);
 /* Sum of the IPv4 TCP pseudo-header (src, dst, zero, proto 6, tcp length). */
 uint32_t cksum_pseudo_ip4(const uint8_t src[4], const uint8_t dst[4], uint32_t tcp_len);
+
+/* Sum of the IPv6 pseudo-header (RFC 8200 8.1) for an upper-layer packet of len bytes. */
+uint32_t cksum_pseudo_ip6(const uint8_t src[16], const uint8_t dst[16], uint32_t len, uint8_t proto);
 
 /* ---- IPv4 ---- */
 #define IP4_HDR_LEN 20
@@ -51,6 +55,25 @@ enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
 /* Writes a 20-byte header (no options) with its checksum for a payload of payload_len bytes.
  * Uses h->tos, id, df, ttl, proto, src, dst. Returns 20, or 0 if cap < 20. */
 size_t ip4_emit(uint8_t *buf, size_t cap, const ip4_hdr *h, size_t payload_len);
+
+/* ---- IPv6 ---- */
+#define IP6_HDR_LEN 40
+#define IP_PROTO_ICMP 1
+#define IP_PROTO_ICMP6 58
+typedef struct ip6_hdr {
+    uint8_t tclass;
+    uint32_t flow;
+    uint8_t next;        /* the upper-layer protocol after any extension headers */
+    uint8_t hlim;
+    uint8_t src[16], dst[16];
+} ip6_hdr;
+/* Validates the base header and walks the extension headers (hop-by-hop, routing, destination
+ * options, fragment) with every read bounded; *payload is the upper-layer data. A fragment that
+ * is not atomic (offset != 0 or M set) is WIRE_IP_FRAGMENT; ESP/AH/unknown chains WIRE_IP6_EXT. */
+enum wire_verdict ip6_parse(const uint8_t *pkt, size_t len, ip6_hdr *out,
+                            const uint8_t **payload, size_t *payload_len);
+/* Writes a 40-byte header (no extension headers); returns 40, or 0 if cap < 40. */
+size_t ip6_emit(uint8_t *buf, size_t cap, const ip6_hdr *h, size_t payload_len);
 
 /* ---- TCP ---- */
 #define TCP_HDR_LEN 20

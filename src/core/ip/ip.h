@@ -1,0 +1,33 @@
+/* ip.h: the network layer: IPv4/IPv6 input dispatch, header emission, upper-layer checksums and
+ * ICMP/ICMPv6 (echo, and errors delivered to TCP). */
+#ifndef SYNACK_IP_H
+#define SYNACK_IP_H
+
+#include <synack/types.h>
+
+#include "wire/wire.h"
+
+typedef struct synack_stack synack_stack;
+
+#define IP_MAX_HDR IP6_HDR_LEN
+
+void ip_input(synack_stack *st, const uint8_t *pkt, size_t len);
+/* Writes the IP header for a payload of payload_len bytes; returns its length (20 or 40). */
+size_t ip_header_emit(synack_stack *st, uint8_t *p, const synack_addr *src, const synack_addr *dst,
+                      uint8_t proto, size_t payload_len);
+static inline size_t ip_header_len(const synack_addr *a)
+{
+    return a->family == SYNACK_AF_INET6 ? IP6_HDR_LEN : IP4_HDR_LEN;
+}
+/* Computes and stores the checksum at l4 + cksum_off over len bytes, with the pseudo-header for
+ * TCP and ICMPv6 (ICMPv4 has none: pass proto IP_PROTO_ICMP). */
+void ip_l4_cksum_set(uint8_t *l4, size_t len, size_t cksum_off, const synack_addr *src,
+                     const synack_addr *dst, uint8_t proto);
+/* The local address of the stack for a family, or NULL when it has none. */
+const synack_addr *ip_local_addr(const synack_stack *st, int family);
+
+/* icmp.c */
+void icmp4_input(synack_stack *st, const ip4_hdr *ip, const uint8_t *msg, size_t len);
+void icmp6_input(synack_stack *st, const ip6_hdr *ip, const uint8_t *msg, size_t len);
+
+#endif
