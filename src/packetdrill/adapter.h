@@ -27,7 +27,7 @@ typedef struct pd_options {
 } pd_options;
 
 /* Parses the --so_flags string (NULL = defaults). Returns 0, or a positive errno after printing
- * the reason on stderr: EINVAL for a bad or unknown key, EAFNOSUPPORT for ip_version=ipv6. */
+ * the reason on stderr: EINVAL for a bad or unknown key or a bad address. */
 int pd_options_parse(const char *flags, pd_options *out);
 void pd_options_free(pd_options *o);
 

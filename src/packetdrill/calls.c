@@ -51,7 +51,12 @@ static int to_endpoint(const pd_sock *s, const struct sockaddr *sa, socklen_t le
         return 0;
     }
     if (IN6_IS_ADDR_UNSPECIFIED(&in6.sin6_addr)) return 0;
-    return connect ? -ENETUNREACH : -EADDRNOTAVAIL;
+    /* A real IPv6 address: the core has it if ip_version=ipv6 gave the stack an addr6; if
+     * not, connect() and bind() report it (ENETUNREACH, EADDRNOTAVAIL). */
+    (void)connect;
+    ep->addr.family = SYNACK_AF_INET6;
+    memcpy(ep->addr.bytes, in6.sin6_addr.s6_addr, 16);
+    return 0;
 }
 
 /* A synack endpoint into the caller's sockaddr, truncated to *len; *len becomes the full size. */
@@ -72,9 +77,13 @@ static void from_endpoint(const pd_sock *s, const synack_endpoint *ep, struct so
     } else {
         u.in6.sin6_family = AF_INET6;
         u.in6.sin6_port = htons(ep->port);
-        u.in6.sin6_addr.s6_addr[10] = 0xff;
-        u.in6.sin6_addr.s6_addr[11] = 0xff;
-        memcpy(u.in6.sin6_addr.s6_addr + 12, ep->addr.bytes, 4);
+        if (ep->addr.family == SYNACK_AF_INET6) {
+            memcpy(u.in6.sin6_addr.s6_addr, ep->addr.bytes, 16);
+        } else {
+            u.in6.sin6_addr.s6_addr[10] = 0xff;
+            u.in6.sin6_addr.s6_addr[11] = 0xff;
+            memcpy(u.in6.sin6_addr.s6_addr + 12, ep->addr.bytes, 4);
+        }
         n = sizeof u.in6;
     }
     if (!sa || !len) return;

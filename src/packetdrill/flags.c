@@ -112,13 +112,19 @@ static bool set_knob(synack_config *cfg, const knob *k, const char *v)
     }
 }
 
-/* An address as packetdrill writes it: dotted IPv4, or IPv6 text. IPv4-mapped IPv6 addresses
- * become the IPv4 address the core uses; other IPv6 addresses are only valid in ipv6 mode. */
+/* An address as packetdrill writes it. In ipv6 mode: IPv6 text only. Otherwise dotted IPv4,
+ * or IPv4-mapped IPv6 text, which becomes the IPv4 address the core uses. */
 static bool parse_addr(const char *text, int mode, synack_addr *out)
 {
     struct in_addr a4;
     struct in6_addr a6;
     memset(out, 0, sizeof *out);
+    if (mode == PD_IPV6) { /* IPv6 mode: the stack is IPv6-only */
+        if (inet_pton(AF_INET6, text, &a6) != 1 || IN6_IS_ADDR_V4MAPPED(&a6)) return false;
+        out->family = SYNACK_AF_INET6;
+        memcpy(out->bytes, a6.s6_addr, 16);
+        return true;
+    }
     if (inet_pton(AF_INET, text, &a4) == 1) {
         out->family = SYNACK_AF_INET;
         memcpy(out->bytes, &a4, 4);
@@ -130,10 +136,7 @@ static bool parse_addr(const char *text, int mode, synack_addr *out)
         memcpy(out->bytes, a6.s6_addr + 12, 4);
         return true;
     }
-    if (mode != PD_IPV6) return false;
-    out->family = SYNACK_AF_INET6;
-    memcpy(out->bytes, a6.s6_addr, 16);
-    return true;
+    return false;
 }
 
 static void list_keys(void)
@@ -211,7 +214,9 @@ int pd_options_parse(const char *flags, pd_options *o)
     /* packetdrill's own defaults for its addresses. */
     if (!err && !local) local = o->ip_mode == PD_IPV6 ? "fd3d:fa7b:d17d::0" : "192.168.0.1";
     if (!err && !remote) remote = o->ip_mode == PD_IPV6 ? "fd3d:fa7b:d17d:8888::0" : "192.0.2.1";
-    if (!err && !parse_addr(local, o->ip_mode, &o->cfg.addr)) {
+    synack_addr *self = o->ip_mode == PD_IPV6 ? &o->cfg.addr6 : &o->cfg.addr;
+    if (o->ip_mode == PD_IPV6) o->cfg.addr.family = SYNACK_AF_NONE; /* an IPv6-only stack */
+    if (!err && !parse_addr(local, o->ip_mode, self)) {
         complain("bad local_ip '%s'%s", local, o->ip_mode == PD_IPV6 ? "" : " (IPv4 expected)");
         err = EINVAL;
     }
@@ -220,12 +225,6 @@ int pd_options_parse(const char *flags, pd_options *o)
         err = EINVAL;
     }
     free(copy);
-    if (!err && o->ip_mode == PD_IPV6) {
-        fprintf(stderr, "synack-packetdrill: ip_version=ipv6 is not supported yet: the synack core "
-                        "is IPv4-only; use ipv4 or ipv4-mapped-ipv6 (socket() will fail with "
-                        "EAFNOSUPPORT)\n");
-        err = EAFNOSUPPORT;
-    }
     return err;
 }
 

@@ -958,6 +958,87 @@ static void mapped_ipv6(void)
     stop();
 }
 
+/* IPv6 mode: packets on the wire are IPv6, checksums use the IPv6 pseudo-header, accept()
+ * returns the peer's IPv6 address, and netstat shows IPv6 endpoints. */
+static size_t v6_packet(uint8_t *pkt, const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
+                        uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+    memset(pkt, 0, 60);
+    pkt[0] = 0x60;
+    put16(pkt + 4, 20);
+    pkt[6] = 6;
+    pkt[7] = 64;
+    memcpy(pkt + 8, src, 16);
+    memcpy(pkt + 24, dst, 16);
+    uint8_t *t = pkt + 40;
+    put16(t, sport);
+    put16(t + 2, dport);
+    put32(t + 4, seq);
+    put32(t + 8, ack);
+    t[12] = 5 << 4;
+    t[13] = flags;
+    put16(t + 14, 65535);
+    uint8_t pseudo[40];
+    memcpy(pseudo, src, 16);
+    memcpy(pseudo + 16, dst, 16);
+    put32(pseudo + 32, 20);
+    put32(pseudo + 36, 6);
+    put16(t + 16, fold(sum16(t, 20, sum16(pseudo, 40, 0))));
+    return 60;
+}
+
+static void ipv6_mode(void)
+{
+    start_with_netstat("ip_version=ipv6 local_ip=fd3d:fa7b:d17d::1 remote_ip=fd3d:fa7b:d17d:8888::1 "
+                       "isn_fixed=1 isn_value=7 timestamps=0 sack=0 wscale=0");
+    static const uint8_t self[16] = {0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, [15] = 1};
+    static const uint8_t them[16] = {0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, 0x88, 0x88, [15] = 1};
+    int lfd = ifc.socket(ifc.userdata, AF_INET6, SOCK_STREAM, 0);
+    CHECK(lfd >= 0);
+    struct sockaddr_in6 a6;
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    a6.sin6_port = htons(8080);
+    a6.sin6_addr = in6addr_any;
+    CHECK_EQ(ifc.bind(ifc.userdata, lfd, (struct sockaddr *)&a6, sizeof a6), 0);
+    CHECK_EQ(ifc.listen(ifc.userdata, lfd, 2), 0);
+    uint8_t pkt[128];
+    size_t n = v6_packet(pkt, them, self, 40000, 8080, 1000, 0, F_SYN);
+    CHECK_EQ(ifc.netdev_send(ifc.userdata, pkt, n), 0);
+    static uint8_t out[65536];
+    size_t count = sizeof out;
+    long long t;
+    CHECK_EQ(ifc.netdev_receive(ifc.userdata, out, &count, &t), 0);
+    CHECK(count >= 60);
+    CHECK_EQ(out[0] >> 4, 6);
+    CHECK_EQ(out[6], 6);                       /* next header: TCP */
+    CHECK(memcmp(out + 8, self, 16) == 0);
+    CHECK(memcmp(out + 24, them, 16) == 0);
+    uint8_t pseudo[40];
+    memcpy(pseudo, out + 8, 32);
+    put32(pseudo + 32, (uint32_t)(count - 40));
+    put32(pseudo + 36, 6);
+    CHECK_EQ(fold(sum16(out + 40, count - 40, sum16(pseudo, 40, 0))), 0);
+    CHECK_EQ(out[40 + 13], F_SYN | F_ACK);
+    CHECK_EQ(get32(out + 40 + 4), 7);          /* our ISN */
+    CHECK_EQ(get32(out + 40 + 8), 1001);       /* their ISN + 1 */
+    CHECK_EQ(get16(out + 40 + 22), 1440);      /* MSS option: 1500 - 40 - 20 */
+    n = v6_packet(pkt, them, self, 40000, 8080, 1001, 8, F_ACK);
+    CHECK_EQ(ifc.netdev_send(ifc.userdata, pkt, n), 0);
+    struct sockaddr_in6 peer6;
+    socklen_t pl = sizeof peer6;
+    int fd = ifc.accept(ifc.userdata, lfd, (struct sockaddr *)&peer6, &pl);
+    CHECK(fd >= 0);
+    CHECK_EQ(peer6.sin6_family, AF_INET6);
+    CHECK(memcmp(peer6.sin6_addr.s6_addr, them, 16) == 0);
+    CHECK_EQ(ntohs(peer6.sin6_port), 40000);
+    CHECK(strstr(netstat_read(), "fd3d:fa7b:d17d::1:8080") != NULL);
+    CHECK(strstr(netstat_read(), "fd3d:fa7b:d17d:8888::1:40000 ESTABLISHED") != NULL);
+    ifc.close(ifc.userdata, fd);
+    ifc.close(ifc.userdata, lfd);
+    stop();
+}
+
 /* Captures what init prints on stderr. */
 static const char *init_stderr(const char *flags)
 {
@@ -1000,10 +1081,10 @@ static void bad_flags(void)
     CHECK_EQ(ifc.socket(ifc.userdata, AF_INET, SOCK_STREAM, 0), -1);
     CHECK_EQ(errno, EINVAL);
     stop();
-    err = init_stderr("ip_version=ipv6");
-    CHECK(strstr(err, "ipv6") != NULL);
+    err = init_stderr("ip_version=ipv6 local_ip=10.0.0.1"); /* IPv4 text in IPv6 mode */
+    CHECK(strstr(err, "local_ip") != NULL);
     CHECK_EQ(ifc.socket(ifc.userdata, AF_INET6, SOCK_STREAM, 0), -1);
-    CHECK_EQ(errno, EAFNOSUPPORT);
+    CHECK_EQ(errno, EINVAL);
     stop();
     err = init_stderr("garbage");
     CHECK(strstr(err, "key=value") != NULL);
@@ -1068,6 +1149,7 @@ int main(void)
     RUN(blocking_write);
     RUN(sockopts_and_fcntl);
     RUN(mapped_ipv6);
+    RUN(ipv6_mode);
     RUN(bad_flags);
     RUN(reinit_resets);
     return test_report();
