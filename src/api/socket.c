@@ -90,6 +90,7 @@ int synack_accept(synack_stack *st, int sd, synack_endpoint *remote)
     t->aq_len--;
     c->aq_next = NULL;
     c->parent = NULL;
+    c->in_aq = false;
     int nsd = sock_attach(st, c);
     if (remote) *remote = c->remote;
     /* A child reset or closed by the peer before accept still hands back its socket with the

@@ -297,24 +297,31 @@ static bool ep_eq(const synack_endpoint *a, const synack_endpoint *b)
     return a->port == b->port && synack_addr_eq(&a->addr, &b->addr);
 }
 
+/* The key a tcb is filed under: listeners by port alone, everything else by 4-tuple. It is
+ * decided at insertion and remembered, so later state changes cannot orphan the entry. */
+static uint32_t hash_key(const synack_stack *st, const tcb *t, bool listener)
+{
+    if (listener) {
+        synack_endpoint l = {no_remote.addr, t->local.port};
+        return tuple_hash(st, &l, &no_remote);
+    }
+    return tuple_hash(st, &t->local, &t->remote);
+}
+
 void stack_hash_insert(synack_stack *st, tcb *t)
 {
-    const synack_endpoint *r = t->state == SYNACK_LISTEN && !t->parent ? &no_remote : &t->remote;
-    synack_endpoint l = t->local;
-    if (t->state == SYNACK_LISTEN && !t->parent) l.addr = no_remote.addr; /* listeners by port */
-    uint32_t h = tuple_hash(st, &l, r);
+    if (t->hashed != HASH_NONE) return;
+    bool listener = t->state == SYNACK_LISTEN && !t->parent;
+    uint32_t h = hash_key(st, t, listener);
     t->hnext = st->hash[h];
     st->hash[h] = t;
-    t->in_hash = true;
+    t->hashed = listener ? HASH_LISTENER : HASH_TUPLE;
 }
 
 void stack_hash_remove(synack_stack *st, tcb *t)
 {
-    if (!t->in_hash) return;
-    const synack_endpoint *r = t->state == SYNACK_LISTEN && !t->parent ? &no_remote : &t->remote;
-    synack_endpoint l = t->local;
-    if (t->state == SYNACK_LISTEN && !t->parent) l.addr = no_remote.addr;
-    uint32_t h = tuple_hash(st, &l, r);
+    if (t->hashed == HASH_NONE) return;
+    uint32_t h = hash_key(st, t, t->hashed == HASH_LISTENER);
     for (tcb **pp = &st->hash[h]; *pp; pp = &(*pp)->hnext) {
         if (*pp == t) {
             *pp = t->hnext;
@@ -322,7 +329,7 @@ void stack_hash_remove(synack_stack *st, tcb *t)
         }
     }
     t->hnext = NULL;
-    t->in_hash = false;
+    t->hashed = HASH_NONE;
 }
 
 tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)

@@ -51,6 +51,8 @@ struct synack_stack {
     synack_time_us icmp_refill_at;
 };
 
+enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };
+
 #define CNT(st, name) ((st)->counters[SYNACK_CNT_##name]++)
 
 /* Lookup: exact 4-tuple first, then a listener on the local port. */

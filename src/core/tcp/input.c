@@ -189,6 +189,18 @@ static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_
         t->ack_now = true;
         return V_DROP;
     }
+    /* "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
+     * made to accept valid ACKs, URGs, and RSTs": a zero-window probe at RCV.NXT still carries
+     * an ACK and a window; its text and FIN are dropped (and an ACK is sent). */
+    if (rcv_wnd(t) == 0 && seg->seq == t->rcv_nxt && seg_len > 0 && !(seg->flags & SYNACK_SYN)) {
+        CNT(st, tcp_unacceptable);
+        t->ack_now = true;
+        v->seq = seg->seq;
+        v->data = seg->data;
+        v->len = 0;
+        v->fin = false;
+        return V_CONTINUE;
+    }
     if (!acceptable(t, seg->seq, seg_len)) {
         CNT(st, tcp_unacceptable);
         if (seg->flags & SYNACK_RST) return V_DROP;
@@ -290,7 +302,10 @@ static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
         t->rtt_timing = false;
     }
     uint32_t acked = ack - t->snd_una;
-    if (t->snd_una == t->iss) acked--; /* our SYN */
+    if (t->snd_una == t->iss) { /* our SYN is acknowledged: the handshake is over */
+        acked--;
+        tcp_timer_cancel(st, t, SYNACK_TIMER_CONN_EST);
+    }
     uint32_t data = seq_gt(ack, t->snd_buf_seq) ? ack - t->snd_buf_seq : 0;
     if (data > t->sndbuf.len) data = t->sndbuf.len; /* the rest is our FIN */
     bool was_full = t->mem && ring_space(&t->sndbuf) == 0;
@@ -332,6 +347,7 @@ static void establish_passive(synack_stack *st, tcb *t)
     tcb *lst = t->parent;
     if (!lst) return;
     lst->syn_rcvd_len--;
+    t->in_aq = true;
     t->aq_next = NULL;
     if (lst->aq_tail) lst->aq_tail->aq_next = t;
     else lst->aq_head = t;

@@ -187,10 +187,11 @@ static bool output_syn(synack_stack *st, tcb *t)
             return true;
         }
         after_send(st, t, t->iss, 1);
-    } else if (t->ack_now && TCPS_HAVE_RCVD_SYN(t->state)) {
+    } else if (t->ack_now && t->state == SYNACK_SYN_RECEIVED) {
         tcp_send_ack(st, t);
     }
-    return true;
+    /* CLOSE in SYN-RECEIVED: "form a FIN segment and send it" (3.10.4) behind the SYN-ACK. */
+    return t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED;
 }
 
 void tcp_output(synack_stack *st, tcb *t)
@@ -200,8 +201,16 @@ void tcp_output(synack_stack *st, tcb *t)
         return;
     }
     if (output_syn(st, t)) return;
-    if (!t->mem) { /* no buffers (allocation failed): only ACKs */
-        if (t->ack_now) tcp_send_ack(st, t);
+    if (!t->mem) { /* no buffers (a passive child closed before ESTABLISHED): FIN and ACKs */
+        if (t->fin_queued && t->snd_nxt == t->snd_buf_seq) {
+            if (!emit(st, t, t->snd_nxt, SYNACK_FIN | SYNACK_ACK, 0)) {
+                stack_pending_add(st, t);
+                return;
+            }
+            after_send(st, t, t->snd_nxt, 1);
+        } else if (t->ack_now) {
+            tcp_send_ack(st, t);
+        }
         return;
     }
     bool sent = false;

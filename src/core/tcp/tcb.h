@@ -28,7 +28,7 @@ struct tcb {
     uint8_t state;
     bool in_use;
     bool passive;         /* reached SYN-RECEIVED from LISTEN (RFC 9293 note 1) */
-    bool in_hash;
+    uint8_t hashed;       /* HASH_NONE, HASH_TUPLE or HASH_LISTENER: how it was inserted */
     bool nodelay, keepalive, linger_on, reuseaddr;
     bool fin_queued;      /* the user closed the send side: FIN follows the data */
     bool rd_shut;         /* the user shut down reading */
@@ -41,6 +41,7 @@ struct tcb {
     bool fin_rcvd;        /* the peer's FIN was received in order (end of stream) */
     bool opened;          /* connect() or a passive open happened: the TCB is not reusable */
     bool user_closed;     /* the application closed its descriptor: the connection is orphaned */
+    bool in_aq;           /* in its listener's accept queue (else, with a parent, embryonic) */
     bool rcv_mss_set;     /* SO_MAXSEG chose the MSS we announce */
     bool force_send;      /* persist override of sender SWS avoidance (RFC 9293 3.8.6.2.1) */
     uint16_t linger_sec;

@@ -92,9 +92,11 @@ static void on_persist(synack_stack *st, tcb *t)
     }
     CNT(st, tcp_persist_probe);
     if (t->sndbuf.len > 0) {
+        /* The probe octet is not counted in flight (SND.NXT stays): when the window opens the
+         * data goes out normally, Nagle and all. SND.MAX covers it so that an ACK of it is
+         * valid if the peer had room after all. */
         tcp_send_segment(st, t, t->snd_una, SYNACK_ACK, 1);
-        if (seq_lt(t->snd_nxt, t->snd_una + 1)) t->snd_nxt = t->snd_una + 1;
-        if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
+        if (seq_gt(t->snd_una + 1, t->snd_max)) t->snd_max = t->snd_una + 1;
     } else {
         tcp_send_ack(st, t);
     }

@@ -100,15 +100,13 @@ static void pending_remove(synack_stack *st, tcb *t)
 void tcp_tcb_free(synack_stack *st, tcb *t)
 {
     if (!t->in_use) return;
-    if (t->parent) { /* a passive child not yet accepted */
-        if (t->state == SYNACK_SYN_RECEIVED || t->state == SYNACK_LISTEN) {
-            if (t->parent->syn_rcvd_len) t->parent->syn_rcvd_len--;
-        } else {
-            aq_remove(t->parent, t);
-        }
-        t->parent = NULL;
-    }
     stack_hash_remove(st, t);
+    if (t->parent) { /* a passive child not yet accepted: give back its backlog slot */
+        if (t->in_aq) aq_remove(t->parent, t);
+        else if (t->parent->syn_rcvd_len) t->parent->syn_rcvd_len--;
+        t->parent = NULL;
+        t->in_aq = false;
+    }
     tcp_timer_cancel_all(st, t);
     stack_heap_remove(st, t);
     pending_remove(st, t);
@@ -172,10 +170,13 @@ uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_en
     return (uint32_t)h + (uint32_t)(st->now / 4);
 }
 
+static void abort_children(synack_stack *st, tcb *lst);
+
 int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
 {
-    if (t->state == SYNACK_LISTEN) return -EINVAL;
-    if (t->state != SYNACK_CLOSED) return t->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
+    bool from_listen = t->state == SYNACK_LISTEN;
+    if (t->state != SYNACK_CLOSED && !from_listen)
+        return t->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
     if (t->opened) return -EISCONN; /* a connection was here already */
     if ((remote->addr.family != SYNACK_AF_INET && remote->addr.family != SYNACK_AF_INET6) ||
         remote->port == 0 || synack_addr_is_any(&remote->addr))
@@ -186,10 +187,21 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
         t->local.port = stack_ephemeral_port(st, remote);
         if (!t->local.port) return -EADDRNOTAVAIL;
     }
-    t->local.addr = *self;
+    synack_endpoint local = {*self, t->local.port};
+    if (stack_lookup(st, &local, remote)) return -EADDRINUSE;
+    if (from_listen) {
+        /* RFC 9293 3.10.1: an active OPEN on a listening connection "change[s] the connection
+         * from passive to active": it stops listening (pending children are reset). */
+        stack_hash_remove(st, t);
+        abort_children(st, t);
+        t->backlog = 0;
+    }
+    t->local = local;
     t->remote = *remote;
-    if (stack_lookup(st, &t->local, &t->remote)) return -EADDRINUSE;
-    if (!tcp_buffers_alloc(st, t)) return -ENOBUFS;
+    if (!tcp_buffers_alloc(st, t)) {
+        if (from_listen) tcp_set_state(st, t, SYNACK_CLOSED, cause_user(SYNACK_CALL_OPEN_ACTIVE));
+        return -ENOBUFS;
+    }
     t->opened = true;
     if (!t->rcv_mss_set) t->rcv_mss = tcp_announce_mss(st, &remote->addr);
     t->rcv_wscale = st->cfg.wscale; /* offered in our SYN; cleared if the peer does not agree */
@@ -197,8 +209,8 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;
     t->recover = t->iss;
-    stack_hash_insert(st, t);
     tcp_set_state(st, t, SYNACK_SYN_SENT, cause_user(SYNACK_CALL_OPEN_ACTIVE));
+    stack_hash_insert(st, t);
     if (st->cfg.conn_timeout_us)
         tcp_timer_arm(st, t, SYNACK_TIMER_CONN_EST, st->now + st->cfg.conn_timeout_us);
     tcp_output(st, t);
@@ -359,6 +371,8 @@ void tcp_window_update(synack_stack *st, tcb *t)
     if (!TCPS_HAVE_ESTABLISHED(t->state) || t->fin_rcvd) return;
     uint32_t promised = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     uint32_t free_bytes = tcp_rcv_window(t);
+    uint32_t most = 65535u << t->rcv_wscale; /* what the window field can say */
+    if (free_bytes > most) free_bytes = most;
     uint32_t step = 2u * t->rcv_mss < t->rcvbuf_size / 2 ? 2u * t->rcv_mss : t->rcvbuf_size / 2;
     if (free_bytes >= promised + step) {
         t->ack_now = true;
