@@ -75,10 +75,10 @@ void cc_dupack(synack_stack *st, tcb *t)
     t->cwnd = t->ssthresh + 3u * t->snd_mss;
 }
 
-void cc_rto(synack_stack *st, tcb *t)
+void cc_rto(synack_stack *st, tcb *t, bool first)
 {
     (void)st;
-    t->ssthresh = half_flight(t); /* RFC 5681 (4) */
+    if (first) t->ssthresh = half_flight(t); /* RFC 5681 (4) */
     t->cwnd = t->snd_mss;         /* loss window, RFC 5681 3.1 */
     t->recover = t->snd_max;      /* RFC 6582 4: no fast recovery for what was in flight */
     t->in_recovery = false;

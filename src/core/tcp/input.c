@@ -23,8 +23,9 @@ typedef struct seg_view {
 static void opts_from_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
     const tcp_opts *o = &seg->opts;
-    /* RFC 9293 3.7.1: without the option the peer's MSS is 536 (IPv4). */
-    uint16_t peer_mss = o->has_mss && o->mss >= 64 ? o->mss : 536;
+    /* RFC 9293 3.7.1 (MUST-15): without the option, 536 for IPv4 and 1220 for IPv6. */
+    uint16_t dflt = t->remote.addr.family == SYNACK_AF_INET6 ? 1220 : 536;
+    uint16_t peer_mss = o->has_mss && o->mss >= 64 ? o->mss : dflt;
     t->snd_mss = peer_mss < t->rcv_mss ? peer_mss : t->rcv_mss;
     t->ws_ok = o->has_wscale && st->cfg.wscale > 0;
     t->snd_wscale = t->ws_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0; /* RFC 7323 2.3 */
@@ -236,7 +237,9 @@ static void trim_to_window(synack_stack *st, tcb *t, const tcp_seg *seg, seg_vie
         }
         v->seq = t->rcv_nxt;
     }
-    uint32_t edge = t->rcv_nxt + rcv_wnd(t);
+    uint32_t wnd = rcv_wnd(t);
+    if (t->mem && wnd > ring_space(&t->rcvbuf)) wnd = ring_space(&t->rcvbuf); /* never past the ring */
+    uint32_t edge = t->rcv_nxt + wnd;
     if (seq_gt(v->seq + v->len, edge)) {
         CNT(st, tcp_rcv_beyond_wnd);
         v->len = edge - v->seq;
@@ -395,7 +398,10 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
     if (seq_gt(ack, t->snd_una)) {
         ack_advance(st, t, ack);
     } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & SYNACK_FIN) &&
-               ((uint32_t)seg->wnd << t->snd_wscale) == t->snd_wnd && t->snd_max != t->snd_una) {
+               ((uint32_t)seg->wnd << t->snd_wscale) == t->snd_wnd && t->snd_wnd != 0 &&
+               t->snd_max != t->snd_una && tcp_timer_armed(t, SYNACK_TIMER_REXMT)) {
+        /* RFC 5681 2 (a): data outstanding under the retransmission timer; answers to
+         * zero-window probes are not duplicate ACKs. */
         CNT(st, tcp_old_ack); /* a duplicate ACK in RFC 5681's sense */
         cc_dupack(st, t);
     }
@@ -568,6 +574,7 @@ void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endp
     }
     t->last_rcv_time = st->now;
     t->keep_probes = 0;
+    t->persist_probes = 0; /* the peer answers: keep probing as long as it does (MUST-37) */
     enum verdict r = t->state == SYNACK_SYN_SENT ? syn_sent_input(st, t, seg) : sync_input(st, t, seg);
     if (r != V_GONE) tcp_output(st, t);
 }

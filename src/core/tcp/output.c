@@ -28,12 +28,14 @@ static uint16_t window_field(tcb *t, bool syn)
     if (free_bytes > promised && (free_bytes - promised >= step || free_bytes == t->rcvbuf_size))
         wnd = free_bytes;
     uint8_t shift = syn ? 0 : t->rcv_wscale;
-    /* Round a kept promise up so that the scaled field never moves the edge left; round a
-     * new offer down so that we never promise more than the buffer holds. */
-    uint32_t field = wnd == promised ? (wnd + (1u << shift) - 1) >> shift : wnd >> shift;
+    /* Round down: never promise more than the buffer holds. A kept promise is rounded up
+     * (so the edge does not move left) only when the buffer really has that room; otherwise
+     * the edge moves left by less than one scale unit, as RFC 7323 2.4 allows. */
+    uint32_t field = wnd >> shift;
+    uint32_t up = (wnd + (1u << shift) - 1) >> shift;
+    if (wnd == promised && (uint64_t)up << shift <= free_bytes) field = up;
     if (field > 0xffff) field = 0xffff;
-    uint32_t edge = t->rcv_nxt + (field << shift);
-    if (seq_gt(edge, t->rcv_adv)) t->rcv_adv = edge;
+    t->rcv_adv = t->rcv_nxt + (field << shift);
     return (uint16_t)field;
 }
 
@@ -118,7 +120,8 @@ void tcp_send_ack(synack_stack *st, tcb *t)
     /* After a timeout snd_nxt was pulled back to snd_una, but the peer may hold data up to
      * snd_max: an ACK sequenced below its RCV.NXT would be unacceptable there and answered by
      * an ACK, forever. Pure ACKs carry the next unsent sequence number, as in BSD. */
-    tcp_send_segment(st, t, t->snd_max, SYNACK_ACK, 0);
+    uint32_t seq = tcp_timer_armed(t, SYNACK_TIMER_PERSIST) ? t->snd_nxt : t->snd_max;
+    tcp_send_segment(st, t, seq, SYNACK_ACK, 0); /* while probing: the probe is beyond RCV.NXT */
 }
 
 void tcp_send_rst(synack_stack *st, tcb *t)
@@ -236,7 +239,9 @@ void tcp_output(synack_stack *st, tcb *t)
             if (!last && !half) len = 0;
         }
         uint8_t flags = SYNACK_ACK;
-        if (t->fin_queued && len == left) flags |= SYNACK_FIN; /* FIN follows the last octet */
+        /* The FIN follows the last octet, if the window has room for its sequence number
+         * (else the persist timer probes, RFC 9293 3.8.6.1). */
+        if (t->fin_queued && len == left && (len < usable || rexmit)) flags |= SYNACK_FIN;
         if (len == 0 && (left > 0 || !(flags & SYNACK_FIN))) break;
         if (len && len == left) flags |= SYNACK_PSH;
         if (!emit(st, t, t->snd_nxt, flags, len)) {
@@ -251,8 +256,10 @@ void tcp_output(synack_stack *st, tcb *t)
     if (!sent && t->ack_now) tcp_send_ack(st, t);
     /* Zero window with data waiting and nothing in flight: probe (RFC 9293 3.8.6.1). Also the
      * sender-SWS override timer when a small window holds data back. */
+    uint32_t fin_seq = t->snd_buf_seq + t->sndbuf.len;
     uint32_t unsent = t->sndbuf.len - (t->snd_nxt - t->snd_buf_seq);
-    if (seq_leq(t->snd_nxt, t->snd_buf_seq + t->sndbuf.len) && unsent > 0 &&
+    if (t->fin_queued && t->snd_nxt == fin_seq) unsent++; /* the FIN waits too */
+    if (seq_leq(t->snd_nxt, fin_seq) && unsent > 0 &&
         t->snd_nxt == t->snd_una && !tcp_timer_armed(t, SYNACK_TIMER_REXMT) &&
         !tcp_timer_armed(t, SYNACK_TIMER_PERSIST)) {
         t->persist_shift = 0;
@@ -267,6 +274,7 @@ void tcp_retransmit_first(synack_stack *st, tcb *t)
 {
     if (t->snd_una == t->iss) { /* the SYN itself */
         uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
+        t->rtt_timing = false; /* Karn */
         tcp_send_segment(st, t, t->iss, flags, 0);
         return;
     }

@@ -71,6 +71,7 @@ struct tcb {
     uint8_t rexmt_shift;  /* consecutive RTO backoffs */
     uint8_t keep_probes;  /* keepalive probes unanswered */
     uint8_t persist_shift;
+    uint8_t persist_probes; /* zero-window probes since the peer last sent anything */
     uint8_t delack_segs;  /* full segments received since our last ACK */
 
     /* Congestion control (RFC 5681, RFC 6582). */
@@ -164,7 +165,7 @@ void tcp_window_update(synack_stack *st, tcb *t);
 void cc_init(synack_stack *st, tcb *t);
 void cc_ack(synack_stack *st, tcb *t, uint32_t acked);   /* new data acknowledged */
 void cc_dupack(synack_stack *st, tcb *t);                /* duplicate ACK */
-void cc_rto(synack_stack *st, tcb *t);                   /* retransmission timeout */
+void cc_rto(synack_stack *st, tcb *t, bool first);       /* retransmission timeout */
 static inline uint32_t tcp_flight(const tcb *t) { return t->snd_nxt - t->snd_una; }
 /* Data octets per full segment: the send MSS less the timestamp option every segment carries. */
 static inline uint32_t tcp_data_mss(const tcb *t) { return t->snd_mss - (t->ts_ok ? 12u : 0u); }

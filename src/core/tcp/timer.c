@@ -72,9 +72,18 @@ static void on_rexmt(synack_stack *st, tcb *t)
         tcp_drop(st, t, ETIMEDOUT, cause_timer(SYNACK_TIMER_REXMT));
         return;
     }
-    if (t->rexmt_shift < 30) t->rexmt_shift++;
     t->rtt_timing = false; /* Karn */
-    if (!opening) cc_rto(st, t);
+    if (!opening && t->snd_wnd == 0) {
+        /* The peer shrank its window to zero under our data: that data is beyond the window
+         * and its silence is no loss (SHLD-17). Probe the window instead of counting R2. */
+        t->snd_nxt = t->snd_una;
+        t->persist_shift = 0;
+        tcp_timer_arm(st, t, SYNACK_TIMER_PERSIST, st->now + tcp_rto_backed_off(st, t));
+        return;
+    }
+    if (t->rexmt_shift < 30) t->rexmt_shift++;
+    /* RFC 5681 3.1: ssthresh is set on the first timeout of a segment and then held. */
+    if (!opening) cc_rto(st, t, t->rexmt_shift == 1);
     t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged octet */
     CNT(st, tcp_rexmt);
     tcp_output(st, t);
@@ -90,16 +99,26 @@ static void on_persist(synack_stack *st, tcb *t)
         t->force_send = false;
         return;
     }
-    CNT(st, tcp_persist_probe);
-    if (t->sndbuf.len > 0) {
-        /* The probe octet is not counted in flight (SND.NXT stays): when the window opens the
-         * data goes out normally, Nagle and all. SND.MAX covers it so that an ACK of it is
-         * valid if the peer had room after all. */
-        tcp_send_segment(st, t, t->snd_una, SYNACK_ACK, 1);
-        if (seq_gt(t->snd_una + 1, t->snd_max)) t->snd_max = t->snd_una + 1;
-    } else {
-        tcp_send_ack(st, t);
+    /* MUST-37: keep probing as long as the peer answers; a peer that stops answering is
+     * gone, as after R2 (3.8.3). The count restarts with every segment received. */
+    if (t->persist_probes >= st->cfg.max_retransmits) {
+        CNT(st, tcp_conn_drop_timeout);
+        tcp_drop(st, t, ETIMEDOUT, cause_timer(SYNACK_TIMER_PERSIST));
+        return;
     }
+    t->persist_probes++;
+    CNT(st, tcp_persist_probe);
+    /* The probe is the next octet (or our FIN) at SND.UNA. It is not counted in flight
+     * (SND.NXT stays), so when the window opens the data goes out normally; SND.MAX covers it
+     * so that an ACK of it is valid if the peer had room after all. */
+    bool data = t->mem && t->sndbuf.len > 0;
+    bool fin = t->fin_queued && t->snd_una == t->snd_buf_seq + t->sndbuf.len;
+    if (!data && !fin) return; /* everything was acknowledged meanwhile */
+    tcp_send_segment(st, t, t->snd_una, data ? SYNACK_ACK : SYNACK_ACK | SYNACK_FIN, data ? 1 : 0);
+    if (seq_gt(t->snd_una + 1, t->snd_max)) t->snd_max = t->snd_una + 1;
+    /* The user timeout covers data stuck behind a zero window too (as Linux does). */
+    if (t->user_timeout_us && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
+        tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
     if (t->persist_shift < 30) t->persist_shift++;
     synack_time_us base = t->rto_us;
     for (int i = 0; i < t->persist_shift && base < st->cfg.persist_max_us; i++) base *= 2;
