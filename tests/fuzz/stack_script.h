@@ -166,6 +166,7 @@ static inline bool script_run(const uint8_t *data, size_t size)
     }
     synack_mem_info m;
     synack_mem_get(st, &m);
+    if (getenv("SCRIPT_DEBUG")) { synack_netstat_print(st, stdout, true); printf("conns %u buf %zu illegal %llu\n", m.conns_in_use, m.buffer_bytes_in_use, (unsigned long long)synack_counter(st, SYNACK_CNT_tcp_illegal_transition)); }
     bool ok = m.conns_in_use == 0 && m.buffer_bytes_in_use == 0 &&
               synack_counter(st, SYNACK_CNT_tcp_illegal_transition) == 0;
     synack_stack_free(st);

@@ -25,7 +25,10 @@ static void random_scripts(void)
 /* Inputs the fuzzer once found bad, replayed on every run. */
 static void regressions(void)
 {
-    static const char *const files[] = {"hash_chain_cycle.bin"}; /* child freed under a stale key */
+    static const char *const files[] = {
+        "hash_chain_cycle.bin", /* a child freed under a stale hash key */
+        "persist_leak.bin",     /* zero-window probing that never gave up */
+    };
     char path[512];
     static uint8_t data[65536];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
