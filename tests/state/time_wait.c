@@ -206,7 +206,7 @@ static void tw_rst_ack(void)
 /* ---- SYN ---- */
 
 /* RFC 9293 3.10.7.4 fourth, TIME-WAIT: RFC 5961 challenge ACK (the timestamp-based acceptance of
- * RFC 6191 is optional and not implemented); RFC 793: RST and CLOSED. */
+ * RFC 6191 is optional and synack does not use it); RFC 793: RST and CLOSED. */
 static void tw_syn_in_window(void)
 {
     /* CELL(TIME_WAIT, SYN, OK) */

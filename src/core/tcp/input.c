@@ -547,7 +547,7 @@ static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
     if (t->ts_ok && seg->opts.has_ts && seq_leq(seg->seq, t->last_ack_sent))
         t->ts_recent = seg->opts.ts_val;
     if ((r = check_ack(st, t, seg)) != V_CONTINUE) return r;
-    /* sixth: URG. The urgent mechanism is not implemented (RFC 6093 discourages its use); the
+    /* sixth: URG. synack leaves the urgent mechanism out (RFC 6093 discourages its use); the
      * pointer is ignored and the data delivered in line. */
     trim_to_window(st, t, seg, &v);
     if ((r = process_text(st, t, &v)) != V_CONTINUE) return r;
