@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "demo.h"
 
 static void usage(FILE *f)
@@ -19,7 +20,16 @@ static void usage(FILE *f)
             "        --scenario N  run only scenario N (1-%d); default: all\n"
             "        --pcap DIR    write one pcap per scenario into DIR (opens in Wireshark)\n"
             "        --no-color    plain text (color is used only on a terminal anyway)\n"
-            "  help  this text\n",
+            "  serve [--dev NAME] [--addr A] [--addr6 A6] [--services LIST] [--root DIR]\n"
+            "        [--impair SPEC] [--control PATH]\n"
+            "        run a stack on a TUN device with echo, discard, chargen and HTTP services\n"
+            "  get [-o FILE] URL      an HTTP client on its own stack (TUN)\n"
+            "  connect HOST PORT      nc-like: stdin to the connection, the connection to stdout\n"
+            "  netstat [--control PATH] [-o] [-s]\n"
+            "        the connection table of a running `synack serve` (netstat -an view)\n"
+            "  help  this text\n"
+            "\n"
+            "Each command takes --help for all its options.\n",
             DEMO_SCENARIOS);
     fprintf(f, "\ndemo scenarios:\n");
     for (int n = 1; n <= DEMO_SCENARIOS; n++) fprintf(f, "  %d  %s\n", n, demo_scenario_title(n));
@@ -79,6 +89,10 @@ static const struct command {
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } commands[] = {
     {"demo", cmd_demo},
+    {"serve", cmd_serve},
+    {"get", cmd_get},
+    {"connect", cmd_connect},
+    {"netstat", cmd_netstat},
     {"help", cmd_help},
 };
 

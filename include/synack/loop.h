@@ -1,0 +1,70 @@
+/* synack/loop.h: the real-time driver of one stack on one TUN device: epoll, CLOCK_MONOTONIC in
+ * microseconds and the core's next deadline. Applications hook in with descriptor watchers, a
+ * per-iteration callback that services their sockets, and wake-up times. Also the tools' logger. */
+#ifndef SYNACK_LOOP_H
+#define SYNACK_LOOP_H
+
+#include <stdint.h>
+
+#include "sim.h"
+#include "stack.h"
+
+/* ---- logging: to stderr, one line each; level 0 always shows, -v raises the level ---- */
+
+enum { SYNACK_LOG_ERROR = 0, SYNACK_LOG_INFO = 1, SYNACK_LOG_DEBUG = 2, SYNACK_LOG_TRACE = 3 };
+/* prog prefixes every line ("synack serve"); level is how many -v were given. */
+void synack_log_setup(const char *prog, int level);
+int synack_log_level(void);
+void synack_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- the loop ---- */
+
+/* Microseconds of CLOCK_MONOTONIC: the stack's clock. */
+synack_time_us synack_clock_us(void);
+
+typedef struct synack_loop synack_loop;
+
+typedef struct synack_loop_config {
+    int tun_fd;                     /* from synack_tun_open(); the loop does not close it */
+    const synack_impair *impair;    /* applied to both directions; NULL = none */
+    uint64_t impair_seed;
+    unsigned read_batch;            /* packets read per wake-up before the stack runs; 0 = 64 */
+    bool handle_signals;            /* SIGINT/SIGTERM stop the loop (code 128 + signal) */
+} synack_loop_config;
+
+/* NULL on failure (no memory, epoll or signalfd failed: errno is set). */
+synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg);
+void synack_loop_free(synack_loop *lp);
+synack_stack *synack_loop_stack(const synack_loop *lp);
+/* The time of the current iteration (what the stack was last given). */
+synack_time_us synack_loop_now(const synack_loop *lp);
+
+/* Watches fd for events (EPOLLIN, EPOLLOUT...); calling again changes the events or callback. */
+typedef void (*synack_loop_fd_fn)(synack_loop *lp, int fd, uint32_t events, void *ctx);
+int synack_loop_watch(synack_loop *lp, int fd, uint32_t events, synack_loop_fd_fn fn, void *ctx);
+/* Forgets fd (safe from inside a callback). The loop never closes a watched descriptor. */
+void synack_loop_unwatch(synack_loop *lp, int fd);
+
+/* Called once per iteration, after input and timers and before output is flushed: the place
+ * where an application reads and writes its sockets. */
+typedef void (*synack_loop_app_fn)(synack_loop *lp, void *ctx);
+void synack_loop_set_app(synack_loop *lp, synack_loop_app_fn fn, void *ctx);
+/* Asks for an iteration no later than t (the app calls it again each iteration it needs it). */
+void synack_loop_wake_at(synack_loop *lp, synack_time_us t);
+
+/* Runs until synack_loop_stop() (or a signal); returns the stop code, or -errno when epoll or
+ * the device failed. */
+int synack_loop_run(synack_loop *lp);
+void synack_loop_stop(synack_loop *lp, int code);
+
+typedef struct synack_loop_stats {
+    uint64_t iterations, wakeups;
+    uint64_t pkts_in, bytes_in;     /* read from the device */
+    uint64_t pkts_out, bytes_out;   /* written to the device */
+    uint64_t read_calls, full_batches; /* wake-ups whose read batch was full */
+    uint64_t write_errors, read_errors;
+    uint64_t impair_lost, impair_duplicated, impair_corrupted; /* both directions */
+} synack_loop_stats;
+void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out);
+
+#endif

@@ -1,0 +1,384 @@
+/* loop.c: the real-time loop of one stack on a TUN device: epoll waits (microseconds) for the
+ * earliest of core deadline, impaired delivery and app wake-up; batch reads, timers, app, flush.
+ * Owns the clock, dispatch and the tools' logger; no protocol decisions, knows no services. */
+#include <synack/loop.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <synack/tun.h>
+
+#include "impair_io.h"
+
+/* ---- logging ---- */
+
+/* Process-wide on purpose: one tool, one stderr. The core never logs. */
+static const char *log_prog = "synack";
+static int log_level;
+static synack_time_us log_t0;
+
+void synack_log_setup(const char *prog, int level)
+{
+    log_prog = prog ? prog : "synack";
+    log_level = level;
+    log_t0 = synack_clock_us();
+}
+
+int synack_log_level(void) { return log_level; }
+
+void synack_log(int level, const char *fmt, ...)
+{
+    if (level > log_level) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* Timestamps only once someone asked for detail: plain errors read better without. */
+    if (log_level > 0) {
+        synack_time_us t = synack_clock_us() - log_t0;
+        fprintf(stderr, "%s: [%4llu.%06llu] %s\n", log_prog, (unsigned long long)(t / 1000000u),
+                (unsigned long long)(t % 1000000u), line);
+    } else {
+        fprintf(stderr, "%s: %s\n", log_prog, line);
+    }
+}
+
+synack_time_us synack_clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (synack_time_us)ts.tv_sec * 1000000u + (synack_time_us)ts.tv_nsec / 1000u;
+}
+
+/* ---- the loop ---- */
+
+#define MAX_WATCHERS 32
+#define MAX_EVENTS 64
+#define PKT_CAP 65536 /* any IPv4 or IPv6 packet without jumbograms */
+
+/* epoll data: the watcher's slot in the low half, its generation in the high half, so that an
+ * event for a descriptor unwatched earlier in the same batch is recognised and skipped. */
+#define TAG_TUN UINT64_MAX
+#define TAG_SIGNAL (UINT64_MAX - 1)
+
+typedef struct watcher {
+    int fd; /* -1: free */
+    uint32_t gen;
+    uint32_t events;
+    synack_loop_fd_fn fn;
+    void *ctx;
+} watcher;
+
+struct synack_loop {
+    synack_stack *st;
+    int tun_fd, ep, sig_fd;
+    sigset_t old_mask;
+    bool signals;
+    impair_io *imp;
+    unsigned read_batch;
+    synack_loop_app_fn app;
+    void *app_ctx;
+    synack_time_us now, app_deadline;
+    bool stop, pwait2_missing;
+    int code;
+    uint32_t idle_spins; /* rounds in a row whose core deadline was already past */
+    watcher w[MAX_WATCHERS];
+    synack_loop_stats stats;
+    uint8_t buf[PKT_CAP];
+};
+
+synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg)
+{
+    synack_loop *lp = calloc(1, sizeof *lp);
+    if (!lp) return NULL;
+    lp->st = st;
+    lp->tun_fd = cfg->tun_fd;
+    lp->sig_fd = -1;
+    lp->read_batch = cfg->read_batch ? cfg->read_batch : 64;
+    lp->app_deadline = SYNACK_TIME_NEVER;
+    for (int i = 0; i < MAX_WATCHERS; i++) lp->w[i].fd = -1;
+    lp->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (lp->ep < 0) goto fail;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_TUN};
+    if (epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->tun_fd, &ev) < 0) goto fail;
+    if (cfg->impair) {
+        lp->imp = impair_io_new(cfg->impair, cfg->impair, cfg->impair_seed);
+        if (!lp->imp) {
+            errno = ENOMEM;
+            goto fail;
+        }
+    }
+    if (cfg->handle_signals) {
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        if (sigprocmask(SIG_BLOCK, &mask, &lp->old_mask) < 0) goto fail;
+        lp->signals = true;
+        lp->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (lp->sig_fd < 0) goto fail;
+        struct epoll_event sev = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL};
+        if (epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->sig_fd, &sev) < 0) goto fail;
+    }
+    lp->now = synack_clock_us();
+    return lp;
+fail: {
+    int e = errno;
+    synack_loop_free(lp);
+    errno = e;
+    return NULL;
+}
+}
+
+void synack_loop_free(synack_loop *lp)
+{
+    if (!lp) return;
+    if (lp->ep >= 0) close(lp->ep);
+    if (lp->sig_fd >= 0) close(lp->sig_fd);
+    if (lp->signals) sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
+    impair_io_free(lp->imp);
+    free(lp);
+}
+
+synack_stack *synack_loop_stack(const synack_loop *lp) { return lp->st; }
+synack_time_us synack_loop_now(const synack_loop *lp) { return lp->now; }
+
+int synack_loop_watch(synack_loop *lp, int fd, uint32_t events, synack_loop_fd_fn fn, void *ctx)
+{
+    int slot = -1;
+    for (int i = 0; i < MAX_WATCHERS; i++) {
+        if (lp->w[i].fd == fd) {
+            slot = i;
+            break;
+        }
+        if (slot < 0 && lp->w[i].fd < 0) slot = i;
+    }
+    if (slot < 0) return -ENOSPC;
+    watcher *w = &lp->w[slot];
+    bool known = w->fd == fd;
+    if (!known) w->gen++;
+    struct epoll_event ev = {.events = events, .data.u64 = (uint64_t)w->gen << 32 | (uint32_t)slot};
+    if (epoll_ctl(lp->ep, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0) return -errno;
+    w->fd = fd;
+    w->events = events;
+    w->fn = fn;
+    w->ctx = ctx;
+    return 0;
+}
+
+void synack_loop_unwatch(synack_loop *lp, int fd)
+{
+    for (int i = 0; i < MAX_WATCHERS; i++) {
+        if (lp->w[i].fd != fd) continue;
+        epoll_ctl(lp->ep, EPOLL_CTL_DEL, fd, NULL);
+        lp->w[i].fd = -1;
+        lp->w[i].gen++;
+        return;
+    }
+}
+
+void synack_loop_set_app(synack_loop *lp, synack_loop_app_fn fn, void *ctx)
+{
+    lp->app = fn;
+    lp->app_ctx = ctx;
+}
+
+void synack_loop_wake_at(synack_loop *lp, synack_time_us t)
+{
+    if (t < lp->app_deadline) lp->app_deadline = t;
+}
+
+void synack_loop_stop(synack_loop *lp, int code)
+{
+    lp->stop = true;
+    lp->code = code;
+}
+
+void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out)
+{
+    *out = lp->stats;
+    if (lp->imp) {
+        impair_io_stats s;
+        impair_io_get_stats(lp->imp, &s);
+        out->impair_lost = s.lost[0] + s.lost[1];
+        out->impair_duplicated = s.duplicated[0] + s.duplicated[1];
+        out->impair_corrupted = s.corrupted[0] + s.corrupted[1];
+    }
+}
+
+/* ---- packet paths ---- */
+
+static void to_kernel(synack_loop *lp, const uint8_t *pkt, size_t len)
+{
+    /* A TUN write either takes the whole packet or fails; a failed one is a packet lost on the
+     * wire, which TCP repairs, so it is counted and not retried. */
+    int r = synack_tun_write(lp->tun_fd, pkt, len);
+    if (r < 0) {
+        if (lp->stats.write_errors++ == 0)
+            synack_log(SYNACK_LOG_ERROR, "warning: writing to the TUN device: %s (packet dropped)",
+                       strerror(-r));
+        return;
+    }
+    lp->stats.pkts_out++;
+    lp->stats.bytes_out += len;
+}
+
+static void flush_output(synack_loop *lp)
+{
+    size_t len;
+    while ((len = synack_output(lp->st, lp->buf, sizeof lp->buf)) > 0) {
+        if (lp->imp) impair_io_from_stack(lp->imp, lp->now, lp->buf, len);
+        else to_kernel(lp, lp->buf, len);
+    }
+}
+
+static void deliver_impaired(synack_loop *lp)
+{
+    link_pkt p;
+    while (impair_io_pop(lp->imp, lp->now, &p)) {
+        if (p.to == IMPAIR_NODE_STACK) synack_input(lp->st, lp->now, p.data, p.len);
+        else to_kernel(lp, p.data, p.len);
+        free(p.data);
+    }
+}
+
+/* Reads up to read_batch packets (TUN gives one per read; there is no recvmmsg for it), so one
+ * wake-up hands the stack a burst and its ACKs go out together after. Returns -errno when the
+ * device is gone. */
+static int read_tun(synack_loop *lp)
+{
+    unsigned n;
+    for (n = 0; n < lp->read_batch; n++) {
+        ssize_t r = synack_tun_read(lp->tun_fd, lp->buf, sizeof lp->buf);
+        if (r == 0) break;
+        if (r < 0) {
+            lp->stats.read_errors++;
+            if (r == -EBADFD || r == -EIO || r == -ENXIO || r == -EBADF) return (int)r;
+            break;
+        }
+        lp->stats.read_calls++;
+        lp->stats.pkts_in++;
+        lp->stats.bytes_in += (uint64_t)r;
+        if (lp->imp) impair_io_from_kernel(lp->imp, lp->now, lp->buf, (size_t)r);
+        else synack_input(lp->st, lp->now, lp->buf, (size_t)r);
+    }
+    if (n == lp->read_batch) lp->stats.full_batches++;
+    return 0;
+}
+
+static void drain_events(synack_loop *lp)
+{
+    synack_event ev;
+    char line[256];
+    bool trace = synack_log_level() >= SYNACK_LOG_TRACE;
+    while (synack_event_next(lp->st, &ev))
+        if (trace) synack_log(SYNACK_LOG_TRACE, "core: %s", synack_event_format(&ev, line, sizeof line));
+}
+
+static synack_time_us min_time(synack_time_us a, synack_time_us b) { return a < b ? a : b; }
+
+static int wait_events(synack_loop *lp, struct epoll_event *evs, synack_time_us deadline)
+{
+    synack_time_us now = synack_clock_us();
+    synack_time_us wait_us = deadline == SYNACK_TIME_NEVER ? SYNACK_TIME_NEVER
+                             : deadline > now               ? deadline - now
+                                                            : 0;
+    if (!lp->pwait2_missing) {
+        struct timespec ts, *tp = NULL;
+        if (wait_us != SYNACK_TIME_NEVER) {
+            ts.tv_sec = (time_t)(wait_us / 1000000u);
+            ts.tv_nsec = (long)(wait_us % 1000000u) * 1000;
+            tp = &ts;
+        }
+        int n = epoll_pwait2(lp->ep, evs, MAX_EVENTS, tp, NULL);
+        if (n >= 0 || errno != ENOSYS) return n;
+        lp->pwait2_missing = true;
+    }
+    /* Old kernels: milliseconds, rounded up so that we never wake before a deadline. */
+    int ms = wait_us == SYNACK_TIME_NEVER ? -1
+             : wait_us > 3600000000u      ? 3600000
+                                          : (int)((wait_us + 999) / 1000);
+    return epoll_wait(lp->ep, evs, MAX_EVENTS, ms);
+}
+
+int synack_loop_run(synack_loop *lp)
+{
+    struct epoll_event evs[MAX_EVENTS];
+    lp->stop = false;
+    while (!lp->stop) {
+        lp->stats.iterations++;
+        lp->now = synack_clock_us();
+        if (lp->imp) deliver_impaired(lp);
+        synack_poll(lp->st, lp->now);
+        lp->app_deadline = SYNACK_TIME_NEVER;
+        if (lp->app) lp->app(lp, lp->app_ctx);
+        flush_output(lp);
+        /* On an impaired link without delay, what was just sent is due now: deliver it, and
+         * flush what that delivery made the stack send (bounded; the rest is due next round). */
+        for (int k = 0; k < 4 && lp->imp && impair_io_next_time(lp->imp) <= lp->now; k++) {
+            deliver_impaired(lp);
+            flush_output(lp);
+        }
+        drain_events(lp);
+        if (lp->stop) break;
+
+        synack_time_us core_deadline = synack_next_deadline(lp->st);
+        synack_time_us deadline = min_time(core_deadline, lp->app_deadline);
+        if (lp->imp) deadline = min_time(deadline, impair_io_next_time(lp->imp));
+        /* A core deadline that stays in the past after synack_poll() ran it would spin a core at
+         * 100%: after many such rounds in a row, wait at least 1 ms and say so once (a bug). */
+        if (core_deadline > lp->now) {
+            lp->idle_spins = 0;
+        } else if (++lp->idle_spins >= 100000) {
+            if (lp->idle_spins == 100000)
+                synack_log(SYNACK_LOG_ERROR, "warning: the stack's deadline does not move past now; "
+                                             "waiting 1 ms per round");
+            if (deadline < lp->now + 1000) deadline = lp->now + 1000;
+        }
+        int n = wait_events(lp, evs, deadline);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            synack_log(SYNACK_LOG_ERROR, "epoll: %s", strerror(e));
+            return -e;
+        }
+        lp->stats.wakeups++;
+        lp->now = synack_clock_us();
+        for (int i = 0; i < n; i++) {
+            uint64_t tag = evs[i].data.u64;
+            if (tag == TAG_TUN) {
+                if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
+                    synack_log(SYNACK_LOG_ERROR, "the TUN device went away");
+                    return -ENODEV;
+                }
+                int r = read_tun(lp);
+                if (r < 0) {
+                    synack_log(SYNACK_LOG_ERROR, "reading the TUN device: %s", strerror(-r));
+                    return r;
+                }
+            } else if (tag == TAG_SIGNAL) {
+                struct signalfd_siginfo si;
+                if (read(lp->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                    synack_log(SYNACK_LOG_INFO, "signal %u: stopping", si.ssi_signo);
+                    synack_loop_stop(lp, 128 + (int)si.ssi_signo);
+                }
+            } else {
+                uint32_t slot = (uint32_t)tag, gen = (uint32_t)(tag >> 32);
+                if (slot >= MAX_WATCHERS) continue;
+                watcher *w = &lp->w[slot];
+                if (w->fd < 0 || w->gen != gen) continue; /* unwatched earlier in this batch */
+                w->fn(lp, w->fd, evs[i].events, w->ctx);
+            }
+        }
+    }
+    return lp->code;
+}

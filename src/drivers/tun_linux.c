@@ -1,0 +1,168 @@
+/* tun_linux.c: the Linux TUN device: attach/create by name, bring up, MTU, one-packet reads and
+ * writes. Knows nothing of the stack, clocks or impairments; never exits or aborts: every
+ * failure is a sentence in the caller's buffer. */
+#include <synack/tun.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TUN_PATH "/dev/net/tun"
+
+/* Writes "<what>: <strerror(e)>" into err; returns -1 with errno = e. */
+static int fail(char *err, size_t cap, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t cap, int e, const char *fmt, ...)
+{
+    if (err && cap) {
+        char what[200];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        snprintf(err, cap, "%s: %s", what, strerror(e));
+    }
+    errno = e;
+    return -1;
+}
+
+/* Interface ioctls go through any socket of the current network namespace. */
+static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    int r = ioctl(s, req, ifr);
+    int e = errno;
+    close(s);
+    errno = e;
+    return r;
+}
+
+static int get_mtu(const char *name)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    return ifreq_ioctl(SIOCGIFMTU, &ifr) < 0 ? -1 : ifr.ifr_mtu;
+}
+
+static int set_mtu(const char *name, int mtu)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    ifr.ifr_mtu = mtu;
+    return ifreq_ioctl(SIOCSIFMTU, &ifr);
+}
+
+static int set_up(const char *name)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ifreq_ioctl(SIOCGIFFLAGS, &ifr) < 0) return -1;
+    if (ifr.ifr_flags & IFF_UP) return 0;
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+int synack_tun_open(const char *name, unsigned flags, int mtu, synack_tun_info *info, char *err,
+                    size_t errcap)
+{
+    synack_tun_info local;
+    if (!info) info = &local;
+    memset(info, 0, sizeof *info);
+    if (!name) name = "";
+    if (strlen(name) >= IFNAMSIZ)
+        return fail(err, errcap, EINVAL, "device name '%s' is longer than 15 characters", name);
+    bool existed = *name && if_nametoindex(name) != 0;
+    if (!existed && *name && (flags & SYNACK_TUN_NO_CREATE))
+        return fail(err, errcap, ENODEV, "TUN device '%s' does not exist (create it with scripts/netns.sh "
+                                 "or `ip tuntap add mode tun`)", name);
+
+    int fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT || e == ENXIO || e == ENODEV)
+            return fail(err, errcap, e, "cannot open %s (no TUN support here: load the tun module, or "
+                                     "give the container the device)", TUN_PATH);
+        if (e == EACCES || e == EPERM)
+            return fail(err, errcap, e, "cannot open %s (run as root or with CAP_NET_ADMIN)", TUN_PATH);
+        return fail(err, errcap, e, "cannot open %s", TUN_PATH);
+    }
+
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    if (flags & SYNACK_TUN_MULTI_QUEUE) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        close(fd);
+        switch (e) {
+        case EPERM:
+        case EACCES:
+            return fail(err, errcap, e, existed ? "cannot attach to TUN device '%s' (not root, or the "
+                                               "device belongs to another user)"
+                                             : "cannot create TUN device '%s' (run as root or with "
+                                               "CAP_NET_ADMIN)", name);
+        case EBUSY:
+            return fail(err, errcap, e, "TUN device '%s' is in use by another process", name);
+        case EINVAL:
+            if (existed)
+                return fail(err, errcap, e, "'%s' is not a TUN device, or its single/multi-queue "
+                                         "mode differs", name);
+            return fail(err, errcap, e, "cannot create TUN device '%s'", name);
+        default:
+            return fail(err, errcap, e, existed ? "cannot attach to TUN device '%s'"
+                                             : "cannot create TUN device '%s'", name);
+        }
+    }
+    snprintf(info->name, sizeof info->name, "%s", ifr.ifr_name);
+    info->created = !existed;
+
+    /* An existing device was configured by whoever made it: we change its MTU only when asked to.
+     * It is brought up either way (a no-op when it is up), or the kernel would not send to it. */
+    int cur = get_mtu(info->name);
+    if (mtu > 0 && cur != mtu && set_mtu(info->name, mtu) < 0) {
+        int e = errno;
+        close(fd);
+        return fail(err, errcap, e, "cannot set the MTU of %s to %d", info->name, mtu);
+    }
+    if (set_up(info->name) < 0) {
+        int e = errno;
+        close(fd);
+        return fail(err, errcap, e, "cannot bring up TUN device '%s'", info->name);
+    }
+    info->mtu = get_mtu(info->name);
+    if (info->mtu <= 0) info->mtu = mtu > 0 ? mtu : 1500;
+    return fd;
+}
+
+ssize_t synack_tun_read(int fd, void *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return -errno;
+    }
+}
+
+int synack_tun_write(int fd, const void *pkt, size_t len)
+{
+    for (;;) {
+        ssize_t n = write(fd, pkt, len);
+        if (n >= 0) return 0;
+        if (errno == EINTR) continue;
+        return -errno;
+    }
+}
