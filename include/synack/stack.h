@@ -73,14 +73,17 @@ void synack_input(synack_stack *st, synack_time_us now, const uint8_t *pkt, size
 /* Advances time to now and runs every timer that is due. */
 void synack_poll(synack_stack *st, synack_time_us now);
 
-/* The earliest time synack_poll() has work, or SYNACK_TIME_NEVER. O(1). */
+/* The earliest time synack_poll() has work, or SYNACK_TIME_NEVER; the current time while output
+ * waits to be taken with synack_output(). O(1). */
 synack_time_us synack_next_deadline(const synack_stack *st);
 
 /* The current time of the stack (the last time given). */
 synack_time_us synack_now(const synack_stack *st);
 
 /* Takes the next outbound IP packet into buf; returns its length, or 0 when none is queued.
- * A packet larger than cap is dropped and counted (give 64 KiB to be safe). */
+ * A packet larger than cap is dropped and counted (give 64 KiB to be safe). Output caused by
+ * input is built here, when the driver takes it: feed a batch of packets with synack_input(),
+ * then call synack_output() until it returns 0, and one ACK answers the whole batch. */
 size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap);
 
 /* Takes the next event; false when none. Events are traces: missing them changes nothing. */

@@ -136,6 +136,7 @@ void synack_poll(synack_stack *st, synack_time_us now)
 
 synack_time_us synack_next_deadline(const synack_stack *st)
 {
+    if (st->pending_head) return st->now; /* output is waiting to be taken */
     return st->heap_len ? st->heap[0]->next_deadline : SYNACK_TIME_NEVER;
 }
 
@@ -177,6 +178,16 @@ void stack_outq_commit(synack_stack *st, size_t len)
     CNT(st, tcp_out);
 }
 
+void stack_output_later(synack_stack *st, tcb *t)
+{
+    if (t->out_pending) return;
+    t->out_pending = true;
+    t->out_next = NULL;
+    if (st->pending_tail) st->pending_tail->out_next = t;
+    else st->pending_head = t;
+    st->pending_tail = t;
+}
+
 void stack_pending_add(synack_stack *st, tcb *t)
 {
     if (t->out_pending) return;
@@ -203,7 +214,7 @@ static void run_pending(synack_stack *st)
 size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap)
 {
     ring *q = &st->outq;
-    if (q->len == 0 && st->pending_head) run_pending(st);
+    if (st->pending_head) run_pending(st);
     while (q->len > 0) {
         uint32_t contiguous = q->cap - q->head;
         if (contiguous < 2) { /* too short for a header: skipped padding */

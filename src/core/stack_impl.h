@@ -68,6 +68,9 @@ uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote);
 uint8_t *stack_outq_reserve(synack_stack *st, size_t len);
 void stack_outq_commit(synack_stack *st, size_t len);
 void stack_pending_add(synack_stack *st, tcb *t);
+/* Output for this connection is built when the driver next takes packets, so that a batch of
+ * input segments is answered by one ACK (RFC 9293 3.10.7.4, MUST-58/59). */
+void stack_output_later(synack_stack *st, tcb *t);
 
 void stack_event_push(synack_stack *st, const synack_event *ev);
 void stack_event_simple(synack_stack *st, tcb *t, int type, int err);

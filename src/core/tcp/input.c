@@ -576,7 +576,9 @@ void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endp
     t->keep_probes = 0;
     t->persist_probes = 0; /* the peer answers: keep probing as long as it does (MUST-37) */
     enum verdict r = t->state == SYNACK_SYN_SENT ? syn_sent_input(st, t, seg) : sync_input(st, t, seg);
-    if (r != V_GONE) tcp_output(st, t);
+    /* MUST-59: process every queued segment before sending any ACK: output (ACKs and what the
+     * ACKs allow to send) is built when the driver takes packets after its batch of input. */
+    if (r != V_GONE) stack_output_later(st, t);
 }
 
 void tcp_icmp_error(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
