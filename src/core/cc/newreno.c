@@ -27,11 +27,14 @@ void cc_ack(synack_stack *st, tcb *t, uint32_t acked)
     t->dupacks = 0;
     if (t->in_recovery) {
         if (seq_geq(t->snd_una, t->recover)) {
-            /* RFC 6582 3.2 step 3, full ACK: deflate the window. */
+            /* RFC 6582 3.2 step 3, full ACK: deflate the window (RFC 6675: to ssthresh). */
             uint32_t f = tcp_flight(t) + t->snd_mss;
-            t->cwnd = t->ssthresh < f ? t->ssthresh : f;
+            t->cwnd = t->ssthresh < f || tcp_sack_recovery(t) ? t->ssthresh : f;
             t->in_recovery = false;
             t->bytes_acked = 0;
+        } else if (tcp_sack_recovery(t)) {
+            /* RFC 6675: a partial ACK needs nothing special: output fills the pipe again,
+             * holes first. */
         } else {
             /* Partial ACK: retransmit the next hole, deflate by the amount acknowledged, add
              * back one MSS (RFC 6582 3.2 step 3 partial). */
@@ -60,19 +63,25 @@ void cc_dupack(synack_stack *st, tcb *t)
 {
     t->dupacks++;
     if (t->in_recovery) {
-        t->cwnd += t->snd_mss; /* RFC 6582 3.2 step 4: inflate */
+        /* RFC 6582 3.2 step 4: inflate. With SACK the pipe estimate does this work. */
+        if (!tcp_sack_recovery(t)) t->cwnd += t->snd_mss;
         return;
     }
-    if (t->dupacks != 3) return;
+    /* Three duplicate ACKs, or (RFC 6675 IsLost) three segments' worth SACKed above SND.UNA. */
+    bool lost = t->dupacks >= 3 ||
+                (t->sack_ok && t->mem && tcp_sacked_bytes(t) >= 3u * tcp_data_mss(t));
+    if (!lost) return;
     /* RFC 6582 3.2 step 2: no new recovery for data that was in flight at the last one. We take
      * "covers recover" inclusively: at snd_una == recover all of that data is acknowledged. */
     if (seq_lt(t->snd_una, t->recover)) return;
     t->ssthresh = half_flight(t);
     t->recover = t->snd_max;
     t->in_recovery = true;
+    t->rexmit_high = t->snd_una;
     CNT(st, tcp_fast_rexmt);
     tcp_retransmit_first(st, t);
-    t->cwnd = t->ssthresh + 3u * t->snd_mss;
+    /* RFC 6675 5: cwnd = ssthresh and the pipe decides; NewReno inflates by the 3 dupacks. */
+    t->cwnd = tcp_sack_recovery(t) ? t->ssthresh : t->ssthresh + 3u * t->snd_mss;
 }
 
 void cc_rto(synack_stack *st, tcb *t, bool first)

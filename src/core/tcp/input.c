@@ -318,6 +318,7 @@ static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
     }
     t->snd_una = ack;
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+    if (t->mem) tcp_sack_trim(t);
     t->rexmt_shift = 0;
     t->persist_shift = 0;
     if (t->snd_una == t->snd_max) { /* everything acknowledged: RFC 6298 5.2 */
@@ -395,6 +396,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
         t->ack_now = true;
         return V_DROP;
     }
+    tcp_sack_update(t, seg);
     if (seq_gt(ack, t->snd_una)) {
         ack_advance(st, t, ack);
     } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & SYNACK_FIN) &&

@@ -197,6 +197,31 @@ static bool output_syn(synack_stack *st, tcb *t)
     return t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED;
 }
 
+/* SACK loss recovery (RFC 6675 5): while the pipe leaves a segment's room in cwnd, resend the
+ * next hole below the highest SACKed octet. Returns whether anything was sent. */
+static bool sack_retransmit(synack_stack *st, tcb *t)
+{
+    bool sent = false;
+    if (!tcp_sack_recovery(t)) return false;
+    uint32_t mss = tcp_data_mss(t), fin_seq = t->snd_buf_seq + t->sndbuf.len;
+    for (int guard = 0; guard < 256; guard++) {
+        if (tcp_sack_pipe(t) + mss > t->cwnd) break;
+        uint32_t seq = 0, len = tcp_sack_next_hole(t, &seq);
+        if (len == 0 || !seq_lt(seq, fin_seq)) break;
+        if (len > mss) len = mss;
+        if (seq_gt(seq + len, fin_seq)) len = fin_seq - seq;
+        if (!emit(st, t, seq, SYNACK_ACK, len)) {
+            stack_pending_add(st, t);
+            break;
+        }
+        CNT(st, tcp_rexmt);
+        if (seq_in(t->rtt_seq, seq, seq + len)) t->rtt_timing = false; /* Karn */
+        t->rexmit_high = seq + len;
+        sent = true;
+    }
+    return sent;
+}
+
 void tcp_output(synack_stack *st, tcb *t)
 {
     if (t->state == SYNACK_CLOSED || t->state == SYNACK_LISTEN || t->state == SYNACK_TIME_WAIT) {
@@ -216,20 +241,29 @@ void tcp_output(synack_stack *st, tcb *t)
         }
         return;
     }
-    bool sent = false;
+    bool sent = sack_retransmit(st, t);
     for (;;) {
         uint32_t fin_seq = t->snd_buf_seq + t->sndbuf.len;
+        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        if (rexmit && t->scoreboard.n) { /* going back: skip what the peer holds */
+            t->snd_nxt = tcp_sack_skip(t, t->snd_nxt);
+            rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        }
         if (seq_gt(t->snd_nxt, fin_seq)) break; /* FIN sent and not being retransmitted */
         uint32_t off = t->snd_nxt - t->snd_buf_seq;
         uint32_t left = t->sndbuf.len - off;
-        uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
         uint32_t flight = tcp_flight(t);
-        uint32_t usable = wnd > flight ? wnd - flight : 0;
+        /* The congestion window limits what is in the network: the RFC 6675 pipe during SACK
+         * recovery, else everything in flight. The peer's window limits what is unacked. */
+        uint32_t in_net = tcp_sack_recovery(t) ? tcp_sack_pipe(t) : flight;
+        uint32_t by_wnd = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
+        uint32_t by_cwnd = t->cwnd > in_net ? t->cwnd - in_net : 0;
+        uint32_t usable = by_wnd < by_cwnd ? by_wnd : by_cwnd;
         if (t->force_send && usable == 0 && t->snd_wnd > flight) usable = t->snd_wnd - flight;
         uint32_t len = left < usable ? left : usable;
         uint32_t mss = tcp_data_mss(t);
         if (len > mss) len = mss;
-        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        if (rexmit && t->scoreboard.n) len = tcp_sack_run(t, t->snd_nxt, len);
         if (len > 0 && len < mss && !rexmit && !t->force_send) {
             /* Nagle (RFC 9293 3.7.4) and sender SWS avoidance (3.8.6.2.1): a short segment
              * goes only when it is all we have and nothing is outstanding (or Nagle is off),
@@ -287,6 +321,8 @@ void tcp_retransmit_first(synack_stack *st, tcb *t)
         flags |= SYNACK_FIN;
     if (len == 0 && !(flags & SYNACK_FIN)) return;
     if (seq_in(t->rtt_seq, t->snd_una, t->snd_una + len + 1)) t->rtt_timing = false; /* Karn */
+    if (t->mem && len) len = tcp_sack_run(t, t->snd_una, len);
+    if (seq_gt(t->snd_una + len, t->rexmit_high)) t->rexmit_high = t->snd_una + len;
     CNT(st, tcp_rexmt);
     tcp_send_segment(st, t, t->snd_una, flags, len);
 }

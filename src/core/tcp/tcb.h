@@ -63,6 +63,8 @@ struct tcb {
     uint32_t sndbuf_size, rcvbuf_size;
     ring sndbuf, rcvbuf;
     rangeset ooo;
+    rangeset scoreboard;  /* SACKed ranges above SND.UNA (sender side, sack.c) */
+    uint32_t rexmit_high; /* RFC 6675 HighRxt: retransmitted up to here in this recovery */
 
     /* RTT estimation (RFC 6298) and retransmission. */
     synack_time_us srtt_us, rttvar_us, rto_us;
@@ -160,6 +162,17 @@ long tcp_user_recv(synack_stack *st, tcb *t, void *buf, size_t len, bool peek);
 uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 /* After data is read, announce a larger window if it grew enough (RFC 9293 3.8.6.2.2). */
 void tcp_window_update(synack_stack *st, tcb *t);
+
+/* ---- sack.c ---- */
+void tcp_sack_update(tcb *t, const tcp_seg *seg);
+void tcp_sack_trim(tcb *t);
+void tcp_sack_reset(tcb *t);
+uint32_t tcp_sacked_bytes(const tcb *t);
+uint32_t tcp_sack_pipe(const tcb *t);
+uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq);
+uint32_t tcp_sack_skip(const tcb *t, uint32_t seq);
+uint32_t tcp_sack_run(const tcb *t, uint32_t seq, uint32_t cap);
+static inline bool tcp_sack_recovery(const tcb *t) { return t->in_recovery && t->sack_ok && t->mem; }
 
 /* ---- cc (newreno.c) ---- */
 void cc_init(synack_stack *st, tcb *t);

@@ -42,13 +42,15 @@ tcb *tcp_tcb_alloc(synack_stack *st)
 bool tcp_buffers_alloc(synack_stack *st, tcb *t)
 {
     if (t->mem) return true;
-    size_t ranges = st->cfg.reass_max_ranges * sizeof(seq_range);
+    size_t ranges = 2u * st->cfg.reass_max_ranges * sizeof(seq_range); /* reassembly + scoreboard */
     size_t total = (size_t)t->sndbuf_size + t->rcvbuf_size + ranges;
     uint8_t *m = malloc(total);
     if (!m) return false;
     t->mem = m;
     /* Ranges first: they need alignment, the byte rings do not. */
     rangeset_init(&t->ooo, (seq_range *)(void *)m, (uint16_t)st->cfg.reass_max_ranges);
+    rangeset_init(&t->scoreboard, (seq_range *)(void *)m + st->cfg.reass_max_ranges,
+                  (uint16_t)st->cfg.reass_max_ranges);
     ring_init(&t->sndbuf, m + ranges, t->sndbuf_size);
     ring_init(&t->rcvbuf, m + ranges + t->sndbuf_size, t->rcvbuf_size);
     stack_buffer_account(st, (long)total);
@@ -59,7 +61,7 @@ void tcp_buffers_free(synack_stack *st, tcb *t)
 {
     if (!t->mem) return;
     size_t total = (size_t)t->sndbuf_size + t->rcvbuf_size +
-                   st->cfg.reass_max_ranges * sizeof(seq_range);
+                   2u * st->cfg.reass_max_ranges * sizeof(seq_range);
     free(t->mem);
     t->mem = NULL;
     /* Sequence bookkeeping stays consistent with an empty send buffer: no more data. */
@@ -67,6 +69,7 @@ void tcp_buffers_free(synack_stack *st, tcb *t)
     memset(&t->sndbuf, 0, sizeof t->sndbuf);
     memset(&t->rcvbuf, 0, sizeof t->rcvbuf);
     memset(&t->ooo, 0, sizeof t->ooo);
+    memset(&t->scoreboard, 0, sizeof t->scoreboard);
     stack_buffer_account(st, -(long)total);
 }
 
