@@ -107,7 +107,7 @@ static inline bool script_run(const uint8_t *data, size_t size)
     synack_bind(st, l, &ep);
     synack_listen(st, l, 4);
     while (in.n) {
-        uint32_t op = script_take(&in, 1) % 12;
+        uint32_t op = script_take(&in, 1) % 14;
         int sd = nsocks ? socks[script_take(&in, 1) % (uint32_t)nsocks] : -1;
         switch (op) {
         case 0: case 1: case 2: case 3: case 4: { /* packets are the main course */
@@ -146,6 +146,39 @@ static inline bool script_run(const uint8_t *data, size_t size)
         case 10:
             if (sd >= 0) synack_shutdown(st, sd, (int)(script_take(&in, 1) % 3));
             break;
+        case 12: { /* raw bytes: IPv6, extension headers, anything */
+            size_t len = script_take(&in, 1) % sizeof pkt;
+            for (size_t i = 0; i < len; i++) pkt[i] = (uint8_t)script_take(&in, 1);
+            if (len && (script_take(&in, 1) & 1)) pkt[0] = (uint8_t)(0x60 | (pkt[0] & 0x0f));
+            synack_input(st, now, pkt, len);
+            break;
+        }
+        case 13: { /* an ICMP error with a valid checksum quoting one of our segments */
+            uint8_t *ic = pkt + 20;
+            memset(ic, 0, 8);
+            ic[0] = (uint8_t)(script_take(&in, 1) & 1 ? 3 : 11);
+            ic[1] = (uint8_t)(script_take(&in, 1) % 6);
+            wr16(ic + 6, (uint16_t)script_take(&in, 2));
+            uint8_t *q = ic + 8; /* quoted IPv4 header from us to the peer, then TCP ports/seq */
+            memset(q, 0, 28);
+            q[0] = 0x45;
+            q[9] = IP_PROTO_TCP;
+            q[12] = 198, q[13] = 18, q[14] = 0, q[15] = 1;
+            q[16] = 198, q[17] = 18, q[18] = 0, q[19] = 2;
+            wr16(q + 20, (uint16_t)script_take(&in, 2));
+            wr16(q + 22, (uint16_t)(40000 + script_take(&in, 1) % 4));
+            wr32(q + 24, last_seq - (script_take(&in, 1) % 64));
+            wr16(ic + 2, cksum_fold(cksum_add(0, ic, 36)));
+            ip4_hdr ip;
+            memset(&ip, 0, sizeof ip);
+            ip.ttl = 64;
+            ip.proto = IP_PROTO_ICMP;
+            ip.src[0] = 198, ip.src[1] = 18, ip.src[2] = 0, ip.src[3] = 2;
+            ip.dst[0] = 198, ip.dst[1] = 18, ip.dst[2] = 0, ip.dst[3] = 1;
+            ip4_emit(pkt, 20, &ip, 36);
+            synack_input(st, now, pkt, 56);
+            break;
+        }
         default:
             if (sd >= 0) {
                 if (script_take(&in, 1) & 1) synack_close(st, sd);

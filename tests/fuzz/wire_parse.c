@@ -1,4 +1,4 @@
-/* wire_parse.c: libFuzzer target for the wire parsers: input through ip4_parse then tcp_parse
+/* wire_parse.c: libFuzzer target for the wire parsers: input through ip4_parse (and ip6_parse) then tcp_parse
  * (checksums verified), and straight into tcp_parse without checksums so the option walker sees
  * arbitrary bytes. Aborts if a returned view leaves the input or a parsed header will not re-emit. */
 #include <stddef.h>
@@ -37,6 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *t = data + IP4_HDR_LEN;
         if (tcp_parse(t, size - IP4_HDR_LEN, NULL, NULL, &s) == WIRE_OK)
             check_seg(&s, t, size - IP4_HDR_LEN);
+    }
+    /* IPv6: the payload view stays inside the input and after the 40-byte header. */
+    ip6_hdr h6;
+    if (ip6_parse(data, size, &h6, &pl, &pll) == WIRE_OK) {
+        if (pl < data + IP6_HDR_LEN || pl + pll > data + size) abort();
     }
     /* Whatever parsed must re-emit within bounds: the options it produced fit in 40 bytes. */
     uint8_t out[60];
