@@ -67,9 +67,15 @@ void cc_dupack(synack_stack *st, tcb *t)
         if (!tcp_sack_recovery(t)) t->cwnd += t->snd_mss;
         return;
     }
-    /* Three duplicate ACKs, or (RFC 6675 IsLost) three segments' worth SACKed above SND.UNA. */
-    bool lost = t->dupacks >= 3 ||
-                (t->sack_ok && t->mem && tcp_sacked_bytes(t) >= 3u * tcp_data_mss(t));
+    /* Three duplicate ACKs, or (RFC 6675 IsLost) three segments' worth SACKed above SND.UNA.
+     * Early retransmit (RFC 5827): with fewer than four segments outstanding and nothing new
+     * to send, one duplicate ACK fewer than the segments outstanding is enough. */
+    uint32_t mss = tcp_data_mss(t), thresh = 3;
+    uint32_t segs = (tcp_flight(t) + mss - 1) / mss;
+    bool nothing_new = !t->mem || t->snd_nxt == t->snd_buf_seq + t->sndbuf.len;
+    if (segs < 4 && segs >= 2 && nothing_new) thresh = segs - 1;
+    bool lost = t->dupacks >= thresh ||
+                (t->sack_ok && t->mem && tcp_sacked_bytes(t) >= thresh * mss);
     if (!lost) return;
     /* RFC 6582 3.2 step 2: no new recovery for data that was in flight at the last one. We take
      * "covers recover" inclusively: at snd_una == recover all of that data is acknowledged. */

@@ -257,7 +257,11 @@ void tcp_output(synack_stack *st, tcb *t)
          * recovery, else everything in flight. The peer's window limits what is unacked. */
         uint32_t in_net = tcp_sack_recovery(t) ? tcp_sack_pipe(t) : flight;
         uint32_t by_wnd = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
-        uint32_t by_cwnd = t->cwnd > in_net ? t->cwnd - in_net : 0;
+        /* Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment
+         * go beyond cwnd, so that a small window still produces the third. */
+        uint32_t allowed = t->cwnd;
+        if (!t->in_recovery && t->dupacks > 0 && t->dupacks < 3) allowed += t->dupacks * tcp_data_mss(t);
+        uint32_t by_cwnd = allowed > in_net ? allowed - in_net : 0;
         uint32_t usable = by_wnd < by_cwnd ? by_wnd : by_cwnd;
         if (t->force_send && usable == 0 && t->snd_wnd > flight) usable = t->snd_wnd - flight;
         uint32_t len = left < usable ? left : usable;
