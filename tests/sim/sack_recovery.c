@@ -12,14 +12,21 @@ typedef struct outcome {
 
 static uint32_t highest_sent;
 static synack_time_us first_rexmt, last_rexmt;
+static int losses_of_first_hole; /* how often the segment at the first lost sequence was lost */
+static uint32_t first_lost_seq;
 
 /* Watches the client's data segments: one below the highest sent is a retransmission. */
 static void tap(void *ctx, synack_time_us t, int what, int from, int to, const uint8_t *pkt, size_t len)
 {
     (void)ctx, (void)to;
-    if (what != SYNACK_TAP_SENT || from != 0 || len < 40) return;
+    if (from != 0 || len < 40) return;
     const uint8_t *tcp = pkt + 20;
     uint32_t seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+    if (what == SYNACK_TAP_LOST) {
+        if (!first_lost_seq) first_lost_seq = seq;
+        if (seq == first_lost_seq) losses_of_first_hole++;
+    }
+    if (what != SYNACK_TAP_SENT) return;
     size_t data = len - 20 - (size_t)(tcp[12] >> 4) * 4;
     if (!data) return;
     if ((int32_t)(seq - highest_sent) < 0) {
@@ -30,7 +37,7 @@ static void tap(void *ctx, synack_time_us t, int what, int from, int to, const u
     }
 }
 
-static outcome run(bool sack)
+static outcome run(bool sack, uint64_t loss_mask)
 {
     synack_config cfg;
     synack_config_default(&cfg);
@@ -39,14 +46,16 @@ static outcome run(bool sack)
     cfg.isn_value = 1;
     highest_sent = 0;
     first_rexmt = last_rexmt = 0;
+    first_lost_seq = 0;
+    losses_of_first_hole = 0;
     pair p;
     pair_open(&p, &cfg, &cfg, 21);
     synack_impair imp = {0};
     imp.delay_us = SYNACK_MS(20);
     imp.rate_bps = 100000000ull;
-    /* Client -> server packets: 0 SYN, 1 ACK, then data. Lose data segments 30, 32 and 34. */
+    /* Client -> server packets, counted from 0 (the SYN). */
     static uint64_t mask[1];
-    mask[0] = (1ull << 32) | (1ull << 34) | (1ull << 36);
+    mask[0] = loss_mask;
     imp.loss_mask = mask;
     imp.loss_mask_bits = 64;
     synack_sim_impair(p.sim, p.ci, p.si, &imp);
@@ -83,7 +92,8 @@ static outcome run(bool sack)
 
 static void three_losses_one_window(void)
 {
-    outcome reno = run(false), sack = run(true);
+    uint64_t mask = (1ull << 32) | (1ull << 34) | (1ull << 36);
+    outcome reno = run(false, mask), sack = run(true, mask);
     CHECK_EQ(reno.rto, 0);
     CHECK_EQ(sack.rto, 0);
     CHECK_EQ(reno.fast, 1);
@@ -96,8 +106,20 @@ static void three_losses_one_window(void)
     CHECK(sack.done_at < reno.done_at);
 }
 
+/* The retransmission is lost too. Data sent after it is SACKed while its hole stays open: the
+ * sender resends it again at once instead of waiting for the retransmission timer. */
+static void lost_retransmission(void)
+{
+    /* Packet 32 is a data segment; with SACK on, packet 63 is its retransmission. */
+    outcome o = run(true, (1ull << 32) | (1ull << 63));
+    CHECK_EQ(losses_of_first_hole, 2); /* the scenario really lost the retransmission */
+    CHECK_EQ(o.rto, 0);
+    CHECK_EQ(o.rexmt, 2);
+}
+
 int main(void)
 {
     RUN(three_losses_one_window);
+    RUN(lost_retransmission);
     return test_report();
 }

@@ -84,6 +84,7 @@ void cc_dupack(synack_stack *st, tcb *t)
     t->recover = t->snd_max;
     t->in_recovery = true;
     t->rexmit_high = t->snd_una;
+    t->rexmit_mark = t->snd_max;
     CNT(st, tcp_fast_rexmt);
     tcp_retransmit_first(st, t);
     /* RFC 6675 5: cwnd = ssthresh and the pipe decides; NewReno inflates by the 3 dupacks. */

@@ -3,6 +3,18 @@
  * of data still in the network, and which hole to retransmit next. */
 #include "stack_impl.h"
 
+/* A retransmission lost again: data first sent after it is SACKed three segments past it
+ * while its hole is still open (as Linux's tcp_mark_lost_retrans). Resend the holes. */
+static void lost_retransmissions(tcb *t)
+{
+    if (!t->in_recovery || !seq_gt(t->rexmit_high, t->snd_una) || !t->scoreboard.n) return;
+    uint32_t hs = t->scoreboard.r[t->scoreboard.n - 1].end;
+    if (seq_gt(hs, t->rexmit_mark + 3u * tcp_data_mss(t))) {
+        t->rexmit_high = t->snd_una;
+        t->rexmit_mark = t->snd_max;
+    }
+}
+
 /* Records the peer's SACK blocks; blocks at or below SND.UNA (D-SACK) or beyond what we sent
  * are ignored (RFC 2018 8: a sender must not trust them). */
 void tcp_sack_update(tcb *t, const tcp_seg *seg)
@@ -13,6 +25,7 @@ void tcp_sack_update(tcb *t, const tcp_seg *seg)
         if (!seq_lt(l, r) || !seq_gt(l, t->snd_una) || seq_gt(r, t->snd_max)) continue;
         if (!rangeset_add(&t->scoreboard, l, r)) break; /* full: the rest will come again */
     }
+    lost_retransmissions(t);
 }
 
 void tcp_sack_trim(tcb *t)

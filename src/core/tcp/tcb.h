@@ -65,6 +65,7 @@ struct tcb {
     rangeset ooo;
     rangeset scoreboard;  /* SACKed ranges above SND.UNA (sender side, sack.c) */
     uint32_t rexmit_high; /* RFC 6675 HighRxt: retransmitted up to here in this recovery */
+    uint32_t rexmit_mark; /* SND.MAX when the holes were last resent (lost-retransmit check) */
 
     /* RTT estimation (RFC 6298) and retransmission. */
     synack_time_us srtt_us, rttvar_us, rto_us;
