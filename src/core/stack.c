@@ -383,7 +383,12 @@ uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
         uint16_t port = (uint16_t)(st->cfg.ephemeral_lo + (st->ephemeral_next++ % span));
         const synack_addr *self = ip_local_addr(st, remote->addr.family);
         synack_endpoint l = {self ? *self : st->cfg.addr, port};
-        if (!stack_lookup(st, &l, remote) && !stack_local_in_use(st, &l, true)) return port;
+        /* connect(): O(1), the 4-tuple must be free and no listener on the port (ports that
+         * sockets merely bound are not checked). bind(port 0): a port nobody holds (a scan,
+         * rare). */
+        bool free_port = remote->port ? !stack_lookup(st, &l, remote) && !stack_lookup_listener(st, &l)
+                                       : !stack_local_in_use(st, &l, false);
+        if (free_port) return port;
     }
     return 0;
 }
