@@ -2,7 +2,7 @@
  * closed: every segment kind with acceptable, old and out-of-window sequence numbers (RFC 9293
  * 3.10.7.4), the user calls (CLOSE -> LAST-ACK), and the timers that still run: retransmission,
  * keepalive and the user timeout. */
-#include "peer.h"
+#include "sync_checks.h"
 
 static peer *cw(const synack_config *cfg)
 {
@@ -11,22 +11,18 @@ static peer *cw(const synack_config *cfg)
     return p;
 }
 
-static synack_config cfg_rfc793(void)
-{
-    synack_config cfg;
-    peer_config(&cfg);
-    cfg.rfc5961 = false;
-    return cfg;
-}
+#define ACKED_AND_STAYS(p) EXPECT_ACKED_AND_STAYS((p), SYNACK_CLOSE_WAIT)
 
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
-static void acked_and_stays(peer *p, const char *file, int line)
-{
-    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
-    peer_expect_state_at(p, file, line, SYNACK_CLOSE_WAIT);
-}
-#define ACKED_AND_STAYS(p) acked_and_stays((p), __FILE__, __LINE__)
+/* The sequence, RST and SYN checks every synchronized state shares (sync_checks.h). */
+static const sync_state cw_sync = {
+    .state = SYNACK_CLOSE_WAIT,
+    .enter = cw,
+    .enter_open = NULL,
+    .reset_error = ECONNRESET,
+    .reset_frees = false,
+    .rst_off = 4,
+    .syn_off = 0,
+};
 
 /* ---- user calls ---- */
 
@@ -156,7 +152,7 @@ static void cw_fin_ack_oow_acked(void)
 {
     /* CELL(CLOSE_WAIT, FIN_ACK, OOW) */
     peer *p = cw(NULL);
-    peer_send(p, F_FIN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -169,7 +165,7 @@ static void cw_fin_no_ack(void)
     peer *p = cw(NULL);
     peer_send(p, F_FIN, p->snd_nxt, 0, NULL, 0);
     EXPECT_NONE(p);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -202,7 +198,7 @@ static void cw_ack_old_and_oow_acked(void)
     peer *p = cw(NULL);
     peer_send(p, F_ACK, p->snd_nxt - 1, p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -227,18 +223,7 @@ static void cw_rst_exact_closed(void)
 static void cw_rst_in_window(void)
 {
     /* CELL(CLOSE_WAIT, RST, OK) */
-    peer *p = cw(NULL);
-    peer_send(p, F_RST, p->snd_nxt + 4, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = cw(&cfg);
-    peer_send(p, F_RST, p->snd_nxt + 4, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_last_error(p), ECONNRESET);
-    PEER_FINISH(p);
+    sync_check_rst_in_window(&cw_sync);
 }
 
 /* RFC 9293 3.10.7.4 first / RFC 5961 check 1. */
@@ -246,13 +231,7 @@ static void cw_rst_oow_and_old_dropped(void)
 {
     /* CELL(CLOSE_WAIT, RST, OOW) */
     /* CELL(CLOSE_WAIT, RST, OLD) */
-    peer *p = cw(NULL);
-    peer_send(p, F_RST, oow(p), 0, NULL, 0);
-    EXPECT_NONE(p);
-    peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSE_WAIT);
-    PEER_FINISH(p);
+    sync_check_rst_oow_and_old(&cw_sync);
 }
 
 /* RFC 9293 3.10.7.4 second: RST+ACK as RST. */
@@ -260,14 +239,7 @@ static void cw_rst_ack(void)
 {
     /* CELL(CLOSE_WAIT, RST_ACK, OK) */
     /* CELL(CLOSE_WAIT, RST_ACK, OOW) */
-    peer *p = cw(NULL);
-    peer_send(p, F_RST | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSE_WAIT);
-    peer_send(p, F_RST | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_rst_ack(&cw_sync);
 }
 
 /* ---- SYN ---- */
@@ -277,20 +249,7 @@ static void cw_syn_in_window(void)
 {
     /* CELL(CLOSE_WAIT, SYN, OK) */
     /* CELL(CLOSE_WAIT, SYN_ACK, OK) */
-    peer *p = cw(NULL);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = cw(&cfg);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_last_error(p), ECONNRESET);
-    PEER_FINISH(p);
+    sync_check_syn_in_window(&cw_sync);
 }
 
 /* RFC 9293 3.10.7.4 first. */
@@ -298,12 +257,7 @@ static void cw_syn_oow_acked(void)
 {
     /* CELL(CLOSE_WAIT, SYN, OOW) */
     /* CELL(CLOSE_WAIT, SYN_ACK, OOW) */
-    peer *p = cw(NULL);
-    peer_send(p, F_SYN, oow(p), 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
+    sync_check_syn_oow(&cw_sync);
 }
 
 /* ---- data ---- */
@@ -331,7 +285,7 @@ static void cw_data_old_and_oow_acked(void)
     peer *p = cw(NULL);
     peer_send(p, F_ACK | F_PSH, p->snd_nxt - 4, p->rcv_nxt, "abc", 3);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->rcv_nxt, "abc", 3);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->rcv_nxt, "abc", 3);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }

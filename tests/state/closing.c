@@ -1,7 +1,7 @@
 /* closing.c (state tests): CLOSING, the simultaneous close (RFC 9293 Figure 13): both FINs sent
  * and received, ours not yet acknowledged: every segment kind with acceptable, old and
  * out-of-window sequence numbers (3.10.7.4), the user calls, and the FIN's retransmission. */
-#include "peer.h"
+#include "sync_checks.h"
 
 #define FIN_SEQ(p) ((p)->rcv_nxt - 1) /* our FIN, once collected */
 
@@ -12,22 +12,19 @@ static peer *closing(const synack_config *cfg, enum peer_how how)
     return p;
 }
 
-static synack_config cfg_rfc793(void)
-{
-    synack_config cfg;
-    peer_config(&cfg);
-    cfg.rfc5961 = false;
-    return cfg;
-}
+#define ACKED_AND_STAYS(p) EXPECT_ACKED_AND_STAYS((p), SYNACK_CLOSING)
 
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
-static void acked_and_stays(peer *p, const char *file, int line)
-{
-    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
-    peer_expect_state_at(p, file, line, SYNACK_CLOSING);
-}
-#define ACKED_AND_STAYS(p) acked_and_stays((p), __FILE__, __LINE__)
+static peer *closing_closed(const synack_config *cfg) { return closing(cfg, PEER_BY_CLOSE); }
+/* The sequence, RST and SYN checks every synchronized state shares (sync_checks.h). */
+static const sync_state closing_sync = {
+    .state = SYNACK_CLOSING,
+    .enter = closing_closed,
+    .enter_open = NULL,
+    .reset_error = 0,
+    .reset_frees = true,
+    .rst_off = 3,
+    .syn_off = 0,
+};
 
 /* ---- ACK ---- */
 
@@ -70,7 +67,7 @@ static void closing_ack_old_and_oow_acked(void)
     peer *p = closing(NULL, PEER_BY_CLOSE);
     peer_send(p, F_ACK, p->snd_nxt - 2, p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -104,7 +101,7 @@ static void closing_fin_ack_oow_acked(void)
 {
     /* CELL(CLOSING, FIN_ACK, OOW) */
     peer *p = closing(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_FIN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -117,7 +114,7 @@ static void closing_fin_no_ack(void)
     peer *p = closing(NULL, PEER_BY_CLOSE);
     peer_send(p, F_FIN, p->snd_nxt, 0, NULL, 0);
     EXPECT_NONE(p);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -145,18 +142,7 @@ static void closing_rst_exact_closed(void)
 static void closing_rst_in_window(void)
 {
     /* CELL(CLOSING, RST, OK) */
-    peer *p = closing(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 3, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = closing(&cfg, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 3, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_conns(p), 0);
-    PEER_FINISH(p);
+    sync_check_rst_in_window(&closing_sync);
 }
 
 /* RFC 9293 3.10.7.4 first / RFC 5961 check 1. */
@@ -164,13 +150,7 @@ static void closing_rst_oow_and_old_dropped(void)
 {
     /* CELL(CLOSING, RST, OOW) */
     /* CELL(CLOSING, RST, OLD) */
-    peer *p = closing(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, oow(p), 0, NULL, 0);
-    EXPECT_NONE(p);
-    peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSING);
-    PEER_FINISH(p);
+    sync_check_rst_oow_and_old(&closing_sync);
 }
 
 /* RFC 9293 3.10.7.4 second: RST+ACK as RST. */
@@ -178,14 +158,7 @@ static void closing_rst_ack(void)
 {
     /* CELL(CLOSING, RST_ACK, OK) */
     /* CELL(CLOSING, RST_ACK, OOW) */
-    peer *p = closing(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSING);
-    peer_send(p, F_RST | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_rst_ack(&closing_sync);
 }
 
 /* ---- SYN ---- */
@@ -195,19 +168,7 @@ static void closing_syn_in_window(void)
 {
     /* CELL(CLOSING, SYN, OK) */
     /* CELL(CLOSING, SYN_ACK, OK) */
-    peer *p = closing(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = closing(&cfg, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_syn_in_window(&closing_sync);
 }
 
 /* RFC 9293 3.10.7.4 first. */
@@ -215,12 +176,7 @@ static void closing_syn_oow_acked(void)
 {
     /* CELL(CLOSING, SYN, OOW) */
     /* CELL(CLOSING, SYN_ACK, OOW) */
-    peer *p = closing(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, oow(p), 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
+    sync_check_syn_oow(&closing_sync);
 }
 
 /* ---- data ---- */
@@ -246,7 +202,7 @@ static void closing_data_old_and_oow_acked(void)
     peer *p = closing(NULL, PEER_BY_CLOSE);
     peer_send(p, F_ACK | F_PSH, p->snd_nxt - 5, p->rcv_nxt, "olds", 4);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->rcv_nxt, "far", 3);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->rcv_nxt, "far", 3);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }

@@ -26,7 +26,7 @@
  *  (e) every arrow of Figure 5 and its notes (written out below) is legal in the core's table and
  *      has a TRANSITION tag;
  *  (f) every tag sits in a test that main() RUNs, and every test RUN in a state file calls
- *      PEER_FINISH (no illegal transition, and no buffer, connection or socket left once all
+ *      PEER_FINISH (itself or through a sync_check_* of tests/support/sync_checks.c) (no illegal transition, and no buffer, connection or socket left once all
  *      sockets are closed and the timers have run out). */
 #include <dirent.h>
 #include <stdlib.h>
@@ -160,7 +160,8 @@ static void read_source(const char *dir, const char *file)
             }
             continue;
         }
-        if (cur && strstr(line, "PEER_FINISH(")) cur->finish = true;
+        /* The shared checks of tests/support/sync_checks.c end each run with PEER_FINISH. */
+        if (cur && (strstr(line, "PEER_FINISH(") || strstr(line, "sync_check_"))) cur->finish = true;
         char *r = strstr(line, "RUN(");
         if (r && n_runs < (int)(sizeof runs / sizeof runs[0]) &&
             sscanf(r, "RUN(%95[A-Za-z0-9_])", runs[n_runs]) == 1)

@@ -12,24 +12,7 @@ static peer *est(const synack_config *cfg)
     return p;
 }
 
-static synack_config cfg_rfc793(void)
-{
-    synack_config cfg;
-    peer_config(&cfg);
-    cfg.rfc5961 = false;
-    return cfg;
-}
-
-/* RCV.NXT + RCV.WND + 100: beyond the window. */
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
-/* The peer's "ACK, stay" expectation: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, still ESTABLISHED. */
-static void acked_and_stays(peer *p, const char *file, int line)
-{
-    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
-    peer_expect_state_at(p, file, line, SYNACK_ESTABLISHED);
-}
-#define ACKED_AND_STAYS(p) acked_and_stays((p), __FILE__, __LINE__)
+#define ACKED_AND_STAYS(p) EXPECT_ACKED_AND_STAYS((p), SYNACK_ESTABLISHED)
 
 /* Sends n bytes from the stack and collects the segment; returns SND.NXT before the send. */
 static uint32_t stack_sends(peer *p, const char *data, uint32_t n)
@@ -64,7 +47,7 @@ static void est_syn_in_window_rfc793_reset(void)
 {
     /* CELL(ESTABLISHED, SYN, OK) */
     /* TRANSITION(ESTABLISHED, CLOSED) */
-    synack_config cfg = cfg_rfc793();
+    synack_config cfg = peer_config_rfc793();
     peer *p = est(&cfg);
     peer_send(p, F_SYN, p->snd_nxt + 10, 0, NULL, 0);
     EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
@@ -81,10 +64,10 @@ static void est_syn_oow_acked(void)
 {
     /* CELL(ESTABLISHED, SYN, OOW) */
     for (int rfc5961 = 0; rfc5961 < 2; rfc5961++) {
-        synack_config cfg = cfg_rfc793();
+        synack_config cfg = peer_config_rfc793();
         cfg.rfc5961 = rfc5961;
         peer *p = est(&cfg);
-        peer_send(p, F_SYN, oow(p), 0, NULL, 0);
+        peer_send(p, F_SYN, peer_oow(p), 0, NULL, 0);
         ACKED_AND_STAYS(p);
         PEER_FINISH(p);
     }
@@ -95,7 +78,7 @@ static void est_syn_old_acked(void)
 {
     /* CELL(ESTABLISHED, SYN, OLD) */
     for (int rfc5961 = 0; rfc5961 < 2; rfc5961++) {
-        synack_config cfg = cfg_rfc793();
+        synack_config cfg = peer_config_rfc793();
         cfg.rfc5961 = rfc5961;
         peer *p = est(&cfg);
         peer_send(p, F_SYN, p->iss - 500, 0, NULL, 0);
@@ -118,7 +101,7 @@ static void est_syn_ack_in_window_challenge_ack(void)
 static void est_syn_ack_in_window_rfc793_reset(void)
 {
     /* CELL(ESTABLISHED, SYN_ACK, OK) */
-    synack_config cfg = cfg_rfc793();
+    synack_config cfg = peer_config_rfc793();
     peer *p = est(&cfg);
     peer_send(p, F_SYN | F_ACK, p->snd_nxt + 3, p->rcv_nxt, NULL, 0);
     EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
@@ -142,7 +125,7 @@ static void est_syn_ack_oow_acked(void)
 {
     /* CELL(ESTABLISHED, SYN_ACK, OOW) */
     peer *p = est(NULL);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_SYN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -209,7 +192,7 @@ static void est_ack_too_old(void)
     CHECK_EQ(synack_readable_bytes(p->st, p->sd), 0);
     PEER_FINISH(p);
 
-    synack_config cfg = cfg_rfc793();
+    synack_config cfg = peer_config_rfc793();
     p = est(&cfg);
     ancient = p->rcv_nxt - 70000;
     peer_send(p, F_ACK | F_PSH, p->snd_nxt, ancient, "zz", 2);
@@ -254,7 +237,7 @@ static void est_ack_oow_acked(void)
     /* CELL(ESTABLISHED, ACK, OOW) */
     peer *p = est(NULL);
     uint32_t seq = stack_sends(p, "hello", 5);
-    peer_send(p, F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     synack_conn_info ci;
     CHECK(peer_info(p, &ci));
@@ -280,7 +263,7 @@ static void est_fin_oow_acked(void)
 {
     /* CELL(ESTABLISHED, FIN, OOW) */
     peer *p = est(NULL);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -332,7 +315,7 @@ static void est_fin_ack_oow_acked(void)
 {
     /* CELL(ESTABLISHED, FIN_ACK, OOW) */
     peer *p = est(NULL);
-    peer_send(p, F_FIN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -398,7 +381,7 @@ static void est_rst_in_window_challenge_ack(void)
 static void est_rst_in_window_rfc793_reset(void)
 {
     /* CELL(ESTABLISHED, RST, OK) */
-    synack_config cfg = cfg_rfc793();
+    synack_config cfg = peer_config_rfc793();
     peer *p = est(&cfg);
     peer_send(p, F_RST, p->snd_nxt + 1000, 0, NULL, 0);
     EXPECT_NONE(p);
@@ -436,10 +419,10 @@ static void est_rst_oow_and_old_dropped(void)
     /* CELL(ESTABLISHED, RST, OOW) */
     /* CELL(ESTABLISHED, RST, OLD) */
     for (int rfc5961 = 0; rfc5961 < 2; rfc5961++) {
-        synack_config cfg = cfg_rfc793();
+        synack_config cfg = peer_config_rfc793();
         cfg.rfc5961 = rfc5961;
         peer *p = est(&cfg);
-        peer_send(p, F_RST, oow(p), 0, NULL, 0);
+        peer_send(p, F_RST, peer_oow(p), 0, NULL, 0);
         EXPECT_NONE(p);
         peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
         EXPECT_NONE(p);
@@ -465,7 +448,7 @@ static void est_rst_ack_oow_dropped(void)
 {
     /* CELL(ESTABLISHED, RST_ACK, OOW) */
     peer *p = est(NULL);
-    peer_send(p, F_RST | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_RST | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     EXPECT_NONE(p);
     EXPECT_STATE(p, SYNACK_ESTABLISHED);
     PEER_FINISH(p);
@@ -579,7 +562,7 @@ static void est_data_oow_acked(void)
 {
     /* CELL(ESTABLISHED, DATA, OOW) */
     peer *p = est(NULL);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->rcv_nxt, "abc", 3);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->rcv_nxt, "abc", 3);
     ACKED_AND_STAYS(p);
     CHECK_EQ(synack_readable_bytes(p->st, p->sd), 0);
     PEER_FINISH(p);

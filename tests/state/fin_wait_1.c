@@ -2,7 +2,7 @@
  * close() (orphaned connection) or shutdown(SHUT_WR) (the socket stays): every segment kind with
  * acceptable, old and out-of-window sequence numbers (RFC 9293 3.10.7.4), the user calls, the
  * FIN's retransmission, R2 and the user timeout. */
-#include "peer.h"
+#include "sync_checks.h"
 
 /* Our FIN's sequence number is p->rcv_nxt - 1 once it was collected. */
 #define FIN_SEQ(p) ((p)->rcv_nxt - 1)
@@ -14,22 +14,20 @@ static peer *fw1(const synack_config *cfg, enum peer_how how)
     return p;
 }
 
-static synack_config cfg_rfc793(void)
-{
-    synack_config cfg;
-    peer_config(&cfg);
-    cfg.rfc5961 = false;
-    return cfg;
-}
+#define ACKED_AND_STAYS(p) EXPECT_ACKED_AND_STAYS((p), SYNACK_FIN_WAIT_1)
 
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
-static void acked_and_stays(peer *p, const char *file, int line)
-{
-    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
-    peer_expect_state_at(p, file, line, SYNACK_FIN_WAIT_1);
-}
-#define ACKED_AND_STAYS(p) acked_and_stays((p), __FILE__, __LINE__)
+static peer *fw1_closed(const synack_config *cfg) { return fw1(cfg, PEER_BY_CLOSE); }
+static peer *fw1_shut(const synack_config *cfg) { return fw1(cfg, PEER_BY_SHUTDOWN); }
+/* The sequence, RST and SYN checks every synchronized state shares (sync_checks.h). */
+static const sync_state fw1_sync = {
+    .state = SYNACK_FIN_WAIT_1,
+    .enter = fw1_closed,
+    .enter_open = fw1_shut,
+    .reset_error = ECONNRESET,
+    .reset_frees = false,
+    .rst_off = 7,
+    .syn_off = 0,
+};
 
 /* ---- ACK ---- */
 
@@ -100,7 +98,7 @@ static void fw1_ack_oow_acked(void)
 {
     /* CELL(FIN_WAIT_1, ACK, OOW) */
     peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -160,7 +158,7 @@ static void fw1_fin_oow_acked(void)
 {
     /* CELL(FIN_WAIT_1, FIN, OOW) */
     peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -180,7 +178,7 @@ static void fw1_fin_ack_oow_acked(void)
 {
     /* CELL(FIN_WAIT_1, FIN_ACK, OOW) */
     peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_FIN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -213,18 +211,7 @@ static void fw1_rst_exact_closed(void)
 static void fw1_rst_in_window(void)
 {
     /* CELL(FIN_WAIT_1, RST, OK) */
-    peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 7, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = fw1(&cfg, PEER_BY_SHUTDOWN);
-    peer_send(p, F_RST, p->snd_nxt + 7, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_last_error(p), ECONNRESET);
-    PEER_FINISH(p);
+    sync_check_rst_in_window(&fw1_sync);
 }
 
 /* RFC 9293 3.10.7.4 first / RFC 5961 check 1: dropped silently. */
@@ -232,13 +219,7 @@ static void fw1_rst_oow_and_old_dropped(void)
 {
     /* CELL(FIN_WAIT_1, RST, OOW) */
     /* CELL(FIN_WAIT_1, RST, OLD) */
-    peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, oow(p), 0, NULL, 0);
-    EXPECT_NONE(p);
-    peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_FIN_WAIT_1);
-    PEER_FINISH(p);
+    sync_check_rst_oow_and_old(&fw1_sync);
 }
 
 /* RFC 9293 3.10.7.4 second: RST+ACK behaves as RST. */
@@ -246,14 +227,7 @@ static void fw1_rst_ack(void)
 {
     /* CELL(FIN_WAIT_1, RST_ACK, OK) */
     /* CELL(FIN_WAIT_1, RST_ACK, OOW) */
-    peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_FIN_WAIT_1);
-    peer_send(p, F_RST | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_rst_ack(&fw1_sync);
 }
 
 /* ---- SYN ---- */
@@ -263,20 +237,7 @@ static void fw1_syn_in_window(void)
 {
     /* CELL(FIN_WAIT_1, SYN, OK) */
     /* CELL(FIN_WAIT_1, SYN_ACK, OK) */
-    peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, p->snd_nxt + 1, p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = fw1(&cfg, PEER_BY_SHUTDOWN);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_last_error(p), ECONNRESET);
-    PEER_FINISH(p);
+    sync_check_syn_in_window(&fw1_sync);
 }
 
 /* RFC 9293 3.10.7.4 first. */
@@ -284,12 +245,7 @@ static void fw1_syn_oow_acked(void)
 {
     /* CELL(FIN_WAIT_1, SYN, OOW) */
     /* CELL(FIN_WAIT_1, SYN_ACK, OOW) */
-    peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, oow(p), 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
+    sync_check_syn_oow(&fw1_sync);
 }
 
 /* ---- data ---- */
@@ -341,7 +297,7 @@ static void fw1_data_oow_acked(void)
 {
     /* CELL(FIN_WAIT_1, DATA, OOW) */
     peer *p = fw1(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->rcv_nxt, "far", 3);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->rcv_nxt, "far", 3);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }

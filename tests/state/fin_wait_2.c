@@ -2,7 +2,7 @@
  * by close() (orphaned: the 10-minute reaper runs) or shutdown(SHUT_WR) (no reaper): every segment
  * kind with acceptable, old and out-of-window sequence numbers (RFC 9293 3.10.7.4), the user calls
  * and the FIN-WAIT-2 timer. */
-#include "peer.h"
+#include "sync_checks.h"
 
 static peer *fw2(const synack_config *cfg, enum peer_how how)
 {
@@ -11,22 +11,20 @@ static peer *fw2(const synack_config *cfg, enum peer_how how)
     return p;
 }
 
-static synack_config cfg_rfc793(void)
-{
-    synack_config cfg;
-    peer_config(&cfg);
-    cfg.rfc5961 = false;
-    return cfg;
-}
+#define ACKED_AND_STAYS(p) EXPECT_ACKED_AND_STAYS((p), SYNACK_FIN_WAIT_2)
 
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
-static void acked_and_stays(peer *p, const char *file, int line)
-{
-    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
-    peer_expect_state_at(p, file, line, SYNACK_FIN_WAIT_2);
-}
-#define ACKED_AND_STAYS(p) acked_and_stays((p), __FILE__, __LINE__)
+static peer *fw2_closed(const synack_config *cfg) { return fw2(cfg, PEER_BY_CLOSE); }
+static peer *fw2_shut(const synack_config *cfg) { return fw2(cfg, PEER_BY_SHUTDOWN); }
+/* The sequence, RST and SYN checks every synchronized state shares (sync_checks.h). */
+static const sync_state fw2_sync = {
+    .state = SYNACK_FIN_WAIT_2,
+    .enter = fw2_closed,
+    .enter_open = fw2_shut,
+    .reset_error = ECONNRESET,
+    .reset_frees = false,
+    .rst_off = 9,
+    .syn_off = 1,
+};
 
 /* ---- FIN ---- */
 
@@ -79,7 +77,7 @@ static void fw2_fin_oow_acked(void)
 {
     /* CELL(FIN_WAIT_2, FIN, OOW) */
     peer *p = fw2(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -99,7 +97,7 @@ static void fw2_fin_ack_oow_acked(void)
 {
     /* CELL(FIN_WAIT_2, FIN_ACK, OOW) */
     peer *p = fw2(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_FIN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -127,7 +125,7 @@ static void fw2_ack_old_and_oow_acked(void)
     peer *p = fw2(NULL, PEER_BY_CLOSE);
     peer_send(p, F_ACK, p->snd_nxt - 1, p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -159,18 +157,7 @@ static void fw2_rst_exact_closed(void)
 static void fw2_rst_in_window(void)
 {
     /* CELL(FIN_WAIT_2, RST, OK) */
-    peer *p = fw2(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 9, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = fw2(&cfg, PEER_BY_SHUTDOWN);
-    peer_send(p, F_RST, p->snd_nxt + 9, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_last_error(p), ECONNRESET);
-    PEER_FINISH(p);
+    sync_check_rst_in_window(&fw2_sync);
 }
 
 /* RFC 9293 3.10.7.4 first / RFC 5961 check 1. */
@@ -178,13 +165,7 @@ static void fw2_rst_oow_and_old_dropped(void)
 {
     /* CELL(FIN_WAIT_2, RST, OOW) */
     /* CELL(FIN_WAIT_2, RST, OLD) */
-    peer *p = fw2(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, oow(p), 0, NULL, 0);
-    EXPECT_NONE(p);
-    peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_FIN_WAIT_2);
-    PEER_FINISH(p);
+    sync_check_rst_oow_and_old(&fw2_sync);
 }
 
 /* RFC 9293 3.10.7.4 second: RST+ACK as RST. */
@@ -192,14 +173,7 @@ static void fw2_rst_ack(void)
 {
     /* CELL(FIN_WAIT_2, RST_ACK, OK) */
     /* CELL(FIN_WAIT_2, RST_ACK, OOW) */
-    peer *p = fw2(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_FIN_WAIT_2);
-    peer_send(p, F_RST | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_rst_ack(&fw2_sync);
 }
 
 /* ---- SYN ---- */
@@ -209,20 +183,7 @@ static void fw2_syn_in_window(void)
 {
     /* CELL(FIN_WAIT_2, SYN, OK) */
     /* CELL(FIN_WAIT_2, SYN_ACK, OK) */
-    peer *p = fw2(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt + 1, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, p->snd_nxt + 1, p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = fw2(&cfg, PEER_BY_SHUTDOWN);
-    peer_send(p, F_SYN, p->snd_nxt + 1, 0, NULL, 0);
-    EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_last_error(p), ECONNRESET);
-    PEER_FINISH(p);
+    sync_check_syn_in_window(&fw2_sync);
 }
 
 /* RFC 9293 3.10.7.4 first. */
@@ -230,12 +191,7 @@ static void fw2_syn_oow_acked(void)
 {
     /* CELL(FIN_WAIT_2, SYN, OOW) */
     /* CELL(FIN_WAIT_2, SYN_ACK, OOW) */
-    peer *p = fw2(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, oow(p), 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
+    sync_check_syn_oow(&fw2_sync);
 }
 
 /* ---- data ---- */
@@ -277,7 +233,7 @@ static void fw2_data_old_and_oow_acked(void)
     peer *p = fw2(NULL, PEER_BY_SHUTDOWN);
     peer_send(p, F_ACK | F_PSH, p->snd_nxt - 2, p->rcv_nxt, "ol", 2);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->rcv_nxt, "far", 3);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->rcv_nxt, "far", 3);
     ACKED_AND_STAYS(p);
     CHECK_EQ(synack_readable_bytes(p->st, p->sd), 0);
     PEER_FINISH(p);

@@ -2,7 +2,7 @@
  * not yet acknowledged, reached by close() in CLOSE-WAIT (orphaned) or shutdown(SHUT_WR): every
  * segment kind with acceptable, old and out-of-window sequence numbers (RFC 9293 3.10.7.4), the
  * user calls, the FIN's retransmission, R2 and the user timeout. */
-#include "peer.h"
+#include "sync_checks.h"
 
 #define FIN_SEQ(p) ((p)->rcv_nxt - 1) /* our FIN, once collected */
 
@@ -13,22 +13,19 @@ static peer *la(const synack_config *cfg, enum peer_how how)
     return p;
 }
 
-static synack_config cfg_rfc793(void)
-{
-    synack_config cfg;
-    peer_config(&cfg);
-    cfg.rfc5961 = false;
-    return cfg;
-}
+#define ACKED_AND_STAYS(p) EXPECT_ACKED_AND_STAYS((p), SYNACK_LAST_ACK)
 
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
-static void acked_and_stays(peer *p, const char *file, int line)
-{
-    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
-    peer_expect_state_at(p, file, line, SYNACK_LAST_ACK);
-}
-#define ACKED_AND_STAYS(p) acked_and_stays((p), __FILE__, __LINE__)
+static peer *la_closed(const synack_config *cfg) { return la(cfg, PEER_BY_CLOSE); }
+/* The sequence, RST and SYN checks every synchronized state shares (sync_checks.h). */
+static const sync_state la_sync = {
+    .state = SYNACK_LAST_ACK,
+    .enter = la_closed,
+    .enter_open = NULL,
+    .reset_error = 0,
+    .reset_frees = true,
+    .rst_off = 2,
+    .syn_off = 0,
+};
 
 /* ---- ACK ---- */
 
@@ -79,7 +76,7 @@ static void la_ack_old_and_oow_acked(void)
     peer *p = la(NULL, PEER_BY_CLOSE);
     peer_send(p, F_ACK, p->snd_nxt - 1, p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -111,7 +108,7 @@ static void la_fin_ack_oow_acked(void)
 {
     /* CELL(LAST_ACK, FIN_ACK, OOW) */
     peer *p = la(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_FIN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -124,7 +121,7 @@ static void la_fin_no_ack(void)
     peer *p = la(NULL, PEER_BY_CLOSE);
     peer_send(p, F_FIN, p->snd_nxt, 0, NULL, 0);
     EXPECT_NONE(p);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -148,18 +145,7 @@ static void la_rst_exact_closed(void)
 static void la_rst_in_window(void)
 {
     /* CELL(LAST_ACK, RST, OK) */
-    peer *p = la(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 2, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = la(&cfg, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 2, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    CHECK_EQ(peer_conns(p), 0);
-    PEER_FINISH(p);
+    sync_check_rst_in_window(&la_sync);
 }
 
 /* RFC 9293 3.10.7.4 first / RFC 5961 check 1. */
@@ -167,13 +153,7 @@ static void la_rst_oow_and_old_dropped(void)
 {
     /* CELL(LAST_ACK, RST, OOW) */
     /* CELL(LAST_ACK, RST, OLD) */
-    peer *p = la(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, oow(p), 0, NULL, 0);
-    EXPECT_NONE(p);
-    peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_LAST_ACK);
-    PEER_FINISH(p);
+    sync_check_rst_oow_and_old(&la_sync);
 }
 
 /* RFC 9293 3.10.7.4 second: RST+ACK as RST. */
@@ -181,14 +161,7 @@ static void la_rst_ack(void)
 {
     /* CELL(LAST_ACK, RST_ACK, OK) */
     /* CELL(LAST_ACK, RST_ACK, OOW) */
-    peer *p = la(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_LAST_ACK);
-    peer_send(p, F_RST | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_rst_ack(&la_sync);
 }
 
 /* ---- SYN ---- */
@@ -198,19 +171,7 @@ static void la_syn_in_window(void)
 {
     /* CELL(LAST_ACK, SYN, OK) */
     /* CELL(LAST_ACK, SYN_ACK, OK) */
-    peer *p = la(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = la(&cfg, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt, 0, NULL, 0);
-    EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_syn_in_window(&la_sync);
 }
 
 /* RFC 9293 3.10.7.4 first. */
@@ -218,12 +179,7 @@ static void la_syn_oow_acked(void)
 {
     /* CELL(LAST_ACK, SYN, OOW) */
     /* CELL(LAST_ACK, SYN_ACK, OOW) */
-    peer *p = la(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, oow(p), 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
+    sync_check_syn_oow(&la_sync);
 }
 
 /* ---- data ---- */
@@ -248,7 +204,7 @@ static void la_data_old_and_oow_acked(void)
     peer *p = la(NULL, PEER_BY_CLOSE);
     peer_send(p, F_ACK | F_PSH, p->snd_nxt - 5, p->rcv_nxt, "olds", 4);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->rcv_nxt, "far", 3);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->rcv_nxt, "far", 3);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }

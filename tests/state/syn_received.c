@@ -28,9 +28,6 @@ static void back_in_listen(peer *p)
     CHECK_EQ(synack_transition_count(p->st, SYNACK_SYN_RECEIVED, SYNACK_LISTEN), 1);
 }
 
-/* Out of window: just beyond RCV.NXT+RCV.WND. */
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
 /* ---- ACK ---- */
 
 /* RFC 9293 3.10.7.4 fifth, SYN-RECEIVED: SND.UNA < SEG.ACK =< SND.NXT: ESTABLISHED (Figure 5:
@@ -87,7 +84,7 @@ static void srcvd_ack_oow_acked(void)
 {
     /* CELL(SYN_RECEIVED, ACK, OOW) */
     peer *p = passive(NULL);
-    peer_send(p, F_ACK, oow(p), p->stack_iss + 1, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->stack_iss + 1, NULL, 0);
     EXPECT_SEG(p, F_ACK, p->stack_iss + 1, p->snd_nxt);
     EXPECT_STATE(p, SYNACK_SYN_RECEIVED);
     PEER_FINISH(p);
@@ -132,7 +129,7 @@ static void srcvd_syn_oow_acked(void)
 {
     /* CELL(SYN_RECEIVED, SYN, OOW) */
     peer *p = passive(NULL);
-    peer_send(p, F_SYN, oow(p), 0, NULL, 0);
+    peer_send(p, F_SYN, peer_oow(p), 0, NULL, 0);
     EXPECT_SEG(p, F_ACK, p->stack_iss + 1, p->snd_nxt);
     EXPECT_STATE(p, SYNACK_SYN_RECEIVED);
     PEER_FINISH(p);
@@ -156,7 +153,7 @@ static void srcvd_syn_ack_oow_acked(void)
 {
     /* CELL(SYN_RECEIVED, SYN_ACK, OOW) */
     peer *p = passive(NULL);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->stack_iss + 1, NULL, 0);
+    peer_send(p, F_SYN | F_ACK, peer_oow(p), p->stack_iss + 1, NULL, 0);
     EXPECT_SEG(p, F_ACK, p->stack_iss + 1, p->snd_nxt);
     EXPECT_STATE(p, SYNACK_SYN_RECEIVED);
     PEER_FINISH(p);
@@ -180,7 +177,7 @@ static void srcvd_fin_oow_acked(void)
 {
     /* CELL(SYN_RECEIVED, FIN, OOW) */
     peer *p = passive(NULL);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     EXPECT_SEG(p, F_ACK, p->stack_iss + 1, p->snd_nxt);
     EXPECT_STATE(p, SYNACK_SYN_RECEIVED);
     PEER_FINISH(p);
@@ -222,7 +219,7 @@ static void srcvd_fin_ack_oow_acked(void)
 {
     /* CELL(SYN_RECEIVED, FIN_ACK, OOW) */
     peer *p = passive(NULL);
-    peer_send(p, F_FIN | F_ACK, oow(p), p->stack_iss + 1, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->stack_iss + 1, NULL, 0);
     EXPECT_SEG(p, F_ACK, p->stack_iss + 1, p->snd_nxt);
     EXPECT_STATE(p, SYNACK_SYN_RECEIVED);
     PEER_FINISH(p);
@@ -278,7 +275,7 @@ static void srcvd_rst_oow_and_old_dropped(void)
     /* CELL(SYN_RECEIVED, RST, OOW) */
     /* CELL(SYN_RECEIVED, RST, OLD) */
     peer *p = passive(NULL);
-    peer_send(p, F_RST, oow(p), 0, NULL, 0);
+    peer_send(p, F_RST, peer_oow(p), 0, NULL, 0);
     EXPECT_NONE(p);
     peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
     EXPECT_NONE(p);
@@ -302,7 +299,7 @@ static void srcvd_rst_ack_oow_dropped(void)
 {
     /* CELL(SYN_RECEIVED, RST_ACK, OOW) */
     peer *p = passive(NULL);
-    peer_send(p, F_RST | F_ACK, oow(p), p->stack_iss + 1, NULL, 0);
+    peer_send(p, F_RST | F_ACK, peer_oow(p), p->stack_iss + 1, NULL, 0);
     EXPECT_NONE(p);
     EXPECT_STATE(p, SYNACK_SYN_RECEIVED);
     PEER_FINISH(p);
@@ -357,7 +354,7 @@ static void srcvd_data_oow_acked(void)
 {
     /* CELL(SYN_RECEIVED, DATA, OOW) */
     peer *p = passive(NULL);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->stack_iss + 1, "12345", 5);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->stack_iss + 1, "12345", 5);
     EXPECT_SEG(p, F_ACK, p->stack_iss + 1, p->snd_nxt);
     EXPECT_STATE(p, SYNACK_SYN_RECEIVED);
     PEER_FINISH(p);

@@ -2,7 +2,7 @@
  * buffers are freed at once) or shutdown(SHUT_WR): every segment kind with acceptable, old and
  * out-of-window sequence numbers (RFC 9293 3.10.7.4), the user calls, and the 2*MSL timer with
  * its restart on a retransmitted FIN. */
-#include "peer.h"
+#include "sync_checks.h"
 
 static peer *tw(const synack_config *cfg, enum peer_how how)
 {
@@ -11,22 +11,19 @@ static peer *tw(const synack_config *cfg, enum peer_how how)
     return p;
 }
 
-static synack_config cfg_rfc793(void)
-{
-    synack_config cfg;
-    peer_config(&cfg);
-    cfg.rfc5961 = false;
-    return cfg;
-}
+#define ACKED_AND_STAYS(p) EXPECT_ACKED_AND_STAYS((p), SYNACK_TIME_WAIT)
 
-static uint32_t oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
-
-static void acked_and_stays(peer *p, const char *file, int line)
-{
-    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
-    peer_expect_state_at(p, file, line, SYNACK_TIME_WAIT);
-}
-#define ACKED_AND_STAYS(p) acked_and_stays((p), __FILE__, __LINE__)
+static peer *tw_closed(const synack_config *cfg) { return tw(cfg, PEER_BY_CLOSE); }
+/* The sequence, RST and SYN checks every synchronized state shares (sync_checks.h). */
+static const sync_state tw_sync = {
+    .state = SYNACK_TIME_WAIT,
+    .enter = tw_closed,
+    .enter_open = NULL,
+    .reset_error = 0,
+    .reset_frees = false,
+    .rst_off = 6,
+    .syn_off = 100,
+};
 
 /* ---- the 2*MSL timer ---- */
 
@@ -95,7 +92,7 @@ static void tw_fin_ack_oow_no_restart(void)
     peer *p = tw(NULL, PEER_BY_CLOSE);
     synack_time_us end = peer_deadline(p, SYNACK_TIMER_TIME_WAIT);
     peer_advance(p, SYNACK_SEC(10));
-    peer_send(p, F_FIN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_FIN | F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     CHECK_EQ(peer_deadline(p, SYNACK_TIMER_TIME_WAIT), end);
     PEER_FINISH(p);
@@ -109,7 +106,7 @@ static void tw_fin_no_ack(void)
     peer *p = tw(NULL, PEER_BY_CLOSE);
     peer_send(p, F_FIN, p->snd_nxt, 0, NULL, 0);
     EXPECT_NONE(p);
-    peer_send(p, F_FIN, oow(p), 0, NULL, 0);
+    peer_send(p, F_FIN, peer_oow(p), 0, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -137,7 +134,7 @@ static void tw_ack_old_and_oow_acked(void)
     peer *p = tw(NULL, PEER_BY_CLOSE);
     peer_send(p, F_ACK, p->snd_nxt - 2, p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK, oow(p), p->rcv_nxt, NULL, 0);
+    peer_send(p, F_ACK, peer_oow(p), p->rcv_nxt, NULL, 0);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }
@@ -161,17 +158,7 @@ static void tw_rst_exact_closed(void)
 static void tw_rst_in_window(void)
 {
     /* CELL(TIME_WAIT, RST, OK) */
-    peer *p = tw(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 6, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = tw(&cfg, PEER_BY_CLOSE);
-    peer_send(p, F_RST, p->snd_nxt + 6, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_rst_in_window(&tw_sync);
 }
 
 /* RFC 9293 3.10.7.4 first / RFC 5961 check 1. */
@@ -179,13 +166,7 @@ static void tw_rst_oow_and_old_dropped(void)
 {
     /* CELL(TIME_WAIT, RST, OOW) */
     /* CELL(TIME_WAIT, RST, OLD) */
-    peer *p = tw(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST, oow(p), 0, NULL, 0);
-    EXPECT_NONE(p);
-    peer_send(p, F_RST, p->snd_nxt - 1, 0, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_TIME_WAIT);
-    PEER_FINISH(p);
+    sync_check_rst_oow_and_old(&tw_sync);
 }
 
 /* RFC 9293 3.10.7.4 second: RST+ACK as RST. */
@@ -193,14 +174,7 @@ static void tw_rst_ack(void)
 {
     /* CELL(TIME_WAIT, RST_ACK, OK) */
     /* CELL(TIME_WAIT, RST_ACK, OOW) */
-    peer *p = tw(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_RST | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_TIME_WAIT);
-    peer_send(p, F_RST | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    EXPECT_NONE(p);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_rst_ack(&tw_sync);
 }
 
 /* ---- SYN ---- */
@@ -211,19 +185,7 @@ static void tw_syn_in_window(void)
 {
     /* CELL(TIME_WAIT, SYN, OK) */
     /* CELL(TIME_WAIT, SYN_ACK, OK) */
-    peer *p = tw(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt + 100, 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, p->snd_nxt, p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
-
-    synack_config cfg = cfg_rfc793();
-    p = tw(&cfg, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, p->snd_nxt + 100, 0, NULL, 0);
-    EXPECT_SEG(p, F_RST | F_ACK, p->rcv_nxt, p->snd_nxt);
-    EXPECT_STATE(p, SYNACK_CLOSED);
-    PEER_FINISH(p);
+    sync_check_syn_in_window(&tw_sync);
 }
 
 /* RFC 9293 3.10.7.4 first. */
@@ -231,12 +193,7 @@ static void tw_syn_oow_acked(void)
 {
     /* CELL(TIME_WAIT, SYN, OOW) */
     /* CELL(TIME_WAIT, SYN_ACK, OOW) */
-    peer *p = tw(NULL, PEER_BY_CLOSE);
-    peer_send(p, F_SYN, oow(p), 0, NULL, 0);
-    ACKED_AND_STAYS(p);
-    peer_send(p, F_SYN | F_ACK, oow(p), p->rcv_nxt, NULL, 0);
-    ACKED_AND_STAYS(p);
-    PEER_FINISH(p);
+    sync_check_syn_oow(&tw_sync);
 }
 
 /* ---- data ---- */
@@ -261,7 +218,7 @@ static void tw_data_old_and_oow_acked(void)
     peer *p = tw(NULL, PEER_BY_CLOSE);
     peer_send(p, F_ACK | F_PSH, p->snd_nxt - 5, p->rcv_nxt, "olds", 4);
     ACKED_AND_STAYS(p);
-    peer_send(p, F_ACK | F_PSH, oow(p), p->rcv_nxt, "far", 3);
+    peer_send(p, F_ACK | F_PSH, peer_oow(p), p->rcv_nxt, "far", 3);
     ACKED_AND_STAYS(p);
     PEER_FINISH(p);
 }

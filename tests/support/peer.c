@@ -535,3 +535,19 @@ bool peer_to_closed_by_reset(peer *p)
     STEP(synack_socket_state(p->st, p->sd) == SYNACK_CLOSED);
     return done(p);
 }
+
+uint32_t peer_oow(peer *p) { return p->snd_nxt + peer_rcv_wnd(p) + 100; }
+
+synack_config peer_config_rfc793(void)
+{
+    synack_config cfg;
+    peer_config(&cfg);
+    cfg.rfc5961 = false;
+    return cfg;
+}
+
+void peer_expect_acked_and_stays_at(peer *p, const char *file, int line, int state)
+{
+    peer_expect_at(p, file, line, F_ACK, p->rcv_nxt, p->snd_nxt);
+    peer_expect_state_at(p, file, line, state);
+}

@@ -113,6 +113,14 @@ int peer_state(peer *p);
 bool peer_info(peer *p, synack_conn_info *ci);
 /* The stack's RCV.WND and SND.NXT for the connection under test. */
 uint32_t peer_rcv_wnd(peer *p);
+/* RCV.NXT + RCV.WND + 100 of the stack: a sequence number beyond its window. */
+uint32_t peer_oow(peer *p);
+/* peer_config() with RFC 793 behaviour for in-window RST and SYN (rfc5961 off). */
+synack_config peer_config_rfc793(void);
+/* The generic answer to a segment that must not change anything: <SEQ=SND.NXT><ACK=RCV.NXT>
+ * <CTL=ACK> from the stack, and the connection still in `state`. */
+void peer_expect_acked_and_stays_at(peer *p, const char *file, int line, int state);
+#define EXPECT_ACKED_AND_STAYS(p, state) peer_expect_acked_and_stays_at((p), __FILE__, __LINE__, (state))
 uint32_t peer_stack_snd_nxt(peer *p);
 /* Absolute deadline of one timer of the connection under test, or SYNACK_TIME_NEVER. */
 synack_time_us peer_deadline(peer *p, int timer);
