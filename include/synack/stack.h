@@ -19,7 +19,12 @@ typedef struct synack_config {
     synack_addr addr;              /* IPv4 */
     synack_addr addr6;             /* IPv6 (SYNACK_AF_INET6), default unset */
     uint32_t mtu;                  /* link MTU, default 1500: bounds the MSS we announce */
-    uint64_t seed;                 /* ISN secret and ephemeral ports: deterministic per seed */
+    /* The master secret (128 bits) behind every number an attacker must not guess: ISNs,
+     * timestamp offsets, ephemeral ports, SYN cookies and the connection hash each use their own
+     * key derived from it. Default all zero: tests and simulations vary seed alone (it is mixed
+     * into the key) and stay deterministic; real drivers fill secret from getrandom(). */
+    uint64_t seed;
+    uint8_t secret[16];
     bool isn_fixed;                /* tests: every ISN is isn_value (e.g. near 2^32 to test wrap) */
     uint32_t isn_value;
     uint32_t max_conns;            /* connection table size (pool), default 1024 */

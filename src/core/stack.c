@@ -92,6 +92,13 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->free_sock = 0;
     ring_init(&st->outq, st->outq_mem, cfg->outq_bytes);
     st->icmp_tokens = cfg->icmp_ratelimit_per_sec;
+    siphash_key master = siphash_key_from_bytes(cfg->secret);
+    master.k0 ^= cfg->seed; /* tests vary the seed alone and stay deterministic */
+    st->keys.isn = siphash_derive(&master, KEY_LABEL_ISN);
+    st->keys.ts = siphash_derive(&master, KEY_LABEL_TS);
+    st->keys.port = siphash_derive(&master, KEY_LABEL_PORT);
+    st->keys.hash = siphash_derive(&master, KEY_LABEL_HASH);
+    st->keys.cookie = siphash_derive(&master, KEY_LABEL_COOKIE);
     st->next_conn_id = 1;
     st->ephemeral_next = (uint32_t)(cfg->seed % (cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
     return st;

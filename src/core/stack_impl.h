@@ -7,15 +7,23 @@
 #include <synack/stack.h>
 
 #include "tcp/tcb.h"
+#include "util/siphash.h"
 
 typedef struct sock_slot {
     tcb *t;        /* NULL when the descriptor is free */
     int next_free;
 } sock_slot;
 
+/* Keys derived from cfg.secret, one per use, so that learning one output reveals no other. */
+typedef struct stack_keys {
+    siphash_key isn, ts, port, hash, cookie;
+} stack_keys;
+enum { KEY_LABEL_ISN = 1, KEY_LABEL_TS, KEY_LABEL_PORT, KEY_LABEL_HASH, KEY_LABEL_COOKIE };
+
 struct synack_stack {
     synack_config cfg;
     synack_time_us now;
+    stack_keys keys;
 
     /* Connection pool and 4-tuple / listener lookup (chained hash, O(1)). */
     tcb *tcbs;
