@@ -90,6 +90,7 @@ static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
     c->rcv_adv = c->rcv_nxt;
     opts_from_syn(st, c, seg);
     c->iss = tcp_isn(st, local, remote);
+    c->ts_offset = tcp_ts_offset(st, local, remote);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->recover = c->iss;

@@ -9,8 +9,9 @@
 
 #define MAX_HDRS (IP_MAX_HDR + TCP_HDR_LEN + 40)
 
-/* Timestamp clock: milliseconds, as Linux (RFC 7323 5.4 allows 1 ms to 1 s per tick). */
-static uint32_t ts_now(const synack_stack *st) { return (uint32_t)(st->now / 1000u); }
+/* Timestamp clock: milliseconds, as Linux (RFC 7323 5.4 allows 1 ms to 1 s per tick), plus the
+ * connection's offset so that TSval reveals neither the host clock nor other connections'. */
+static uint32_t ts_val(const synack_stack *st, const tcb *t) { return (uint32_t)(st->now / 1000u) + t->ts_offset; }
 
 uint32_t tcp_rcv_window(const tcb *t)
 {
@@ -69,7 +70,7 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
         }
     }
     if (o->has_ts) {
-        o->ts_val = ts_now(st);
+        o->ts_val = ts_val(st, t);
         o->ts_ecr = (flags & SYNACK_ACK) ? t->ts_recent : 0;
     }
 }

@@ -10,6 +10,7 @@
 #include "util/rangeset.h"
 #include "util/ring.h"
 #include "util/seq.h"
+#include "util/siphash.h"
 #include "wire/wire.h"
 
 typedef struct synack_stack synack_stack;
@@ -57,6 +58,7 @@ struct tcb {
     uint32_t irs, rcv_nxt, rcv_adv;
     uint32_t ooo_fin_seq;
     uint32_t ts_recent, last_ack_sent;
+    uint32_t ts_offset;   /* added to our timestamp clock (RFC 7323 5.4) */
 
     /* Buffers (NULL until needed). */
     uint8_t *mem;
@@ -159,10 +161,16 @@ int tcp_user_shutdown(synack_stack *st, tcb *t, int how);
 int tcp_user_abort(synack_stack *st, tcb *t);
 long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len);
 long tcp_user_recv(synack_stack *st, tcb *t, void *buf, size_t len, bool peek);
-/* Initial sequence number (RFC 6528: clock + keyed hash of the 4-tuple). */
-uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 /* After data is read, announce a larger window if it grew enough (RFC 9293 3.8.6.2.2). */
 void tcp_window_update(synack_stack *st, tcb *t);
+
+/* ---- isn.c ---- */
+/* SipHash-2-4 of the 4-tuple under key. */
+uint64_t tcp_tuple_prf(const siphash_key *key, const synack_endpoint *local, const synack_endpoint *remote);
+/* Initial sequence number (RFC 6528: 4 us clock + keyed hash of the 4-tuple). */
+uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
+/* Offset added to our timestamp clock for this 4-tuple (RFC 7323 5.4). */
+uint32_t tcp_ts_offset(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 
 /* ---- sack.c ---- */
 void tcp_sack_update(tcb *t, const tcp_seg *seg);

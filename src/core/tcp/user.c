@@ -155,24 +155,6 @@ uint16_t tcp_announce_mss(const synack_stack *st, const synack_addr *peer)
     return (uint16_t)(st->cfg.mss < fit ? st->cfg.mss : fit);
 }
 
-uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
-{
-    if (st->cfg.isn_fixed) return st->cfg.isn_value;
-    /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us
-     * timer; F here is a keyed 64-bit mix (the key is the configured seed). */
-    uint64_t h = st->cfg.seed * 0x9e3779b97f4a7c15ull, w;
-    for (int i = 0; i < 16; i += 8) {
-        memcpy(&w, local->addr.bytes + i, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        memcpy(&w, remote->addr.bytes + i, 8);
-        h = (h ^ w) * 0x94d049bb133111ebull;
-    }
-    h ^= ((uint64_t)local->port << 16) | remote->port;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-    return (uint32_t)h + (uint32_t)(st->now / 4);
-}
-
 static void abort_children(synack_stack *st, tcb *lst);
 
 int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
@@ -209,6 +191,7 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
     if (!t->rcv_mss_set) t->rcv_mss = tcp_announce_mss(st, &remote->addr);
     t->rcv_wscale = st->cfg.wscale; /* offered in our SYN; cleared if the peer does not agree */
     t->iss = tcp_isn(st, &t->local, remote);
+    t->ts_offset = tcp_ts_offset(st, &t->local, remote);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;
     t->recover = t->iss;
