@@ -63,7 +63,14 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(icmp_echo_reply, "ICMP echo replies sent") X(icmp_rate_limited, "ICMP replies rate-limited") \
     X(icmp_error_ignored, "ICMP errors matching no connection or sequence") \
     X(icmp_pmtu, "ICMP path MTU reductions") X(icmp_hard_error, "ICMP hard errors (connection aborted)") \
-    X(icmp_soft_error, "ICMP soft errors recorded")
+    X(icmp_soft_error, "ICMP soft errors recorded") \
+    X(tcp_tw_compact, "TIME-WAIT connections made compact records") \
+    X(tcp_tw_overflow, "TIME-WAIT records full: connection closed at once") \
+    X(tcp_tw_syn_reused, "SYNs that reopened a TIME-WAIT 4-tuple (RFC 6191)") \
+    X(tcp_tw_syn_refused, "SYNs to a TIME-WAIT 4-tuple dropped (RFC 6191)") \
+    X(tcp_tw_connect_reused, "connect() reused a TIME-WAIT 4-tuple") \
+    X(tcp_no_buffer, "data dropped or refused: no buffer memory") \
+    X(timer_no_memory, "timers not armed: no memory for the heap")
 
 enum synack_counter {
 #define SYNACK_X(id, text) SYNACK_CNT_##id,
@@ -77,10 +84,12 @@ const char *synack_counter_text(int counter);
 /* Transitions counted per (from, to) pair. */
 uint64_t synack_transition_count(const synack_stack *st, int from, int to);
 
-/* Memory the stack holds beyond its fixed pools (buffers), and connections in use. */
+/* Memory the stack holds, and connections in use. */
 typedef struct synack_mem_info {
-    size_t buffer_bytes_in_use, buffer_bytes_high;
-    uint32_t conns_in_use, conns_high, sockets_in_use;
+    size_t buffer_bytes_in_use, buffer_bytes_high; /* ring and range-set memory given out */
+    uint32_t conns_in_use, conns_high, sockets_in_use; /* conns: TCBs and TIME-WAIT records */
+    uint32_t time_wait;            /* of which compact TIME-WAIT records */
+    size_t table_bytes;            /* slabs (TCBs, records, buffers), hashes, heap, sockets */
 } synack_mem_info;
 void synack_mem_get(const synack_stack *st, synack_mem_info *out);
 

@@ -27,11 +27,18 @@ typedef struct synack_config {
     uint8_t secret[16];
     bool isn_fixed;                /* tests: every ISN is isn_value (e.g. near 2^32 to test wrap) */
     uint32_t isn_value;
-    uint32_t max_conns;            /* connection table size (pool), default 1024 */
-    uint32_t max_sockets;          /* socket descriptors, default 1024 */
+    /* Limits, not preallocations: the connection table, its hash, the timer heap and the socket
+     * table grow with the load (hash: incrementally; the rest: slabs and doubling arrays) and
+     * shrink back when it falls. */
+    uint32_t max_conns;            /* connections (TCBs) at once, default 1,048,576 */
+    uint32_t max_sockets;          /* socket descriptors, default 1,048,576 */
+    uint32_t max_time_wait;        /* compact TIME-WAIT records (beyond: close at once), 262,144 */
+    bool tw_reuse;                 /* connect() may reuse a TIME-WAIT 4-tuple with timestamps, 1 s
+                                      after its last segment (Linux tcp_tw_reuse), default true */
     uint16_t mss;                  /* MSS we announce, default 1460 */
-    uint32_t sndbuf_bytes;         /* default 256 KiB */
-    uint32_t rcvbuf_bytes;         /* default 256 KiB */
+    uint32_t sndbuf_bytes;         /* most bytes a send buffer holds, default 256 KiB (max 64 MiB) */
+    uint32_t rcvbuf_bytes;         /* most bytes a receive buffer holds, default 256 KiB; memory is
+                                      taken as data arrives and given back when it is read */
     uint8_t wscale;                /* window scale we offer (RFC 7323), default 7; 0 = not offered */
     bool sack;                     /* offer/accept SACK-permitted (RFC 2018), default true */
     bool timestamps;               /* offer/accept timestamps (RFC 7323), default true */

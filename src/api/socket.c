@@ -1,6 +1,7 @@
 /* socket.c: the BSD-like descriptor layer over the core's user calls. A descriptor names a TCB;
  * errors are the negative errno values a C programmer expects. No blocking: callers poll. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <synack/socket.h>
@@ -9,14 +10,32 @@
 
 static tcb *sock_tcb(synack_stack *st, int sd)
 {
-    if (sd < 0 || (uint32_t)sd >= st->cfg.max_sockets) return NULL;
+    if (sd < 0 || (uint32_t)sd >= st->socks_cap) return NULL;
     return st->socks[sd].t;
+}
+
+/* Doubles the descriptor table (up to max_sockets); descriptors keep their numbers. */
+static bool sock_grow(synack_stack *st)
+{
+    uint32_t cap = st->socks_cap ? st->socks_cap * 2 : 64;
+    if (cap > st->cfg.max_sockets) cap = st->cfg.max_sockets;
+    if (cap <= st->socks_cap) return false;
+    sock_slot *s = realloc(st->socks, (size_t)cap * sizeof *s);
+    if (!s) return false;
+    for (uint32_t i = cap; i-- > st->socks_cap;) {
+        s[i].t = NULL;
+        s[i].next_free = st->free_sock;
+        st->free_sock = (int)i;
+    }
+    st->socks = s;
+    st->socks_cap = cap;
+    return true;
 }
 
 static int sock_attach(synack_stack *st, tcb *t)
 {
+    if (st->free_sock < 0 && !sock_grow(st)) return -EMFILE;
     int sd = st->free_sock;
-    if (sd < 0) return -EMFILE;
     st->free_sock = st->socks[sd].next_free;
     st->socks[sd].t = t;
     st->sockets_in_use++;
@@ -84,7 +103,7 @@ int synack_accept(synack_stack *st, int sd, synack_endpoint *remote)
     if (t->state != SYNACK_LISTEN) return -EINVAL;
     tcb *c = t->aq_head;
     if (!c) return -EAGAIN;
-    if (st->free_sock < 0) return -EMFILE;
+    if (st->free_sock < 0 && !sock_grow(st)) return -EMFILE;
     t->aq_head = c->aq_next;
     if (!t->aq_head) t->aq_tail = NULL;
     t->aq_len--;
@@ -204,7 +223,7 @@ int synack_setsockopt(synack_stack *st, int sd, int opt, const void *val, size_t
     case SYNACK_SO_SNDBUF:
     case SYNACK_SO_RCVBUF:
         if (get_int(val, len, &v) || v < 1024) return -EINVAL;
-        if (t->mem || t->state != SYNACK_CLOSED) return -EISCONN; /* buffers are sized once */
+        if (t->bufs_on || t->state != SYNACK_CLOSED) return -EISCONN; /* buffers are sized once */
         if (opt == SYNACK_SO_SNDBUF) t->sndbuf_size = (uint32_t)v;
         else t->rcvbuf_size = (uint32_t)v;
         return 0;
@@ -309,10 +328,10 @@ int synack_poll_socket(synack_stack *st, int sd)
     int r = 0;
     if (t->state == SYNACK_LISTEN) return t->aq_head ? SYNACK_POLLIN : 0;
     if (t->so_error) r |= SYNACK_POLLERR;
-    if ((t->mem && t->rcvbuf.len) || t->fin_rcvd || t->rd_shut) r |= SYNACK_POLLIN;
+    if ((t->bufs_on && t->rcvbuf.len) || t->fin_rcvd || t->rd_shut) r |= SYNACK_POLLIN;
     if (t->fin_rcvd) r |= SYNACK_POLLRDHUP;
     if ((t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) && !t->fin_queued &&
-        (!t->mem || ring_space(&t->sndbuf) > 0))
+        (!t->bufs_on || ring_space(&t->sndbuf) > 0))
         r |= SYNACK_POLLOUT;
     if (t->state == SYNACK_CLOSED && t->opened) r |= SYNACK_POLLHUP | SYNACK_POLLIN;
     return r;
@@ -322,5 +341,5 @@ int synack_readable_bytes(synack_stack *st, int sd)
 {
     tcb *t = sock_tcb(st, sd);
     if (!t) return -EBADF;
-    return t->mem ? (int)t->rcvbuf.len : 0;
+    return t->bufs_on ? (int)t->rcvbuf.len : 0;
 }

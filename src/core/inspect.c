@@ -1,5 +1,6 @@
 /* inspect.c: read-only snapshots of connections, counters and memory for tools. Reads the TCBs,
  * never changes them. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "stack_impl.h"
@@ -35,7 +36,7 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     if (ci->remote.addr.family == SYNACK_AF_NONE) ci->remote.addr.family = SYNACK_AF_INET;
     if (t->state == SYNACK_LISTEN) {
         ci->recv_q = t->aq_len; /* as Linux: the accept queue */
-    } else if (t->mem) {
+    } else if (t->bufs_on) {
         ci->recv_q = t->rcvbuf.len;
         ci->send_q = t->sndbuf.len;
     }
@@ -56,44 +57,72 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->rto_us = t->rto_us;
 }
 
+/* A compact TIME-WAIT record as netstat sees it: TIME-WAIT with its 2*MSL timer. */
+static void fill_tw(const synack_stack *st, const tw_rec *w, synack_conn_info *ci)
+{
+    memset(ci, 0, sizeof *ci);
+    ci->conn_id = w->id;
+    ci->socket = -1;
+    ci->state = SYNACK_TIME_WAIT;
+    ci->local = w->local;
+    ci->remote = w->remote;
+    for (int i = 0; i < SYNACK_TIMER_COUNT; i++) ci->deadline_us[i] = SYNACK_TIME_NEVER;
+    ci->deadline_us[SYNACK_TIMER_TIME_WAIT] = w->deadline;
+    ci->nt_timer = SYNACK_NT_TIMEWAIT;
+    ci->nt_remaining_us = w->deadline > st->now ? w->deadline - st->now : 0;
+    ci->snd_una = ci->snd_nxt = w->snd_nxt;
+    ci->rcv_nxt = w->rcv_nxt;
+    ci->rcv_wnd = w->rcv_wnd;
+}
+
 /* Shown: listeners and connections; a socket that never connected is not a connection. */
 static bool shown(const tcb *t)
 {
-    return t->in_use && (t->state != SYNACK_CLOSED || t->opened);
+    return t->state != SYNACK_CLOSED || t->opened;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const synack_conn_info *x = a, *y = b;
+    return (x->conn_id > y->conn_id) - (x->conn_id < y->conn_id);
 }
 
 size_t synack_conn_list(const synack_stack *st, synack_conn_info *out, size_t cap)
 {
     size_t n = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
-            const tcb *t = &st->tcbs[i];
-            if (!shown(t) || (t->state == SYNACK_LISTEN && !t->parent) != (pass == 0)) continue;
-            if (n < cap) fill(st, t, &out[n]);
-            n++;
-        }
+    for (const tcb *t = st->all_head; t; t = t->all_next) { /* listeners first */
+        if (!shown(t) || !(t->state == SYNACK_LISTEN && !t->parent)) continue;
+        if (n < cap) fill(st, t, &out[n]);
+        n++;
     }
-    /* Connections by id: ids grow with time, so this is the order they were made. */
+    size_t first = n < cap ? n : cap;
+    for (const tcb *t = st->all_head; t; t = t->all_next) {
+        if (!shown(t) || (t->state == SYNACK_LISTEN && !t->parent)) continue;
+        if (n < cap) fill(st, t, &out[n]);
+        n++;
+    }
+    for (const tw_rec *w = st->tw.head; w; w = w->next) {
+        if (n < cap) fill_tw(st, w, &out[n]);
+        n++;
+    }
+    /* Listeners by id, then connections by id: ids grow with time, the order they were made. */
     size_t m = n < cap ? n : cap;
-    for (size_t i = 1; i < m; i++) {
-        synack_conn_info x = out[i];
-        size_t j = i;
-        while (j > 0 && out[j - 1].state != SYNACK_LISTEN && x.state != SYNACK_LISTEN &&
-               out[j - 1].conn_id > x.conn_id) {
-            out[j] = out[j - 1];
-            j--;
-        }
-        out[j] = x;
-    }
+    qsort(out, first, sizeof *out, by_id);
+    qsort(out + first, m - first, sizeof *out, by_id);
     return n;
 }
 
 bool synack_conn_get(const synack_stack *st, uint32_t conn_id, synack_conn_info *out)
 {
-    for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
-        const tcb *t = &st->tcbs[i];
-        if (t->in_use && t->id == conn_id) {
+    for (const tcb *t = st->all_head; t; t = t->all_next) {
+        if (t->id == conn_id) {
             fill(st, t, out);
+            return true;
+        }
+    }
+    for (const tw_rec *w = st->tw.head; w; w = w->next) {
+        if (w->id == conn_id) {
+            fill_tw(st, w, out);
             return true;
         }
     }
@@ -102,13 +131,13 @@ bool synack_conn_get(const synack_stack *st, uint32_t conn_id, synack_conn_info 
 
 int synack_socket_state(const synack_stack *st, int sd)
 {
-    if (sd < 0 || (uint32_t)sd >= st->cfg.max_sockets || !st->socks[sd].t) return -1;
+    if (sd < 0 || (uint32_t)sd >= st->socks_cap || !st->socks[sd].t) return -1;
     return st->socks[sd].t->state;
 }
 
 bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out)
 {
-    if (sd < 0 || (uint32_t)sd >= st->cfg.max_sockets || !st->socks[sd].t) return false;
+    if (sd < 0 || (uint32_t)sd >= st->socks_cap || !st->socks[sd].t) return false;
     fill(st, st->socks[sd].t, out);
     return true;
 }
@@ -131,4 +160,10 @@ void synack_mem_get(const synack_stack *st, synack_mem_info *out)
     out->conns_in_use = st->conns_in_use;
     out->conns_high = st->conns_high;
     out->sockets_in_use = (uint32_t)st->sockets_in_use;
+    out->time_wait = st->tw.count;
+    size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges);
+    for (uint32_t i = 0; i < BUF_CLASSES; i++) bytes += slab_bytes(&st->bufs.cls[i]);
+    bytes += htable_bytes(&st->conns) + htable_bytes(&st->tw.hash);
+    bytes += (size_t)st->heap_cap * sizeof *st->heap + (size_t)st->socks_cap * sizeof *st->socks;
+    out->table_bytes = bytes;
 }

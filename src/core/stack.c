@@ -12,8 +12,10 @@ void synack_config_default(synack_config *c)
     memset(c, 0, sizeof *c);
     c->addr = synack_addr_v4(198, 18, 0, 1);
     c->seed = 1;
-    c->max_conns = 1024;
-    c->max_sockets = 1024;
+    c->max_conns = 1u << 20;   /* a limit, not a preallocation: tables grow with the load */
+    c->max_sockets = 1u << 20;
+    c->max_time_wait = 262144; /* Linux's tcp_max_tw_buckets on a large machine */
+    c->tw_reuse = true;
     c->mss = 1460;
     c->sndbuf_bytes = 256 * 1024;
     c->rcvbuf_bytes = 256 * 1024;
@@ -57,7 +59,8 @@ static bool config_valid(const synack_config *c)
            c->mss >= 64 && c->sndbuf_bytes >= 1024 && c->rcvbuf_bytes >= 1024 &&
            c->wscale <= 14 && c->initial_cwnd_segments > 0 && c->reass_max_ranges > 0 &&
            c->reass_max_ranges <= 1024 && c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi &&
-           c->ephemeral_hi <= 65535 && c->outq_bytes >= 65536 + 2 && c->eventq_len > 0 &&
+           c->ephemeral_hi <= 65535 && c->outq_bytes >= 65536 + 2 &&
+           c->sndbuf_bytes <= BUF_MAX_BYTES && c->rcvbuf_bytes <= BUF_MAX_BYTES && c->max_sockets < (1u << 31) && c->eventq_len > 0 &&
            c->rto_min_us > 0 && c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
            c->delack_us > 0 && c->persist_min_us > 0 && c->persist_min_us <= c->persist_max_us &&
            c->keepalive_intvl_us > 0 && c->keepalive_idle_us > 0;
@@ -69,29 +72,19 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     synack_stack *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     st->cfg = *cfg;
-    uint32_t hsize = 16;
-    while (hsize < cfg->max_conns * 2u && hsize < (1u << 30)) hsize <<= 1;
-    st->hash_mask = hsize - 1;
-    st->tcbs = calloc(cfg->max_conns, sizeof *st->tcbs);
-    st->hash = calloc(hsize, sizeof *st->hash);
-    st->heap = calloc(cfg->max_conns, sizeof *st->heap);
-    st->socks = calloc(cfg->max_sockets, sizeof *st->socks);
+    st->free_sock = -1;
+    slab_init(&st->tcb_slab, sizeof(tcb), cfg->max_conns);
+    bufpool_init(&st->bufs, cfg->reass_max_ranges);
+    bool ok = htable_init(&st->conns, 256) && tcp_tw_init(st);
     st->outq_mem = malloc(cfg->outq_bytes);
     st->events = calloc(cfg->eventq_len, sizeof *st->events);
-    if (!st->tcbs || !st->hash || !st->heap || !st->socks || !st->outq_mem || !st->events) {
+    if (!ok || !st->outq_mem || !st->events) {
         synack_stack_free(st);
         return NULL;
     }
-    for (uint32_t i = cfg->max_conns; i-- > 0;) {
-        st->tcbs[i].hnext = st->free_tcbs;
-        st->tcbs[i].heap_idx = UINT32_MAX;
-        st->free_tcbs = &st->tcbs[i];
-    }
-    for (uint32_t i = 0; i < cfg->max_sockets; i++)
-        st->socks[i].next_free = i + 1 < cfg->max_sockets ? (int)i + 1 : -1;
-    st->free_sock = 0;
     ring_init(&st->outq, st->outq_mem, cfg->outq_bytes);
     st->icmp_tokens = cfg->icmp_ratelimit_per_sec;
+    st->next_conn_id = 1;
     siphash_key master = siphash_key_from_bytes(cfg->secret);
     master.k0 ^= cfg->seed; /* tests vary the seed alone and stay deterministic */
     st->keys.isn = siphash_derive(&master, KEY_LABEL_ISN);
@@ -99,7 +92,6 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->keys.port = siphash_derive(&master, KEY_LABEL_PORT);
     st->keys.hash = siphash_derive(&master, KEY_LABEL_HASH);
     st->keys.cookie = siphash_derive(&master, KEY_LABEL_COOKIE);
-    st->next_conn_id = 1;
     st->ephemeral_next = (uint32_t)(cfg->seed % (cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
     return st;
 }
@@ -107,11 +99,15 @@ synack_stack *synack_stack_new(const synack_config *cfg)
 void synack_stack_free(synack_stack *st)
 {
     if (!st) return;
-    if (st->tcbs)
-        for (uint32_t i = 0; i < st->cfg.max_conns; i++)
-            if (st->tcbs[i].in_use) tcp_buffers_free(st, &st->tcbs[i]);
-    free(st->tcbs);
-    free(st->hash);
+    while (st->all_head) {
+        tcb *t = st->all_head;
+        t->sd = -1;
+        tcp_tcb_free(st, t);
+    }
+    tcp_tw_destroy(st);
+    bufpool_destroy(&st->bufs);
+    slab_destroy(&st->tcb_slab);
+    htable_destroy(&st->conns);
     free(st->heap);
     free(st->socks);
     free(st->outq_mem);
@@ -139,12 +135,15 @@ void synack_poll(synack_stack *st, synack_time_us now)
 {
     advance_time(st, now);
     tcp_timer_fire_due(st, st->now);
+    tcp_tw_expire(st);
 }
 
 synack_time_us synack_next_deadline(const synack_stack *st)
 {
     if (st->pending_head) return st->now; /* output is waiting to be taken */
-    return st->heap_len ? st->heap[0]->next_deadline : SYNACK_TIME_NEVER;
+    synack_time_us t = st->heap_len ? st->heap[0]->next_deadline : SYNACK_TIME_NEVER;
+    synack_time_us w = tcp_tw_next_deadline(st);
+    return w < t ? w : t;
 }
 
 /* ---- output queue ---- */
@@ -206,15 +205,21 @@ void stack_pending_add(synack_stack *st, tcb *t)
     CNT(st, out_queue_full);
 }
 
+/* Builds the output connections are waiting for, in order, until the queue fills: the rest stay
+ * on the list, untouched, and resume as the driver drains the queue. No connection is retried
+ * more than once per drain, so a burst of closes larger than the queue costs no busy work, and
+ * no FIN is lost: a connection leaves the list only once its segments are built. */
 static void run_pending(synack_stack *st)
 {
-    tcb *t = st->pending_head;
-    st->pending_head = st->pending_tail = NULL;
-    while (t) {
-        tcb *next = t->out_next;
+    while (st->pending_head) {
+        tcb *t = st->pending_head;
+        st->pending_head = t->out_next;
+        if (!st->pending_head) st->pending_tail = NULL;
         t->out_pending = false;
-        if (t->in_use) tcp_output(st, t);
-        t = next;
+        tcp_output(st, t);
+        if (t->out_pending) break; /* the queue filled (tcp_output put t back at the tail) */
+        /* An orphaned TIME-WAIT with its last ACK sent becomes a compact record. */
+        if (t->state == SYNACK_TIME_WAIT && t->sd < 0 && !t->ack_now) tcp_tw_replace(st, t);
     }
 }
 
@@ -277,6 +282,44 @@ void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
     stack_event_push(st, &ev);
 }
 
+void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const synack_endpoint *local,
+                           const synack_endpoint *remote, int from, int to, synack_cause cause)
+{
+    /* An illegal transition is a bug in a caller; count it so tests catch it (they assert the
+     * counter stays zero) instead of crashing a running stack. */
+    if (!tcp_transition_legal(from, to)) CNT(st, tcp_illegal_transition);
+    st->transitions[from][to]++;
+    CNT(st, tcp_state_changes);
+    synack_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.time = st->now;
+    ev.conn_id = conn_id;
+    ev.socket = sd;
+    ev.type = SYNACK_EV_STATE;
+    ev.from = (uint8_t)from;
+    ev.to = (uint8_t)to;
+    ev.cause = cause;
+    ev.local = *local;
+    ev.remote = *remote;
+    stack_event_push(st, &ev);
+}
+
+void stack_timer_event(synack_stack *st, uint32_t conn_id, int sd, int state, const synack_endpoint *local,
+                       const synack_endpoint *remote, int timer)
+{
+    synack_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.time = st->now;
+    ev.conn_id = conn_id;
+    ev.socket = sd;
+    ev.type = SYNACK_EV_TIMER;
+    ev.from = ev.to = (uint8_t)state;
+    ev.cause = cause_timer(timer);
+    ev.local = *local;
+    ev.remote = *remote;
+    stack_event_push(st, &ev);
+}
+
 bool synack_event_next(synack_stack *st, synack_event *ev)
 {
     if (st->ev_len == 0) return false;
@@ -288,24 +331,10 @@ bool synack_event_next(synack_stack *st, synack_event *ev)
 
 /* ---- lookup ---- */
 
-static uint64_t mix(uint64_t h, uint64_t v)
+uint32_t stack_tuple_hash(const synack_stack *st, const synack_endpoint *l, const synack_endpoint *r)
 {
-    h ^= v;
-    h *= 0xff51afd7ed558ccdull;
-    return h ^ (h >> 33);
-}
-
-static uint32_t tuple_hash(const synack_stack *st, const synack_endpoint *l, const synack_endpoint *r)
-{
-    uint64_t a, b, h = st->cfg.seed ^ 0x9e3779b97f4a7c15ull;
-    memcpy(&a, l->addr.bytes, 8);
-    memcpy(&b, l->addr.bytes + 8, 8);
-    h = mix(mix(h, a), b);
-    memcpy(&a, r->addr.bytes, 8);
-    memcpy(&b, r->addr.bytes + 8, 8);
-    h = mix(mix(h, a), b);
-    h = mix(h, ((uint64_t)l->port << 16) | r->port);
-    return (uint32_t)h & st->hash_mask;
+    /* Keyed by its own secret: without it, nobody can aim segments at one hash chain. */
+    return (uint32_t)tcp_tuple_prf(&st->keys.hash, l, r);
 }
 
 static const synack_endpoint no_remote;
@@ -315,71 +344,74 @@ static bool ep_eq(const synack_endpoint *a, const synack_endpoint *b)
     return a->port == b->port && synack_addr_eq(&a->addr, &b->addr);
 }
 
+static inline tcb *tcb_of(hnode *n) { return (tcb *)(void *)((uint8_t *)n - offsetof(tcb, hn)); }
+
 /* The key a tcb is filed under: listeners by port alone, everything else by 4-tuple. It is
- * decided at insertion and remembered, so later state changes cannot orphan the entry. */
+ * decided at insertion and remembered (in hn.hash), so later state changes cannot orphan it. */
 static uint32_t hash_key(const synack_stack *st, const tcb *t, bool listener)
 {
     if (listener) {
         synack_endpoint l = {no_remote.addr, t->local.port};
-        return tuple_hash(st, &l, &no_remote);
+        return stack_tuple_hash(st, &l, &no_remote);
     }
-    return tuple_hash(st, &t->local, &t->remote);
+    return stack_tuple_hash(st, &t->local, &t->remote);
 }
 
 void stack_hash_insert(synack_stack *st, tcb *t)
 {
     if (t->hashed != HASH_NONE) return;
     bool listener = t->state == SYNACK_LISTEN && !t->parent;
-    uint32_t h = hash_key(st, t, listener);
-    t->hnext = st->hash[h];
-    st->hash[h] = t;
+    htable_insert(&st->conns, &t->hn, hash_key(st, t, listener));
     t->hashed = listener ? HASH_LISTENER : HASH_TUPLE;
 }
 
 void stack_hash_remove(synack_stack *st, tcb *t)
 {
     if (t->hashed == HASH_NONE) return;
-    uint32_t h = hash_key(st, t, t->hashed == HASH_LISTENER);
-    for (tcb **pp = &st->hash[h]; *pp; pp = &(*pp)->hnext) {
-        if (*pp == t) {
-            *pp = t->hnext;
-            break;
-        }
-    }
-    t->hnext = NULL;
+    htable_remove(&st->conns, &t->hn);
     t->hashed = HASH_NONE;
 }
 
 tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
 {
-    for (tcb *t = st->hash[tuple_hash(st, local, remote)]; t; t = t->hnext)
-        if (t->state != SYNACK_LISTEN && ep_eq(&t->local, local) && ep_eq(&t->remote, remote))
-            return t;
+    uint32_t h = stack_tuple_hash(st, local, remote);
+    for (int pass = 0; pass < 2; pass++)
+        for (hnode *n = htable_chain(&st->conns, h, pass); n; n = n->next) {
+            tcb *t = tcb_of(n);
+            if (n->hash == h && t->state != SYNACK_LISTEN && ep_eq(&t->local, local) && ep_eq(&t->remote, remote))
+                return t;
+        }
     return NULL;
 }
 
 tcb *stack_lookup_listener(synack_stack *st, const synack_endpoint *local)
 {
     synack_endpoint l = {no_remote.addr, local->port};
-    for (tcb *t = st->hash[tuple_hash(st, &l, &no_remote)]; t; t = t->hnext)
-        if (t->state == SYNACK_LISTEN && !t->parent && t->local.port == local->port &&
-            (synack_addr_is_any(&t->local.addr) || synack_addr_eq(&t->local.addr, &local->addr)))
-            return t;
+    uint32_t h = stack_tuple_hash(st, &l, &no_remote);
+    for (int pass = 0; pass < 2; pass++)
+        for (hnode *n = htable_chain(&st->conns, h, pass); n; n = n->next) {
+            tcb *t = tcb_of(n);
+            if (n->hash == h && t->state == SYNACK_LISTEN && !t->parent && t->local.port == local->port &&
+                (synack_addr_is_any(&t->local.addr) || synack_addr_eq(&t->local.addr, &local->addr)))
+                return t;
+        }
     return NULL;
 }
 
 bool stack_local_in_use(synack_stack *st, const synack_endpoint *local, bool reuseaddr)
 {
-    /* Binding is rare: a scan of the pool is acceptable here and keeps the hash simple.
+    /* Binding is rare: a walk of the connections is acceptable here and keeps the hash simple.
      * With SO_REUSEADDR only a listener blocks the port (TIME-WAIT does not), as on Linux. */
-    for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
-        tcb *t = &st->tcbs[i];
-        if (!t->in_use || t->local.port != local->port) continue;
+    for (tcb *t = st->all_head; t; t = t->all_next) {
+        if (t->local.port != local->port) continue;
         if (reuseaddr && t->state != SYNACK_LISTEN && t->state != SYNACK_CLOSED) continue;
         if (synack_addr_is_any(&t->local.addr) || synack_addr_is_any(&local->addr) ||
             synack_addr_eq(&t->local.addr, &local->addr))
             return true;
     }
+    if (!reuseaddr)
+        for (tw_rec *w = st->tw.head; w; w = w->next)
+            if (w->local.port == local->port) return true;
     return false;
 }
 
@@ -390,10 +422,11 @@ uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
         uint16_t port = (uint16_t)(st->cfg.ephemeral_lo + (st->ephemeral_next++ % span));
         const synack_addr *self = ip_local_addr(st, remote->addr.family);
         synack_endpoint l = {self ? *self : st->cfg.addr, port};
-        /* connect(): O(1), the 4-tuple must be free and no listener on the port (ports that
-         * sockets merely bound are not checked). bind(port 0): a port nobody holds (a scan,
-         * rare). */
-        bool free_port = remote->port ? !stack_lookup(st, &l, remote) && !stack_lookup_listener(st, &l)
+        /* connect(): O(1), the 4-tuple must be free (or in a reusable TIME-WAIT) and no listener
+         * on the port (ports that sockets merely bound are not checked). bind(port 0): a port
+         * nobody holds (a walk, rare). */
+        bool free_port = remote->port ? !stack_lookup(st, &l, remote) && !stack_lookup_listener(st, &l) &&
+                                            tcp_tw_reusable(st, &l, remote)
                                        : !stack_local_in_use(st, &l, false);
         if (free_port) return port;
     }
@@ -440,6 +473,13 @@ void stack_heap_remove(synack_stack *st, tcb *t)
         heap_sift(st, i);
     }
     t->heap_idx = UINT32_MAX;
+    if (st->heap_cap > 1024 && st->heap_len < st->heap_cap / 4) { /* shrink back with the load */
+        tcb **h = realloc(st->heap, (size_t)(st->heap_cap / 2) * sizeof *h);
+        if (h) {
+            st->heap = h;
+            st->heap_cap /= 2;
+        }
+    }
 }
 
 void stack_heap_update(synack_stack *st, tcb *t)
@@ -449,6 +489,18 @@ void stack_heap_update(synack_stack *st, tcb *t)
         return;
     }
     if (t->heap_idx == UINT32_MAX) {
+        if (st->heap_len == st->heap_cap) {
+            /* Doubling: amortized O(1); a copy of 8 bytes per armed connection, once per
+             * doubling. Without memory the timer cannot be kept: fail loudly in counters. */
+            uint32_t cap = st->heap_cap ? st->heap_cap * 2 : 64;
+            tcb **h = realloc(st->heap, (size_t)cap * sizeof *h);
+            if (!h) {
+                CNT(st, timer_no_memory);
+                return;
+            }
+            st->heap = h;
+            st->heap_cap = cap;
+        }
         t->heap_idx = st->heap_len++;
         st->heap[t->heap_idx] = t;
     }

@@ -6,8 +6,12 @@
 #include <synack/inspect.h>
 #include <synack/stack.h>
 
+#include "tcp/buffers.h"
 #include "tcp/tcb.h"
+#include "tcp/timewait.h"
+#include "util/htable.h"
 #include "util/siphash.h"
+#include "util/slab.h"
 
 typedef struct sock_slot {
     tcb *t;        /* NULL when the descriptor is free */
@@ -25,20 +29,28 @@ struct synack_stack {
     synack_time_us now;
     stack_keys keys;
 
-    /* Connection pool and 4-tuple / listener lookup (chained hash, O(1)). */
-    tcb *tcbs;
-    tcb *free_tcbs;           /* linked through hnext */
-    uint32_t conns_in_use, conns_high, next_conn_id;
-    tcb **hash;
-    uint32_t hash_mask;
+    /* Connections: a slab of TCBs (grows and shrinks with the load, capped by max_conns), a list
+     * of all of them for the rare walks (netstat, teardown), and the 4-tuple / listener hash. */
+    slab tcb_slab;
+    tcb *all_head;
+    uint32_t conns_in_use, conns_high, next_conn_id; /* TIME-WAIT records included */
+    htable conns;
 
-    /* Sockets: descriptor -> tcb. */
+    /* Compact TIME-WAIT records (tcp/timewait.c). */
+    tw_table tw;
+
+    /* Receive and send buffers and range sets, by size class (tcp/buffers.c). */
+    bufpool bufs;
+
+    /* Sockets: descriptor -> tcb; the array doubles as descriptors are needed, up to
+     * max_sockets. */
     sock_slot *socks;
+    uint32_t socks_cap;
     int free_sock, sockets_in_use;
 
-    /* Timer heap of tcbs keyed by their earliest deadline. */
+    /* Timer heap of tcbs keyed by their earliest deadline; the array doubles and halves. */
     tcb **heap;
-    uint32_t heap_len;
+    uint32_t heap_len, heap_cap;
 
     /* Outbound packet queue: [u16 length][packet] records in a byte ring. */
     ring outq;
@@ -63,6 +75,8 @@ enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };
 
 #define CNT(st, name) ((st)->counters[SYNACK_CNT_##name]++)
 
+/* The hash of a 4-tuple (listeners: local port alone), keyed by keys.hash. */
+uint32_t stack_tuple_hash(const synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 /* Lookup: exact 4-tuple first, then a listener on the local port. */
 tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 tcb *stack_lookup_listener(synack_stack *st, const synack_endpoint *local);
@@ -86,6 +100,14 @@ void stack_event_simple(synack_stack *st, tcb *t, int type, int err);
 /* Timer heap. */
 void stack_heap_update(synack_stack *st, tcb *t);
 void stack_heap_remove(synack_stack *st, tcb *t);
+
+/* The state-change bookkeeping every transition shares, for TCBs and TIME-WAIT records alike:
+ * counts it, flags an illegal one, and queues the traced event. */
+void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const synack_endpoint *local,
+                           const synack_endpoint *remote, int from, int to, synack_cause cause);
+/* Queues a timer-fired event. */
+void stack_timer_event(synack_stack *st, uint32_t conn_id, int sd, int state, const synack_endpoint *local,
+                       const synack_endpoint *remote, int timer);
 
 void stack_buffer_account(synack_stack *st, long delta);
 

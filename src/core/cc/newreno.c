@@ -72,10 +72,10 @@ void cc_dupack(synack_stack *st, tcb *t)
      * to send, one duplicate ACK fewer than the segments outstanding is enough. */
     uint32_t mss = tcp_data_mss(t), thresh = 3;
     uint32_t segs = (tcp_flight(t) + mss - 1) / mss;
-    bool nothing_new = !t->mem || t->snd_nxt == t->snd_buf_seq + t->sndbuf.len;
+    bool nothing_new = !t->bufs_on || t->snd_nxt == t->snd_buf_seq + t->sndbuf.len;
     if (segs < 4 && segs >= 2 && nothing_new) thresh = segs - 1;
     bool lost = t->dupacks >= thresh ||
-                (t->sack_ok && t->mem && tcp_sacked_bytes(t) >= thresh * mss);
+                (t->sack_ok && t->bufs_on && tcp_sacked_bytes(t) >= thresh * mss);
     if (!lost) return;
     /* RFC 6582 3.2 step 2: no new recovery for data that was in flight at the last one. We take
      * "covers recover" inclusively: at snd_una == recover all of that data is acknowledged. */

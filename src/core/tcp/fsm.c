@@ -70,23 +70,7 @@ void tcp_set_state(synack_stack *st, tcb *t, int to, synack_cause cause)
 {
     int from = t->state;
     if (from == to) return;
-    /* An illegal transition is a bug in a caller; count it so tests catch it (they assert the
-     * counter stays zero) instead of crashing a running stack. */
-    if (!tcp_transition_legal(from, to)) CNT(st, tcp_illegal_transition);
     t->state = (uint8_t)to;
-    st->transitions[from][to]++;
-    CNT(st, tcp_state_changes);
-    synack_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.time = st->now;
-    ev.conn_id = t->id;
-    ev.socket = t->sd;
-    ev.type = SYNACK_EV_STATE;
-    ev.from = (uint8_t)from;
-    ev.to = (uint8_t)to;
-    ev.cause = cause;
-    ev.local = t->local;
-    ev.remote = t->remote;
-    stack_event_push(st, &ev);
+    stack_note_transition(st, t->id, t->sd, &t->local, &t->remote, from, to, cause);
     enter_state(st, t, from);
 }

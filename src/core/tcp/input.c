@@ -48,8 +48,9 @@ static void syn_timed_out_rto(tcb *t)
 
 /* ---- CLOSED / LISTEN (RFC 9293 3.10.7.1, 3.10.7.2) ---- */
 
+/* iss_floor: nonzero when the SYN reopens a TIME-WAIT 4-tuple: the new ISN must lie beyond it. */
 static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
-                         const synack_endpoint *local, const synack_endpoint *remote)
+                         const synack_endpoint *local, const synack_endpoint *remote, uint32_t iss_floor)
 {
     if (seg->flags & SYNACK_RST) return;          /* "An incoming RST should be ignored" */
     if (seg->flags & SYNACK_ACK) {                /* "<SEQ=SEG.ACK><CTL=RST>" */
@@ -90,6 +91,7 @@ static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
     c->rcv_adv = c->rcv_nxt;
     opts_from_syn(st, c, seg);
     c->iss = tcp_isn(st, local, remote);
+    if (iss_floor && !seq_gt(c->iss, iss_floor)) c->iss = iss_floor; /* RFC 9293 3.4.1 */
     c->ts_offset = tcp_ts_offset(st, local, remote);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
@@ -239,7 +241,7 @@ static void trim_to_window(synack_stack *st, tcb *t, const tcp_seg *seg, seg_vie
         v->seq = t->rcv_nxt;
     }
     uint32_t wnd = rcv_wnd(t);
-    if (t->mem && wnd > ring_space(&t->rcvbuf)) wnd = ring_space(&t->rcvbuf); /* never past the ring */
+    if (t->bufs_on && wnd > ring_space(&t->rcvbuf)) wnd = ring_space(&t->rcvbuf); /* never past the ring */
     uint32_t edge = t->rcv_nxt + wnd;
     if (seq_gt(v->seq + v->len, edge)) {
         CNT(st, tcp_rcv_beyond_wnd);
@@ -312,14 +314,15 @@ static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
     }
     uint32_t data = seq_gt(ack, t->snd_buf_seq) ? ack - t->snd_buf_seq : 0;
     if (data > t->sndbuf.len) data = t->sndbuf.len; /* the rest is our FIN */
-    bool was_full = t->mem && ring_space(&t->sndbuf) == 0;
+    bool was_full = t->bufs_on && ring_space(&t->sndbuf) == 0;
     if (data) {
         ring_consume(&t->sndbuf, data);
         t->snd_buf_seq += data;
+        tcp_ring_release_if_empty(st, &t->sndbuf, &t->snd_hint);
     }
     t->snd_una = ack;
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
-    if (t->mem) tcp_sack_trim(t);
+    if (t->bufs_on) tcp_sack_trim(st, t);
     t->rexmt_shift = 0;
     t->persist_shift = 0;
     if (t->snd_una == t->snd_max) { /* everything acknowledged: RFC 6298 5.2 */
@@ -371,7 +374,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
             tcp_send_rst_reply(st, &t->local, &t->remote, seg); /* <SEQ=SEG.ACK><CTL=RST> */
             return V_DROP;
         }
-        if (!t->mem && !tcp_buffers_alloc(st, t)) {
+        if (!t->bufs_on && !tcp_buffers_alloc(st, t)) {
             tcp_send_rst(st, t);
             tcp_drop(st, t, ENOBUFS, cause_seg(seg->flags));
             return V_GONE;
@@ -397,7 +400,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
         t->ack_now = true;
         return V_DROP;
     }
-    tcp_sack_update(t, seg);
+    tcp_sack_update(st, t, seg);
     if (seq_gt(ack, t->snd_una)) {
         ack_advance(st, t, ack);
     } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & SYNACK_FIN) &&
@@ -445,13 +448,18 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
         tcp_drop(st, t, ECONNRESET, cause_seg(SYNACK_ACK));
         return V_GONE;
     }
-    if (!t->mem) return V_DROP;
+    if (!t->bufs_on) return V_DROP;
     if (t->rd_shut) { /* shutdown(SHUT_RD): acknowledge and discard what arrives in order */
         if (v->seq == t->rcv_nxt) t->rcv_nxt += v->len;
         t->ack_now = true;
         return V_CONTINUE;
     }
     uint32_t off = v->seq - t->rcv_nxt;
+    /* Memory for the data comes now (trim_to_window kept it under the buffer's limit). */
+    if (!tcp_ring_reserve(st, &t->rcvbuf, t->rcvbuf.len + off + v->len, &t->rcv_hint)) {
+        CNT(st, tcp_no_buffer); /* dropped unacknowledged: the peer sends it again */
+        return V_DROP;
+    }
     if (off == 0) {
         ring_write_at(&t->rcvbuf, t->rcvbuf.len, v->data, v->len);
         ring_commit(&t->rcvbuf, v->len);
@@ -460,6 +468,7 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
             uint32_t upto = rangeset_advance(&t->ooo, t->rcv_nxt);
             ring_commit(&t->rcvbuf, upto - t->rcv_nxt);
             t->rcv_nxt = upto;
+            tcp_ranges_release_if_empty(st, &t->ooo);
             t->ack_now = true; /* a hole filled: ACK at once (RFC 5681 4.2) */
         }
         /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): at least every second full segment. */
@@ -470,7 +479,7 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
             tcp_timer_arm(st, t, SYNACK_TIMER_DELACK, st->now + st->cfg.delack_us);
         if (t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_READABLE, 0);
     } else {
-        if (!rangeset_add(&t->ooo, v->seq, v->seq + v->len)) {
+        if (!tcp_ranges_reserve(st, &t->ooo) || !rangeset_add(&t->ooo, v->seq, v->seq + v->len)) {
             CNT(st, tcp_reass_drop);
         } else {
             ring_write_at(&t->rcvbuf, t->rcvbuf.len + off, v->data, v->len);
@@ -566,9 +575,13 @@ void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endp
     }
     tcb *t = stack_lookup(st, local, remote);
     if (!t) {
+        uint32_t iss_floor = 0;
+        tw_rec *w = tcp_tw_lookup(st, local, remote);
+        /* A compact TIME-WAIT answers for itself, unless it let a new SYN through. */
+        if (w && !tcp_tw_input(st, w, seg, &iss_floor)) return;
         tcb *lst = stack_lookup_listener(st, local);
         if (lst) {
-            listen_input(st, lst, seg, local, remote);
+            listen_input(st, lst, seg, local, remote, iss_floor);
             return;
         }
         CNT(st, tcp_no_conn); /* CLOSED: "<SEQ=...><CTL=RST>" per 3.10.7.1 */

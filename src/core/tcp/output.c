@@ -15,7 +15,7 @@ static uint32_t ts_val(const synack_stack *st, const tcb *t) { return (uint32_t)
 
 uint32_t tcp_rcv_window(const tcb *t)
 {
-    return t->mem ? ring_space(&t->rcvbuf) : t->rcvbuf_size;
+    return t->bufs_on ? ring_space(&t->rcvbuf) : t->rcvbuf_size;
 }
 
 /* The window field. Receiver SWS avoidance (RFC 9293 3.8.6.2.2): move the right edge only by at
@@ -54,7 +54,7 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
         o->has_ts = synack ? t->ts_ok : st->cfg.timestamps;
     } else {
         o->has_ts = t->ts_ok;
-        if (t->sack_ok && t->mem && t->ooo.n && !(flags & SYNACK_RST)) {
+        if (t->sack_ok && t->bufs_on && t->ooo.n && !(flags & SYNACK_RST)) {
             seq_range blocks[TCP_MAX_SACK];
             int max = t->ts_ok ? 3 : 4; /* 40 option bytes: TS leaves room for three */
             /* With data, only as many blocks as the segment has room for under the MSS. */
@@ -139,26 +139,38 @@ void tcp_send_rst_reply(synack_stack *st, const synack_endpoint *local, const sy
     /* RFC 9293 3.10.7.1: if the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
      * otherwise <SEQ=SEG.ACK><CTL=RST>. Never answer a RST. */
     if (seg->flags & SYNACK_RST) return;
+    bool ok = seg->flags & SYNACK_ACK
+                  ? tcp_send_bare(st, local, remote, seg->ack, 0, SYNACK_RST, 0, NULL)
+                  : tcp_send_bare(st, local, remote, 0,
+                                  seg->seq + seg->len + !!(seg->flags & SYNACK_SYN) + !!(seg->flags & SYNACK_FIN),
+                                  SYNACK_RST | SYNACK_ACK, 0, NULL);
+    if (ok) CNT(st, tcp_rst_out);
+}
+
+bool tcp_send_bare(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                   uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const tcp_opts *o)
+{
     size_t iph = ip_header_len(&remote->addr);
-    uint8_t *p = stack_outq_reserve(st, iph + TCP_HDR_LEN);
-    if (!p) return;
+    uint8_t *p = stack_outq_reserve(st, iph + TCP_HDR_LEN + 40);
+    if (!p) {
+        CNT(st, out_queue_full);
+        return false;
+    }
+    uint8_t *tcp = p + iph;
+    size_t opt_len = o ? tcp_opts_emit(tcp + TCP_HDR_LEN, 40, o, false) : 0;
     tcp_seg h;
     memset(&h, 0, sizeof h);
     h.sport = local->port;
     h.dport = remote->port;
-    if (seg->flags & SYNACK_ACK) {
-        h.seq = seg->ack;
-        h.flags = SYNACK_RST;
-    } else {
-        h.ack = seg->seq + seg->len + !!(seg->flags & SYNACK_SYN) + !!(seg->flags & SYNACK_FIN);
-        h.flags = SYNACK_RST | SYNACK_ACK;
-    }
-    uint8_t *tcp = p + iph;
-    tcp_hdr_emit(tcp, TCP_HDR_LEN, &h, 0);
-    ip_l4_cksum_set(tcp, TCP_HDR_LEN, 16, &local->addr, &remote->addr, IP_PROTO_TCP);
-    ip_header_emit(st, p, &local->addr, &remote->addr, IP_PROTO_TCP, TCP_HDR_LEN);
-    stack_outq_commit(st, iph + TCP_HDR_LEN);
-    CNT(st, tcp_rst_out);
+    h.seq = seq;
+    h.ack = ack;
+    h.flags = flags;
+    h.wnd = wnd;
+    size_t hl = tcp_hdr_emit(tcp, TCP_HDR_LEN + 40, &h, opt_len);
+    ip_l4_cksum_set(tcp, hl, 16, &local->addr, &remote->addr, IP_PROTO_TCP);
+    ip_header_emit(st, p, &local->addr, &remote->addr, IP_PROTO_TCP, hl);
+    stack_outq_commit(st, iph + hl);
+    return true;
 }
 
 static void after_send(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
@@ -230,7 +242,7 @@ void tcp_output(synack_stack *st, tcb *t)
         return;
     }
     if (output_syn(st, t)) return;
-    if (!t->mem) { /* no buffers (a passive child closed before ESTABLISHED): FIN and ACKs */
+    if (!t->bufs_on) { /* no buffers (a passive child closed before ESTABLISHED): FIN and ACKs */
         if (t->fin_queued && t->snd_nxt == t->snd_buf_seq) {
             if (!emit(st, t, t->snd_nxt, SYNACK_FIN | SYNACK_ACK, 0)) {
                 stack_pending_add(st, t);
@@ -317,7 +329,7 @@ void tcp_retransmit_first(synack_stack *st, tcb *t)
         tcp_send_segment(st, t, t->iss, flags, 0);
         return;
     }
-    if (!t->mem) return;
+    if (!t->bufs_on) return;
     uint32_t off = t->snd_una - t->snd_buf_seq;
     uint32_t left = off <= t->sndbuf.len ? t->sndbuf.len - off : 0;
     uint32_t len = left < tcp_data_mss(t) ? left : tcp_data_mss(t);
@@ -326,7 +338,7 @@ void tcp_retransmit_first(synack_stack *st, tcb *t)
         flags |= SYNACK_FIN;
     if (len == 0 && !(flags & SYNACK_FIN)) return;
     if (seq_in(t->rtt_seq, t->snd_una, t->snd_una + len + 1)) t->rtt_timing = false; /* Karn */
-    if (t->mem && len) len = tcp_sack_run(t, t->snd_una, len);
+    if (t->bufs_on && len) len = tcp_sack_run(t, t->snd_una, len);
     if (seq_gt(t->snd_una + len, t->rexmit_high)) t->rexmit_high = t->snd_una + len;
     CNT(st, tcp_rexmt);
     tcp_send_segment(st, t, t->snd_una, flags, len);

@@ -17,18 +17,19 @@ static void lost_retransmissions(tcb *t)
 
 /* Records the peer's SACK blocks; blocks at or below SND.UNA (D-SACK) or beyond what we sent
  * are ignored (RFC 2018 8: a sender must not trust them). */
-void tcp_sack_update(tcb *t, const tcp_seg *seg)
+void tcp_sack_update(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
-    if (!t->sack_ok || !t->mem) return;
+    if (!t->sack_ok || !t->bufs_on) return;
     for (int i = 0; i < seg->opts.sack_count; i++) {
         uint32_t l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
         if (!seq_lt(l, r) || !seq_gt(l, t->snd_una) || seq_gt(r, t->snd_max)) continue;
+        if (!tcp_ranges_reserve(st, &t->scoreboard)) break; /* no memory: as a full board */
         if (!rangeset_add(&t->scoreboard, l, r)) break; /* full: the rest will come again */
     }
     lost_retransmissions(t);
 }
 
-void tcp_sack_trim(tcb *t)
+void tcp_sack_trim(synack_stack *st, tcb *t)
 {
     rangeset *rs = &t->scoreboard;
     uint16_t drop = 0;
@@ -39,6 +40,7 @@ void tcp_sack_trim(tcb *t)
         rs->recent = 0;
     }
     if (rs->n && seq_lt(rs->r[0].start, t->snd_una)) rs->r[0].start = t->snd_una;
+    tcp_ranges_release_if_empty(st, rs);
     if (seq_lt(t->rexmit_high, t->snd_una)) t->rexmit_high = t->snd_una;
 }
 
@@ -100,9 +102,10 @@ uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq)
 }
 
 /* After a timeout the peer may have reneged: forget what it said (RFC 2018 8). */
-void tcp_sack_reset(tcb *t)
+void tcp_sack_reset(synack_stack *st, tcb *t)
 {
     rangeset_clear(&t->scoreboard);
+    tcp_ranges_release_if_empty(st, &t->scoreboard);
     t->rexmit_high = t->snd_una;
 }
 

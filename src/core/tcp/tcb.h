@@ -10,6 +10,7 @@
 #include "util/rangeset.h"
 #include "util/ring.h"
 #include "util/seq.h"
+#include "util/htable.h"
 #include "util/siphash.h"
 #include "wire/wire.h"
 
@@ -24,6 +25,7 @@ typedef struct synack_stack synack_stack;
 
 typedef struct tcb tcb;
 struct tcb {
+    hnode hn;             /* in the stack's connection hash */
     uint32_t id;          /* stable, unique per connection lifetime */
     int sd;               /* owning socket, -1 when orphaned */
     uint8_t state;
@@ -60,8 +62,10 @@ struct tcb {
     uint32_t ts_recent, last_ack_sent;
     uint32_t ts_offset;   /* added to our timestamp clock (RFC 7323 5.4) */
 
-    /* Buffers (NULL until needed). */
-    uint8_t *mem;
+    /* Buffers: bufs_on while the connection can move data; memory comes with the data
+     * (tcp/buffers.h). The hints are the size classes the last burst needed. */
+    bool bufs_on;
+    uint8_t snd_hint, rcv_hint;
     uint32_t sndbuf_size, rcvbuf_size;
     ring sndbuf, rcvbuf;
     rangeset ooo;
@@ -93,7 +97,7 @@ struct tcb {
     int soft_error;       /* last ICMP soft error: reported instead of ETIMEDOUT (RFC 1122 4.2.3.9) */
 
     /* Lists. */
-    tcb *hnext;           /* hash chain */
+    tcb *all_prev, *all_next; /* every TCB of the stack */
     tcb *parent;          /* the listener a passive child came from */
     tcb *aq_next;         /* accept queue / child list link */
     tcb *aq_head, *aq_tail; /* listener: children established, waiting for accept */
@@ -127,6 +131,10 @@ void tcp_send_ack(synack_stack *st, tcb *t);
 void tcp_send_rst_reply(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
                         const tcp_seg *seg);
 void tcp_send_rst(synack_stack *st, tcb *t);
+/* A segment from no TCB (RST replies, TIME-WAIT records): headers, options o (or none) and no
+ * data. False when the output queue is full. */
+bool tcp_send_bare(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                   uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const tcp_opts *o);
 uint32_t tcp_rcv_window(const tcb *t);
 /* Retransmits the first unacknowledged segment. */
 void tcp_retransmit_first(synack_stack *st, tcb *t);
@@ -148,8 +156,13 @@ synack_time_us tcp_rto_backed_off(const synack_stack *st, const tcb *t);
 tcb *tcp_tcb_alloc(synack_stack *st);
 /* Releases a tcb: unhashes, cancels timers, frees buffers, returns it to the pool. */
 void tcp_tcb_free(synack_stack *st, tcb *t);
+/* From now on the connection can move data (rings with their limits, no memory yet). */
 bool tcp_buffers_alloc(synack_stack *st, tcb *t);
+/* Gives back all buffer memory; the connection moves no more data. */
 void tcp_buffers_free(synack_stack *st, tcb *t);
+/* Gives back what holds nothing: an empty send ring, an empty receive ring with no
+ * out-of-order data, empty range sets. Called after data leaves a buffer. */
+void tcp_buffers_trim(synack_stack *st, tcb *t);
 /* Ends a connection with an error for the user (ECONNRESET, ETIMEDOUT, ...): state CLOSED. */
 void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause);
 /* A connection reached CLOSED (or was deleted): free it if nobody holds it. */
@@ -173,15 +186,15 @@ uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_en
 uint32_t tcp_ts_offset(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 
 /* ---- sack.c ---- */
-void tcp_sack_update(tcb *t, const tcp_seg *seg);
-void tcp_sack_trim(tcb *t);
-void tcp_sack_reset(tcb *t);
+void tcp_sack_update(synack_stack *st, tcb *t, const tcp_seg *seg);
+void tcp_sack_trim(synack_stack *st, tcb *t);
+void tcp_sack_reset(synack_stack *st, tcb *t);
 uint32_t tcp_sacked_bytes(const tcb *t);
 uint32_t tcp_sack_pipe(const tcb *t);
 uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq);
 uint32_t tcp_sack_skip(const tcb *t, uint32_t seq);
 uint32_t tcp_sack_run(const tcb *t, uint32_t seq, uint32_t cap);
-static inline bool tcp_sack_recovery(const tcb *t) { return t->in_recovery && t->sack_ok && t->mem; }
+static inline bool tcp_sack_recovery(const tcb *t) { return t->in_recovery && t->sack_ok && t->bufs_on; }
 
 /* ---- cc (newreno.c) ---- */
 void cc_init(synack_stack *st, tcb *t);

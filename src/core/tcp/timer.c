@@ -50,16 +50,7 @@ void tcp_keepalive_reset(synack_stack *st, tcb *t)
 
 static void timer_event(synack_stack *st, tcb *t, int timer)
 {
-    synack_event ev = {0};
-    ev.time = st->now;
-    ev.conn_id = t->id;
-    ev.socket = t->sd;
-    ev.type = SYNACK_EV_TIMER;
-    ev.from = ev.to = t->state;
-    ev.cause = cause_timer(timer);
-    ev.local = t->local;
-    ev.remote = t->remote;
-    stack_event_push(st, &ev);
+    stack_timer_event(st, t->id, t->sd, t->state, &t->local, &t->remote, timer);
 }
 
 /* RFC 6298 5.4-5.6 and RFC 9293 3.8.3: retransmit the earliest unacknowledged segment, back off,
@@ -84,7 +75,7 @@ static void on_rexmt(synack_stack *st, tcb *t)
     if (t->rexmt_shift < 30) t->rexmt_shift++;
     /* RFC 5681 3.1: ssthresh is set on the first timeout of a segment and then held. */
     if (!opening) cc_rto(st, t, t->rexmt_shift == 1);
-    if (t->mem) tcp_sack_reset(t); /* the peer may have reneged (RFC 2018 8) */
+    if (t->bufs_on) tcp_sack_reset(st, t); /* the peer may have reneged (RFC 2018 8) */
     t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged octet */
     CNT(st, tcp_rexmt);
     tcp_output(st, t);
@@ -112,7 +103,7 @@ static void on_persist(synack_stack *st, tcb *t)
     /* The probe is the next octet (or our FIN) at SND.UNA. It is not counted in flight
      * (SND.NXT stays), so when the window opens the data goes out normally; SND.MAX covers it
      * so that an ACK of it is valid if the peer had room after all. */
-    bool data = t->mem && t->sndbuf.len > 0;
+    bool data = t->bufs_on && t->sndbuf.len > 0;
     bool fin = t->fin_queued && t->snd_una == t->snd_buf_seq + t->sndbuf.len;
     if (!data && !fin) return; /* everything was acknowledged meanwhile */
     tcp_send_segment(st, t, t->snd_una, data ? SYNACK_ACK : SYNACK_ACK | SYNACK_FIN, data ? 1 : 0);

@@ -10,9 +10,8 @@
 
 tcb *tcp_tcb_alloc(synack_stack *st)
 {
-    tcb *t = st->free_tcbs;
+    tcb *t = slab_alloc(&st->tcb_slab);
     if (!t) return NULL;
-    st->free_tcbs = t->hnext;
     memset(t, 0, sizeof *t);
     t->in_use = true;
     t->id = st->next_conn_id++;
@@ -34,6 +33,9 @@ tcb *tcp_tcb_alloc(synack_stack *st)
     t->keepintvl_us = c->keepalive_intvl_us;
     t->keepcnt = c->keepalive_probes;
     t->last_rcv_time = st->now;
+    t->all_next = st->all_head;
+    if (st->all_head) st->all_head->all_prev = t;
+    st->all_head = t;
     st->conns_in_use++;
     if (st->conns_in_use > st->conns_high) st->conns_high = st->conns_in_use;
     return t;
@@ -41,36 +43,38 @@ tcb *tcp_tcb_alloc(synack_stack *st)
 
 bool tcp_buffers_alloc(synack_stack *st, tcb *t)
 {
-    if (t->mem) return true;
-    size_t ranges = 2u * st->cfg.reass_max_ranges * sizeof(seq_range); /* reassembly + scoreboard */
-    size_t total = (size_t)t->sndbuf_size + t->rcvbuf_size + ranges;
-    uint8_t *m = malloc(total);
-    if (!m) return false;
-    t->mem = m;
-    /* Ranges first: they need alignment, the byte rings do not. */
-    rangeset_init(&t->ooo, (seq_range *)(void *)m, (uint16_t)st->cfg.reass_max_ranges);
-    rangeset_init(&t->scoreboard, (seq_range *)(void *)m + st->cfg.reass_max_ranges,
-                  (uint16_t)st->cfg.reass_max_ranges);
-    ring_init(&t->sndbuf, m + ranges, t->sndbuf_size);
-    ring_init(&t->rcvbuf, m + ranges + t->sndbuf_size, t->rcvbuf_size);
-    stack_buffer_account(st, (long)total);
+    /* No memory yet: the rings get it as data comes (tcp/buffers.c). */
+    (void)st;
+    if (t->bufs_on) return true;
+    t->bufs_on = true;
+    t->sndbuf = (ring){.limit = t->sndbuf_size};
+    t->rcvbuf = (ring){.limit = t->rcvbuf_size};
+    t->ooo = (rangeset){0};
+    t->scoreboard = (rangeset){0};
     return true;
+}
+
+void tcp_buffers_trim(synack_stack *st, tcb *t)
+{
+    if (!t->bufs_on) return;
+    tcp_ring_release_if_empty(st, &t->sndbuf, &t->snd_hint);
+    if (!t->ooo.n) tcp_ring_release_if_empty(st, &t->rcvbuf, &t->rcv_hint);
+    tcp_ranges_release_if_empty(st, &t->ooo);
+    tcp_ranges_release_if_empty(st, &t->scoreboard);
 }
 
 void tcp_buffers_free(synack_stack *st, tcb *t)
 {
-    if (!t->mem) return;
-    size_t total = (size_t)t->sndbuf_size + t->rcvbuf_size +
-                   2u * st->cfg.reass_max_ranges * sizeof(seq_range);
-    free(t->mem);
-    t->mem = NULL;
+    if (!t->bufs_on) return;
     /* Sequence bookkeeping stays consistent with an empty send buffer: no more data. */
     t->snd_buf_seq += t->sndbuf.len;
+    t->sndbuf.len = t->rcvbuf.len = 0;
+    rangeset_clear(&t->ooo);
+    rangeset_clear(&t->scoreboard);
+    tcp_buffers_trim(st, t);
+    t->bufs_on = false;
     memset(&t->sndbuf, 0, sizeof t->sndbuf);
     memset(&t->rcvbuf, 0, sizeof t->rcvbuf);
-    memset(&t->ooo, 0, sizeof t->ooo);
-    memset(&t->scoreboard, 0, sizeof t->scoreboard);
-    stack_buffer_account(st, -(long)total);
 }
 
 static void aq_remove(tcb *lst, tcb *t)
@@ -115,8 +119,10 @@ void tcp_tcb_free(synack_stack *st, tcb *t)
     pending_remove(st, t);
     tcp_buffers_free(st, t);
     t->in_use = false;
-    t->hnext = st->free_tcbs;
-    st->free_tcbs = t;
+    if (t->all_prev) t->all_prev->all_next = t->all_next;
+    else st->all_head = t->all_next;
+    if (t->all_next) t->all_next->all_prev = t->all_prev;
+    slab_free(&st->tcb_slab, t);
     st->conns_in_use--;
 }
 
@@ -140,10 +146,11 @@ void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause)
         t->so_error = err;
         stack_event_simple(st, t, SYNACK_EV_ERROR, err);
     }
-    if (t->mem) { /* RFC 9293: "All segment queues should be flushed" */
+    if (t->bufs_on) { /* RFC 9293: "All segment queues should be flushed" */
         ring_consume(&t->sndbuf, t->sndbuf.len);
         if (err == ECONNRESET) ring_consume(&t->rcvbuf, t->rcvbuf.len);
         rangeset_clear(&t->ooo);
+        tcp_buffers_trim(st, t);
     }
     tcp_set_state(st, t, SYNACK_CLOSED, cause);
     tcp_closed(st, t);
@@ -173,7 +180,8 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
         if (!t->local.port) return -EADDRNOTAVAIL;
     }
     synack_endpoint local = {*self, t->local.port};
-    if (stack_lookup(st, &local, remote)) return -EADDRINUSE;
+    uint32_t iss_floor = 0;
+    if (stack_lookup(st, &local, remote) || !tcp_tw_reuse(st, &local, remote, &iss_floor)) return -EADDRINUSE;
     if (from_listen) {
         /* RFC 9293 3.10.1: an active OPEN on a listening connection "change[s] the connection
          * from passive to active": it stops listening (pending children are reset). */
@@ -191,6 +199,7 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
     if (!t->rcv_mss_set) t->rcv_mss = tcp_announce_mss(st, &remote->addr);
     t->rcv_wscale = st->cfg.wscale; /* offered in our SYN; cleared if the peer does not agree */
     t->iss = tcp_isn(st, &t->local, remote);
+    if (iss_floor && !seq_gt(t->iss, iss_floor)) t->iss = iss_floor; /* RFC 9293 3.4.1 */
     t->ts_offset = tcp_ts_offset(st, &t->local, remote);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;
@@ -221,9 +230,10 @@ int tcp_user_listen(synack_stack *st, tcb *t, int backlog)
 /* Aborts every child of a listener that is going away (Linux does the same: RST). */
 static void abort_children(synack_stack *st, tcb *lst)
 {
-    for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
-        tcb *c = &st->tcbs[i];
-        if (!c->in_use || c->parent != lst) continue;
+    /* A walk of all connections: listeners close rarely. */
+    for (tcb *c = st->all_head, *next; c; c = next) {
+        next = c->all_next;
+        if (c->parent != lst) continue;
         tcp_send_rst(st, c);
         tcp_set_state(st, c, SYNACK_CLOSED, cause_user(SYNACK_CALL_CLOSE));
         tcp_tcb_free(st, c);
@@ -275,7 +285,7 @@ static void send_fin(synack_stack *st, tcb *t, int call)
 
 int tcp_user_close(synack_stack *st, tcb *t)
 {
-    bool unread = t->mem && t->rcvbuf.len > 0;
+    bool unread = t->bufs_on && t->rcvbuf.len > 0;
     bool linger0 = t->linger_on && t->linger_sec == 0;
     t->user_closed = true;
     switch (t->state) {
@@ -306,6 +316,7 @@ int tcp_user_close(synack_stack *st, tcb *t)
         tcp_timer_arm(st, t, SYNACK_TIMER_FIN_WAIT_2, st->now + st->cfg.fin_wait_2_timeout_us);
     } else if (t->state == SYNACK_TIME_WAIT) {
         tcp_buffers_free(st, t);
+        stack_output_later(st, t); /* becomes a compact record there (tcp/timewait.h) */
     }
     return 0;
 }
@@ -316,7 +327,10 @@ int tcp_user_shutdown(synack_stack *st, tcb *t, int how)
         return -ENOTCONN;
     if (how == 0 || how == 2) {
         t->rd_shut = true;
-        if (t->mem) ring_consume(&t->rcvbuf, t->rcvbuf.len);
+        if (t->bufs_on) {
+            ring_consume(&t->rcvbuf, t->rcvbuf.len);
+            tcp_buffers_trim(st, t);
+        }
     }
     if (how == 1 || how == 2) send_fin(st, t, SYNACK_CALL_SHUTDOWN);
     return 0;
@@ -342,10 +356,13 @@ long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len)
         return -EPIPE; /* "error: connection closing" */
     }
     if (t->fin_queued) return -EPIPE;
-    if (!t->mem && !tcp_buffers_alloc(st, t)) return -ENOBUFS;
+    if (!t->bufs_on && !tcp_buffers_alloc(st, t)) return -ENOBUFS;
     uint32_t n = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    if (n > ring_space(&t->sndbuf)) n = ring_space(&t->sndbuf);
+    /* Memory for what is appended; under memory pressure, what fits in what the ring has. */
+    if (!tcp_ring_reserve(st, &t->sndbuf, t->sndbuf.len + n, &t->snd_hint)) CNT(st, tcp_no_buffer);
     n = ring_append(&t->sndbuf, buf, n);
-    if (n == 0) return len ? -EAGAIN : 0;
+    if (n == 0) return !len ? 0 : t->sndbuf.len ? -EAGAIN : -ENOBUFS;
     tcp_output(st, t);
     return (long)n;
 }
@@ -369,12 +386,13 @@ void tcp_window_update(synack_stack *st, tcb *t)
 long tcp_user_recv(synack_stack *st, tcb *t, void *buf, size_t len, bool peek)
 {
     if (t->state == SYNACK_LISTEN) return -ENOTCONN;
-    uint32_t have = t->mem ? t->rcvbuf.len : 0;
+    uint32_t have = t->bufs_on ? t->rcvbuf.len : 0;
     if (have) {
         uint32_t n = len < have ? (uint32_t)len : have;
         ring_read_at(&t->rcvbuf, 0, buf, n);
         if (!peek) {
             ring_consume(&t->rcvbuf, n);
+            if (!t->rcvbuf.len && !t->ooo.n) tcp_ring_release_if_empty(st, &t->rcvbuf, &t->rcv_hint);
             tcp_window_update(st, t);
         }
         return (long)n;

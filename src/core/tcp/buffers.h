@@ -1,0 +1,41 @@
+/* buffers.h: memory for a connection's rings and range sets. Nothing is held while a
+ * connection is idle: a ring gets memory when data arrives (a size class, 1 KiB doubling up to
+ * its limit), grows with the data, and gives it back as soon as it empties; range sets exist
+ * only while out-of-order or SACKed data does. All of it comes from size-classed slabs
+ * (util/slab.h), never from malloc per connection. */
+#ifndef SYNACK_BUFFERS_H
+#define SYNACK_BUFFERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/rangeset.h"
+#include "util/ring.h"
+#include "util/slab.h"
+
+#define BUF_MIN_SHIFT 10u  /* the smallest class: 1 KiB */
+#define BUF_CLASSES 17u    /* 1 KiB .. 64 MiB */
+#define BUF_MAX_BYTES (1u << (BUF_MIN_SHIFT + BUF_CLASSES - 1))
+
+typedef struct bufpool {
+    slab cls[BUF_CLASSES];
+    slab ranges;            /* range-set arrays of reass_max_ranges entries */
+} bufpool;
+
+typedef struct synack_stack synack_stack;
+
+void bufpool_init(bufpool *p, uint32_t ranges_per_set);
+void bufpool_destroy(bufpool *p);
+
+/* Makes sure the ring has memory for its first `upto` bytes (upto <= limit). `hint` is a class
+ * to start from when the ring has none (receive autotuning: what the last burst needed).
+ * False when memory is exhausted; the ring is unchanged then. */
+bool tcp_ring_reserve(synack_stack *st, ring *r, uint32_t upto, uint8_t *hint);
+/* Gives the ring's memory back if it holds nothing (the caller knows no out-of-order data sits
+ * past len). */
+void tcp_ring_release_if_empty(synack_stack *st, ring *r, uint8_t *hint);
+/* Memory for a range set before it takes its first range; false when exhausted. */
+bool tcp_ranges_reserve(synack_stack *st, rangeset *rs);
+void tcp_ranges_release_if_empty(synack_stack *st, rangeset *rs);
+
+#endif

@@ -1,0 +1,128 @@
+/* slab.c: chunk carving, per-chunk free lists and the spare-chunk hysteresis. */
+#include "util/slab.h"
+
+#include <stdlib.h>
+
+#define SLAB_MIN_CHUNK (64u * 1024u)
+
+struct slab_chunk {
+    slab_chunk *next, *prev; /* partial list, or spare list (next only) */
+    void *free;              /* free objects, linked through their first word */
+    uint32_t nfree;
+    uint8_t on_partial;
+};
+
+/* Objects start after the header, 64-byte aligned so hot objects do not straddle lines. */
+#define CHUNK_HDR ((sizeof(slab_chunk) + 63u) & ~(size_t)63u)
+
+void slab_init(slab *s, size_t obj_size, uint64_t limit)
+{
+    size_t sz = (obj_size + 15u) & ~(size_t)15u;
+    if (sz < sizeof(void *)) sz = sizeof(void *);
+    size_t chunk = SLAB_MIN_CHUNK;
+    while (chunk - CHUNK_HDR < sz) chunk <<= 1;
+    *s = (slab){0};
+    s->obj_size = (uint32_t)sz;
+    s->chunk_size = chunk;
+    s->per_chunk = (uint32_t)((chunk - CHUNK_HDR) / sz);
+    s->limit = limit;
+}
+
+static slab_chunk *chunk_of(const slab *s, void *obj)
+{
+    return (slab_chunk *)((uintptr_t)obj & ~(uintptr_t)(s->chunk_size - 1));
+}
+
+static void partial_push(slab *s, slab_chunk *c)
+{
+    c->prev = NULL;
+    c->next = s->partial;
+    if (s->partial) s->partial->prev = c;
+    s->partial = c;
+    c->on_partial = 1;
+}
+
+static void partial_remove(slab *s, slab_chunk *c)
+{
+    if (c->prev) c->prev->next = c->next;
+    else s->partial = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+    c->on_partial = 0;
+}
+
+static slab_chunk *chunk_new(slab *s)
+{
+    slab_chunk *c = s->spare;
+    if (c) {
+        s->spare = c->next;
+        s->spares--;
+    } else {
+        c = aligned_alloc(s->chunk_size, s->chunk_size);
+        if (!c) return NULL;
+        s->chunks++;
+        s->chunk_allocs++;
+    }
+    /* Carve: objects linked in address order. */
+    uint8_t *base = (uint8_t *)c + CHUNK_HDR;
+    c->free = NULL;
+    for (uint32_t i = s->per_chunk; i-- > 0;) {
+        void **o = (void **)(void *)(base + (size_t)i * s->obj_size);
+        *o = c->free;
+        c->free = o;
+    }
+    c->nfree = s->per_chunk;
+    partial_push(s, c);
+    return c;
+}
+
+void *slab_alloc(slab *s)
+{
+    if (s->limit && s->in_use >= s->limit) return NULL;
+    slab_chunk *c = s->partial;
+    if (!c && !(c = chunk_new(s))) return NULL;
+    void **o = c->free;
+    c->free = *o;
+    if (--c->nfree == 0) partial_remove(s, c);
+    if (++s->in_use > s->high) s->high = s->in_use;
+    return o;
+}
+
+void slab_free(slab *s, void *obj)
+{
+    if (!obj) return;
+    slab_chunk *c = chunk_of(s, obj);
+    *(void **)obj = c->free;
+    c->free = obj;
+    s->in_use--;
+    if (++c->nfree == 1) partial_push(s, c);
+    if (c->nfree < s->per_chunk) return;
+    /* The chunk is empty: keep it as a spare, or give it back when spares are plenty. */
+    partial_remove(s, c);
+    uint32_t keep = s->chunks / 8 > 1 ? s->chunks / 8 : 1;
+    if (s->spares < keep) {
+        c->next = s->spare;
+        s->spare = c;
+        s->spares++;
+    } else {
+        free(c);
+        s->chunks--;
+        s->chunk_frees++;
+    }
+}
+
+void slab_destroy(slab *s)
+{
+    /* Chunks in full use are not on any list: the owner frees its objects first. */
+    while (s->partial) {
+        slab_chunk *c = s->partial;
+        partial_remove(s, c);
+        free(c);
+    }
+    while (s->spare) {
+        slab_chunk *c = s->spare;
+        s->spare = c->next;
+        free(c);
+    }
+    s->chunks = s->spares = 0;
+}

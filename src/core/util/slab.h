@@ -1,0 +1,35 @@
+/* slab.h: a cache of fixed-size objects carved from aligned chunks, so that connections, TIME-WAIT
+ * records, sockets and buffers never go through malloc one by one. A chunk holds its own free
+ * list; chunks with free objects sit on a partial list; a chunk that empties is kept as a spare
+ * (hysteresis: up to one in eight chunks, at least one) or given back, so the cache grows with the
+ * load and shrinks back without trimming and regrowing the heap on every connection. */
+#ifndef SYNACK_SLAB_H
+#define SYNACK_SLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct slab_chunk slab_chunk;
+
+typedef struct slab {
+    uint32_t obj_size;      /* bytes per object, a multiple of 16 */
+    uint32_t per_chunk;     /* objects per chunk */
+    size_t chunk_size;      /* a power of two; chunks are aligned to it */
+    slab_chunk *partial;    /* chunks with at least one free object (doubly linked) */
+    slab_chunk *spare;      /* empty chunks kept for reuse (singly linked) */
+    uint32_t chunks, spares;
+    uint64_t in_use, high, limit; /* objects; limit 0 = none */
+    uint64_t chunk_allocs, chunk_frees;
+} slab;
+
+/* Objects of obj_size bytes (rounded up to 16). limit caps the objects in use (0: none). */
+void slab_init(slab *s, size_t obj_size, uint64_t limit);
+/* NULL when the limit is reached or memory is exhausted. The object is not zeroed. */
+void *slab_alloc(slab *s);
+void slab_free(slab *s, void *obj);
+/* Releases every chunk; objects still in use are lost (only for tearing a stack down). */
+void slab_destroy(slab *s);
+/* Bytes held from the system (chunks, spares included). */
+static inline size_t slab_bytes(const slab *s) { return (size_t)s->chunks * s->chunk_size; }
+
+#endif
