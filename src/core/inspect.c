@@ -107,8 +107,8 @@ size_t synack_conn_list(const synack_stack *st, synack_conn_info *out, size_t ca
     }
     /* Listeners by id, then connections by id: ids grow with time, the order they were made. */
     size_t m = n < cap ? n : cap;
-    qsort(out, first, sizeof *out, by_id);
-    qsort(out + first, m - first, sizeof *out, by_id);
+    if (first > 1) qsort(out, first, sizeof *out, by_id);
+    if (m > first + 1) qsort(out + first, m - first, sizeof *out, by_id);
     return n;
 }
 

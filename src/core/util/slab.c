@@ -97,15 +97,18 @@ void slab_free(slab *s, void *obj)
     s->in_use--;
     if (++c->nfree == 1) partial_push(s, c);
     if (c->nfree < s->per_chunk) return;
-    /* The chunk is empty: keep it as a spare, or give it back when spares are plenty. */
+    /* The chunk is empty: a spare, and spares beyond one in eight of the chunks in use (at
+     * least one) go back, so the cache follows the load down as well as up. */
     partial_remove(s, c);
-    uint32_t keep = s->chunks / 8 > 1 ? s->chunks / 8 : 1;
-    if (s->spares < keep) {
-        c->next = s->spare;
-        s->spare = c;
-        s->spares++;
-    } else {
-        free(c);
+    c->next = s->spare;
+    s->spare = c;
+    s->spares++;
+    uint32_t used = s->chunks - s->spares, keep = used / 8 > 1 ? used / 8 : 1;
+    while (s->spares > keep) {
+        slab_chunk *x = s->spare;
+        s->spare = x->next;
+        s->spares--;
+        free(x);
         s->chunks--;
         s->chunk_frees++;
     }

@@ -1,0 +1,173 @@
+/* scale.c (sim): the connection lifecycle at scale, two stacks joined directly in virtual time:
+ * the tables grow through a million concurrent connections and shrink back; an idle ESTABLISHED
+ * endpoint holds no buffer memory; TIME-WAIT becomes compact records that expire on time; a
+ * burst of closes larger than the output queue drains without losing a FIN. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "stack_impl.h"
+#include "test.h"
+
+#include <synack/inspect.h>
+#include <synack/socket.h>
+
+static uint8_t pkt[65536];
+
+typedef struct duo {
+    synack_stack *c, *s;
+    synack_time_us now;
+} duo;
+
+/* Moves packets both ways until both stacks are quiet; returns the packets moved. */
+static uint64_t pump(duo *d)
+{
+    uint64_t moved = 0;
+    for (;;) {
+        uint64_t round = 0;
+        size_t n;
+        while ((n = synack_output(d->c, pkt, sizeof pkt)) > 0) synack_input(d->s, d->now, pkt, n), round++;
+        while ((n = synack_output(d->s, pkt, sizeof pkt)) > 0) synack_input(d->c, d->now, pkt, n), round++;
+        if (!round) return moved;
+        moved += round;
+    }
+}
+
+static void advance(duo *d, synack_time_us us)
+{
+    d->now += us;
+    synack_poll(d->c, d->now);
+    synack_poll(d->s, d->now);
+    pump(d);
+}
+
+static void duo_open(duo *d, synack_config *cc, synack_config *sc)
+{
+    synack_config c, s;
+    if (!cc) synack_config_default(cc = &c);
+    if (!sc) synack_config_default(sc = &s);
+    cc->addr = synack_addr_v4(198, 18, 0, 1);
+    sc->addr = synack_addr_v4(198, 18, 0, 2);
+    cc->seed = 11;
+    sc->seed = 12;
+    d->c = synack_stack_new(cc);
+    d->s = synack_stack_new(sc);
+    d->now = 0;
+    CHECK(d->c && d->s);
+}
+
+static void duo_free(duo *d)
+{
+    synack_stack_free(d->c);
+    synack_stack_free(d->s);
+}
+
+static synack_endpoint server_ep(uint16_t port)
+{
+    synack_endpoint e = {synack_addr_v4(198, 18, 0, 2), port};
+    return e;
+}
+
+static size_t table_bytes(synack_stack *st)
+{
+    synack_mem_info m;
+    synack_mem_get(st, &m);
+    return m.table_bytes;
+}
+
+/* One million concurrent ESTABLISHED connections with the default limits (only the client's
+ * ephemeral range widened, and 16 server ports, so that the 4-tuples exist), then all closed:
+ * the tables grow, hold no buffer memory while idle, and shrink back. */
+static void million_connections_grow_and_shrink(void)
+{
+    enum { PORTS = 16, BATCH = 16 * 128 }; /* listen backlogs are capped at 128 */
+    uint32_t n = getenv("SCALE_CONNS") ? (uint32_t)atoi(getenv("SCALE_CONNS")) : 1000000;
+    synack_config cc;
+    synack_config_default(&cc);
+    cc.ephemeral_lo = 1024;
+    cc.ephemeral_hi = 65535;
+    duo d;
+    duo_open(&d, &cc, NULL);
+    size_t empty_c = table_bytes(d.c), empty_s = table_bytes(d.s);
+    int lsd[PORTS];
+    for (int i = 0; i < PORTS; i++) {
+        lsd[i] = synack_socket(d.s);
+        synack_endpoint any = {synack_addr_v4(0, 0, 0, 0), (uint16_t)(1000 + i)};
+        CHECK_EQ(synack_bind(d.s, lsd[i], &any), 0);
+        CHECK_EQ(synack_listen(d.s, lsd[i], 4096), 0);
+    }
+    int *csd = malloc(sizeof(int) * n), *ssd = malloc(sizeof(int) * n);
+    uint32_t made = 0, accepted = 0;
+    while (made < n) {
+        for (uint32_t b = 0; b < BATCH && made < n; b++, made++) {
+            csd[made] = synack_socket(d.c);
+            synack_endpoint ep = server_ep((uint16_t)(1000 + made % PORTS));
+            if (csd[made] < 0 || synack_connect(d.c, csd[made], &ep) != -EINPROGRESS) break;
+        }
+        pump(&d);
+        for (int i = 0; i < PORTS; i++) {
+            int a;
+            while ((a = synack_accept(d.s, lsd[i], NULL)) >= 0) ssd[accepted++] = a;
+        }
+    }
+    CHECK_EQ(made, n);
+    CHECK_EQ(accepted, n);
+    synack_mem_info mc, ms;
+    synack_mem_get(d.c, &mc);
+    synack_mem_get(d.s, &ms);
+    CHECK_EQ(mc.conns_in_use, n);
+    CHECK_EQ(ms.conns_in_use, n + PORTS);
+    CHECK_EQ(mc.buffer_bytes_in_use + ms.buffer_bytes_in_use, 0); /* idle: no buffer memory */
+    /* Per idle ESTABLISHED endpoint: TCB, socket slot, hash and heap share, all tables. */
+    double per_c = (double)mc.table_bytes / n, per_s = (double)ms.table_bytes / n;
+    printf("  %u connections: %.0f bytes per client endpoint, %.0f per server endpoint\n", n, per_c, per_s);
+    CHECK(per_c <= 1024 && per_s <= 1024);
+    /* One request and answer on every connection, then closes from the client: TIME-WAIT. */
+    if (made != n || accepted != n) n = accepted < made ? accepted : made; /* failed above */
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < n; i++) bad += synack_send(d.c, csd[i], "q", 1) != 1;
+    pump(&d);
+    char b;
+    for (uint32_t i = 0; i < n; i++)
+        bad += synack_recv(d.s, ssd[i], &b, 1) != 1 || synack_send(d.s, ssd[i], "a", 1) != 1;
+    pump(&d);
+    for (uint32_t i = 0; i < n; i++) bad += synack_recv(d.c, csd[i], &b, 1) != 1 || synack_close(d.c, csd[i]) != 0;
+    pump(&d);
+    for (uint32_t i = 0; i < n; i++) bad += synack_close(d.s, ssd[i]) != 0;
+    pump(&d);
+    CHECK_EQ(bad, 0);
+    synack_mem_get(d.c, &mc);
+    uint32_t tw = mc.time_wait;
+    CHECK_EQ(tw, n < cc.max_time_wait ? n : cc.max_time_wait);
+    CHECK_EQ(synack_counter(d.c, SYNACK_CNT_tcp_tw_overflow), n - tw);
+    CHECK_EQ(mc.conns_in_use, tw);
+    CHECK_EQ(mc.buffer_bytes_in_use, 0);
+    advance(&d, SYNACK_SEC(60) - 1);
+    synack_mem_get(d.c, &mc);
+    CHECK_EQ(mc.time_wait, tw);
+    advance(&d, 1);
+    synack_mem_get(d.c, &mc);
+    synack_mem_get(d.s, &ms);
+    CHECK_EQ(mc.conns_in_use, 0);
+    CHECK_EQ(ms.conns_in_use, PORTS);
+    CHECK_EQ(synack_counter(d.c, SYNACK_CNT_tcp_illegal_transition) + synack_counter(d.s, SYNACK_CNT_tcp_illegal_transition), 0);
+    /* Shrunk back: what remains is the socket tables (descriptors keep their numbers) and a few
+     * spare chunks, not a million connections' worth. */
+    size_t after_c = table_bytes(d.c) - (size_t)n * sizeof(sock_slot), after_s = table_bytes(d.s) - (size_t)n * sizeof(sock_slot);
+    printf("  tables: client %zu -> %zu bytes, server %zu -> %zu bytes (sockets excluded)\n", empty_c, after_c, empty_s, after_s);
+    if (!(after_c < 8u << 20 && after_s < 8u << 20)) {
+        synack_stack *x = d.c;
+        printf("tcb %zu tw %zu ranges %zu conns %llu twh %llu heap %u socks %u\n", slab_bytes(&x->tcb_slab), slab_bytes(&x->tw.recs), slab_bytes(&x->bufs.ranges), (unsigned long long)htable_bytes(&x->conns), (unsigned long long)htable_bytes(&x->tw.hash), x->heap_cap, x->socks_cap);
+        for (unsigned i = 0; i < BUF_CLASSES; i++) if (slab_bytes(&x->bufs.cls[i])) printf(" cls%u %zu\n", i, slab_bytes(&x->bufs.cls[i]));
+    }
+    CHECK(after_c < 8u << 20 && after_s < 8u << 20);
+    for (int i = 0; i < PORTS; i++) synack_close(d.s, lsd[i]);
+    free(csd);
+    free(ssd);
+    duo_free(&d);
+}
+
+int main(void)
+{
+    RUN(million_connections_grow_and_shrink);
+    return test_report();
+}
