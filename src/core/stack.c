@@ -97,10 +97,10 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->keys.isn = siphash_derive(&master, KEY_LABEL_ISN);
     st->keys.ts = siphash_derive(&master, KEY_LABEL_TS);
     st->keys.port = siphash_derive(&master, KEY_LABEL_PORT);
+    st->keys.port_index = siphash_derive(&master, KEY_LABEL_PORT_INDEX);
     st->keys.hash = siphash_derive(&master, KEY_LABEL_HASH);
     st->keys.cookie = siphash_derive(&master, KEY_LABEL_COOKIE);
     st->next_conn_id = 1;
-    st->ephemeral_next = (uint32_t)(cfg->seed % (cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
     return st;
 }
 
@@ -381,23 +381,6 @@ bool stack_local_in_use(synack_stack *st, const synack_endpoint *local, bool reu
             return true;
     }
     return false;
-}
-
-uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
-{
-    uint32_t span = st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
-    for (uint32_t tries = 0; tries < span; tries++) {
-        uint16_t port = (uint16_t)(st->cfg.ephemeral_lo + (st->ephemeral_next++ % span));
-        const synack_addr *self = ip_local_addr(st, remote->addr.family);
-        synack_endpoint l = {self ? *self : st->cfg.addr, port};
-        /* connect(): O(1), the 4-tuple must be free and no listener on the port (ports that
-         * sockets merely bound are not checked). bind(port 0): a port nobody holds (a scan,
-         * rare). */
-        bool free_port = remote->port ? !stack_lookup(st, &l, remote) && !stack_lookup_listener(st, &l)
-                                       : !stack_local_in_use(st, &l, false);
-        if (free_port) return port;
-    }
-    return 0;
 }
 
 /* ---- timer heap (binary min-heap of tcbs by next_deadline) ---- */
