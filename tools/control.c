@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <synack/inspect.h>
+#include <synack/secret.h>
 
 #include "drivers/impair_io.h"
 
@@ -179,7 +179,8 @@ void net_opts_usage(FILE *f)
             "    --rto-min T         lower bound of the retransmission timeout (default 200ms)\n"
             "    --fin-wait-2-timeout T  orphaned FIN-WAIT-2 lifetime (default 600s)\n"
             "    --sndbuf N, --rcvbuf N  socket buffers in bytes (256k, 4m; default 256k)\n"
-            "    --seed N            ISN secret and ports (default: random)\n"
+            "    --seed N            reproducible ISNs, timestamps, ports and impairments: a zero\n"
+            "                        secret with N mixed in (default: a secret from getrandom)\n"
             "    -v, -vv, -vvv       more logging on stderr (connections, details, every core event)\n");
 }
 
@@ -224,9 +225,20 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
     uint32_t mss = (uint32_t)rt->tun.mtu - 40;
     cfg.mss = (uint16_t)(mss > 65495 ? 65495 : mss);
     if (o->seed_set) {
+        /* A reproducible run: the secret stays zero and the seed alone keys ISNs, timestamp
+         * offsets and ports (and seeds the impairments), as in the simulations. */
         rt->seed = o->seed;
-    } else if (getrandom(&rt->seed, sizeof rt->seed, 0) != (ssize_t)sizeof rt->seed) {
-        rt->seed = synack_clock_us() ^ ((uint64_t)getpid() << 32);
+    } else {
+        /* A real peer: a 128-bit secret from the kernel (RFC 6528 3), and a random seed for the
+         * impairments. No weaker fallback: without getrandom() we do not start. */
+        int r = synack_secret_random(&cfg);
+        if (r == 0) r = synack_random_bytes(&rt->seed, sizeof rt->seed);
+        if (r < 0) {
+            synack_log(SYNACK_LOG_ERROR, "no random secret from getrandom(): %s (--seed N runs "
+                                         "with a fixed, guessable one)", strerror(-r));
+            net_stop(rt);
+            return 1;
+        }
     }
     cfg.seed = rt->seed;
     if (o->user_timeout_us) cfg.user_timeout_us = o->user_timeout_us;

@@ -90,9 +90,9 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->keys.isn = siphash_derive(&master, KEY_LABEL_ISN);
     st->keys.ts = siphash_derive(&master, KEY_LABEL_TS);
     st->keys.port = siphash_derive(&master, KEY_LABEL_PORT);
+    st->keys.port_index = siphash_derive(&master, KEY_LABEL_PORT_INDEX);
     st->keys.hash = siphash_derive(&master, KEY_LABEL_HASH);
     st->keys.cookie = siphash_derive(&master, KEY_LABEL_COOKIE);
-    st->ephemeral_next = (uint32_t)(cfg->seed % (cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
     return st;
 }
 
@@ -413,24 +413,6 @@ bool stack_local_in_use(synack_stack *st, const synack_endpoint *local, bool reu
         for (tw_rec *w = st->tw.head; w; w = w->next)
             if (w->local.port == local->port) return true;
     return false;
-}
-
-uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
-{
-    uint32_t span = st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
-    for (uint32_t tries = 0; tries < span; tries++) {
-        uint16_t port = (uint16_t)(st->cfg.ephemeral_lo + (st->ephemeral_next++ % span));
-        const synack_addr *self = ip_local_addr(st, remote->addr.family);
-        synack_endpoint l = {self ? *self : st->cfg.addr, port};
-        /* connect(): O(1), the 4-tuple must be free (or in a reusable TIME-WAIT) and no listener
-         * on the port (ports that sockets merely bound are not checked). bind(port 0): a port
-         * nobody holds (a walk, rare). */
-        bool free_port = remote->port ? !stack_lookup(st, &l, remote) && !stack_lookup_listener(st, &l) &&
-                                            tcp_tw_reusable(st, &l, remote)
-                                       : !stack_local_in_use(st, &l, false);
-        if (free_port) return port;
-    }
-    return 0;
 }
 
 /* ---- timer heap (binary min-heap of tcbs by next_deadline) ---- */

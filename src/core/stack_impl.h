@@ -20,9 +20,13 @@ typedef struct sock_slot {
 
 /* Keys derived from cfg.secret, one per use, so that learning one output reveals no other. */
 typedef struct stack_keys {
-    siphash_key isn, ts, port, hash, cookie;
+    siphash_key isn, ts, port, port_index, hash, cookie;
 } stack_keys;
-enum { KEY_LABEL_ISN = 1, KEY_LABEL_TS, KEY_LABEL_PORT, KEY_LABEL_HASH, KEY_LABEL_COOKIE };
+enum { KEY_LABEL_ISN = 1, KEY_LABEL_TS, KEY_LABEL_PORT, KEY_LABEL_HASH, KEY_LABEL_COOKIE,
+       KEY_LABEL_PORT_INDEX };
+
+/* RFC 6056 3.3.4 Algorithm 4: the table of perturbation counters (tcp/port.c). */
+enum { PORT_TABLE_LEN = 1024 };
 
 struct synack_stack {
     synack_config cfg;
@@ -65,7 +69,8 @@ struct synack_stack {
     uint64_t counters[SYNACK_COUNTER_COUNT];
     uint64_t transitions[SYNACK_STATE_COUNT][SYNACK_STATE_COUNT];
     size_t buffer_bytes, buffer_bytes_high;
-    uint32_t ephemeral_next;
+    uint16_t port_table[PORT_TABLE_LEN]; /* tcp/port.c: RFC 6056 3.3.4 table[] */
+    uint64_t port_draws;                 /* tcp/port.c: counter of the keyed step stream */
     uint16_t ip_id;
     uint32_t icmp_tokens;         /* echo-reply token bucket */
     synack_time_us icmp_refill_at;
@@ -84,6 +89,8 @@ void stack_hash_insert(synack_stack *st, tcb *t);
 void stack_hash_remove(synack_stack *st, tcb *t);
 /* True when some connection or listener uses this local endpoint (for bind/EADDRINUSE). */
 bool stack_local_in_use(synack_stack *st, const synack_endpoint *local, bool reuseaddr);
+/* tcp/port.c: an ephemeral port for a connection to remote (RFC 6056 3.3.4), or for bind() when
+ * remote->port is 0; 0 when every port of the range is taken. */
 uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote);
 
 /* Output queue: reserve room for a packet of up to len bytes; NULL when full. */

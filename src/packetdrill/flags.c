@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <synack/secret.h>
+
 #include "adapter.h"
 
 enum knob_kind { K_BOOL, K_U8, K_U16, K_U32, K_U64 };
@@ -26,7 +28,8 @@ typedef struct knob {
              uint32_t: K_U32, uint64_t: K_U64)
 #define KNOB(field) {#field, offsetof(synack_config, field), KIND_OF(field)}
 
-/* Every field of synack_config except addr (local_ip; addr is a synonym) and addr6 (IPv6 mode). */
+/* Every field of synack_config except addr (local_ip; addr is a synonym), addr6 (IPv6 mode) and
+ * secret (its own key below). */
 static const knob knobs[] = {
     KNOB(seed), KNOB(isn_fixed), KNOB(isn_value), KNOB(max_conns), KNOB(max_sockets),
     KNOB(mss), KNOB(sndbuf_bytes), KNOB(rcvbuf_bytes), KNOB(wscale), KNOB(sack),
@@ -139,10 +142,26 @@ static bool parse_addr(const char *text, int mode, synack_addr *out)
     return false;
 }
 
+/* secret=: 32 hexadecimal digits (the 16 bytes in order), or "random" for getrandom(2). Without
+ * it the secret stays zero and runs are reproducible from seed alone. */
+static bool parse_secret(const char *v, synack_config *cfg)
+{
+    if (!strcmp(v, "random")) return synack_secret_random(cfg) == 0;
+    if (strlen(v) != 2 * sizeof cfg->secret) return false;
+    uint8_t s[sizeof cfg->secret];
+    for (size_t i = 0; i < sizeof s; i++) {
+        char hex[3] = {v[2 * i], v[2 * i + 1], 0};
+        if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1])) return false;
+        s[i] = (uint8_t)strtoul(hex, NULL, 16);
+    }
+    memcpy(cfg->secret, s, sizeof s);
+    return true;
+}
+
 static void list_keys(void)
 {
     fprintf(stderr, "synack-packetdrill: known keys: ip_version local_ip remote_ip netstat_file "
-                    "trace addr");
+                    "trace addr secret");
     for (size_t i = 0; i < N_KNOBS; i++) fprintf(stderr, " %s", knobs[i].name);
     fputc('\n', stderr);
 }
@@ -176,6 +195,11 @@ static int parse_pair(pd_options *o, char *key, char *val, const char **local, c
     if (!strcmp(key, "trace")) {
         if (parse_bool(val, &o->trace)) return 0;
         complain("bad boolean '%s' for %s (0, 1, true or false)", val, key);
+        return EINVAL;
+    }
+    if (!strcmp(key, "secret")) {
+        if (parse_secret(val, &o->cfg)) return 0;
+        complain("bad secret '%s' (32 hexadecimal digits, or random; getrandom() may fail)", val);
         return EINVAL;
     }
     for (size_t i = 0; i < N_KNOBS; i++) {

@@ -1117,6 +1117,50 @@ static void bad_flags(void)
     stop();
 }
 
+/* The ISN and source port of the SYN a fresh instance with these flags sends to 10.0.0.2:99. */
+static void first_syn(const char *flags, uint32_t *seq, uint16_t *sport)
+{
+    char all[512];
+    snprintf(all, sizeof all, "local_ip=10.0.0.1 remote_ip=10.0.0.2 %s", flags);
+    CHECK_STR(init_stderr(all), "");
+    int fd = ifc.socket(ifc.userdata, AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in a = sin4("10.0.0.2", 99);
+    ifc.fcntl(ifc.userdata, fd, F_SETFL, O_NONBLOCK);
+    CHECK_EQ(ifc.connect(ifc.userdata, fd, (struct sockaddr *)&a, sizeof a), -1);
+    seg *g = receive();
+    CHECK(g->count >= 40 && (g->flags & 0x02));
+    *seq = g->seq;
+    *sport = g->sport;
+    stop();
+}
+
+/* secret=: without it (or with the same one) a script sees the same ISN and port every run;
+ * another secret, or random, gives others; a malformed secret is refused. */
+static void secret_flag(void)
+{
+    static const char *k1 = "secret=000102030405060708090a0b0c0d0e0f";
+    static const char *k2 = "secret=000102030405060708090a0b0c0d0e0e";
+    uint32_t s0, s0b, s1, s1b, s2, sr;
+    uint16_t p0, p0b, p1, p1b, p2, pr;
+    first_syn("", &s0, &p0);
+    first_syn("", &s0b, &p0b);
+    first_syn(k1, &s1, &p1);
+    first_syn(k1, &s1b, &p1b);
+    first_syn(k2, &s2, &p2);
+    first_syn("secret=random", &sr, &pr);
+    CHECK(s0 == s0b && p0 == p0b);
+    CHECK(s1 == s1b && p1 == p1b);
+    CHECK(s1 != s0 && s2 != s1 && sr != s0 && sr != s1);
+    const char *err = init_stderr("secret=0011");
+    CHECK(strstr(err, "bad secret '0011'") != NULL);
+    CHECK_EQ(ifc.socket(ifc.userdata, AF_INET, SOCK_STREAM, 0), -1);
+    stop();
+    err = init_stderr("secret=zz0102030405060708090a0b0c0d0e0f");
+    CHECK(strstr(err, "bad secret") != NULL);
+    stop();
+}
+
 /* A new init forgets everything of the previous script. */
 static void reinit_resets(void)
 {
@@ -1151,6 +1195,7 @@ int main(void)
     RUN(mapped_ipv6);
     RUN(ipv6_mode);
     RUN(bad_flags);
+    RUN(secret_flag);
     RUN(reinit_resets);
     return test_report();
 }
