@@ -26,6 +26,10 @@ typedef struct synack_conn_info {
     uint32_t iss, irs, snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
     uint32_t cwnd, ssthresh, snd_mss;
     synack_time_us srtt_us, rttvar_us, rto_us;
+    /* Negotiated options (as ss -i shows them): timestamps, SACK, window scales. */
+    bool ts_ok, sack_ok, ws_ok;
+    uint8_t snd_wscale, rcv_wscale;
+    uint16_t syn_queue_len;   /* LISTEN: half-open (SYN-RECEIVED) children */
 } synack_conn_info;
 
 /* Fills up to cap snapshots (listeners first, then connections by id); returns the total count. */
@@ -48,7 +52,7 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(tcp_in, "TCP segments received") X(tcp_out, "TCP segments sent") \
     X(tcp_rst_out, "RSTs sent") X(tcp_no_conn, "segments for no connection") \
     X(tcp_unacceptable, "segments outside the window") X(tcp_challenge_ack, "challenge ACKs") \
-    X(tcp_synfin, "SYN+FIN dropped") X(tcp_listen_drop, "SYNs dropped: backlog full") \
+    X(tcp_synfin, "SYN+FIN dropped") X(tcp_listen_drop, "SYNs dropped: SYN queue full, no cookies") \
     X(tcp_ack_unsent, "ACKs of unsent data") X(tcp_old_ack, "duplicate/old ACKs") \
     X(tcp_rexmt, "retransmitted segments") X(tcp_fast_rexmt, "fast retransmits") \
     X(tcp_rto_fired, "retransmission timeouts") X(tcp_reass_drop, "out-of-order dropped: no room") \
@@ -70,7 +74,14 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(tcp_tw_syn_refused, "SYNs to a TIME-WAIT 4-tuple dropped (RFC 6191)") \
     X(tcp_tw_connect_reused, "connect() reused a TIME-WAIT 4-tuple") \
     X(tcp_no_buffer, "data dropped or refused: no buffer memory") \
-    X(timer_no_memory, "timers not armed: no memory for the heap")
+    X(timer_no_memory, "timers not armed: no memory for the heap") \
+    X(tcp_syn_aq_full, "SYNs dropped: accept queue full") \
+    X(tcp_listen_overflow, "handshake ACKs dropped: accept queue full") \
+    X(tcp_syncookie_sent, "SYN cookies sent") X(tcp_syncookie_ok, "SYN cookies validated") \
+    X(tcp_syncookie_bad, "SYN cookie ACKs rejected: bad MAC or expired") \
+    X(tcp_syncookie_ended, "SYN cookie ACKs rejected: that connection already ended") \
+    X(tcp_syncookie_small_mss, "SYNs dropped: MSS below the cookie table") \
+    X(tcp_challenge_ack_limited, "challenge ACKs not sent: rate limit (RFC 5961 10)")
 
 enum synack_counter {
 #define SYNACK_X(id, text) SYNACK_CNT_##id,

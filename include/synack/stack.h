@@ -10,6 +10,13 @@
 
 typedef struct synack_stack synack_stack;
 
+/* SYN cookies (cfg.syncookies), as Linux's net.ipv4.tcp_syncookies 0 / 1 / 2. */
+enum synack_syncookies {
+    SYNACK_SYNCOOKIES_OFF,    /* a full SYN queue drops SYNs (the peer retransmits) */
+    SYNACK_SYNCOOKIES_AUTO,   /* a full SYN queue (or connection pool) answers with a cookie */
+    SYNACK_SYNCOOKIES_ALWAYS, /* every SYN is answered with a cookie; no half-open state at all */
+};
+
 /* Every knob, with its default from synack_config_default(). Durations in microseconds. */
 typedef struct synack_config {
     /* The stack's address list: one IPv4 and one IPv6 address (either may be unset, family
@@ -46,7 +53,15 @@ typedef struct synack_config {
     uint32_t initial_cwnd_segments;/* RFC 6928 IW, default 10 */
     uint32_t reass_max_ranges;     /* out-of-order ranges held, default 32 */
     uint32_t ephemeral_lo, ephemeral_hi; /* default 32768..60999 as Linux */
-    uint32_t backlog_max;          /* cap on listen backlog, default 128 */
+    /* Listen queues, separate as in Linux: listen()'s backlog (capped by backlog_max, default
+     * 4096 like Linux's somaxconn, at most 65535) bounds the accept queue of established
+     * connections; syn_queue_max bounds each listener's half-open (SYN-RECEIVED) children,
+     * default 2048 (1..65535), what Linux's tcp_max_syn_backlog (ehash size / 128) comes to on
+     * a machine of ours; a half-open child costs one TCB (~530 bytes). Beyond it, cookies
+     * answer. */
+    uint32_t backlog_max;
+    uint32_t syn_queue_max;
+    uint8_t syncookies;            /* enum synack_syncookies, default SYNACK_SYNCOOKIES_AUTO */
     uint32_t outq_bytes;           /* outbound packet queue, default 1 MiB */
     uint32_t eventq_len;           /* event ring, default 4096 */
     /* Timers. */
@@ -67,6 +82,11 @@ typedef struct synack_config {
     uint32_t max_retransmits;           /* data retransmissions before ETIMEDOUT, default 15 */
     /* Policy. */
     bool rfc5961;                  /* challenge ACKs for in-window RST/SYN (RFC 5961), default true */
+    /* RFC 5961 10: challenge ACKs per second for the whole stack, default 1000 (Linux's
+     * tcp_challenge_ack_limit). As Linux since CVE-2016-5696, each second's budget is
+     * randomised to limit/2 + [0, limit) so that an off-path attacker cannot count it. 0 = none
+     * sent. */
+    uint32_t challenge_ack_limit;
     bool drop_synfin;              /* drop segments with SYN and FIN, default true */
     uint32_t icmp_ratelimit_per_sec; /* ICMP echo replies per second (burst of the same), default 1000 */
 } synack_config;

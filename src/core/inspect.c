@@ -36,6 +36,7 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     if (ci->remote.addr.family == SYNACK_AF_NONE) ci->remote.addr.family = SYNACK_AF_INET;
     if (t->state == SYNACK_LISTEN) {
         ci->recv_q = t->aq_len; /* as Linux: the accept queue */
+        ci->syn_queue_len = t->syn_rcvd_len;
     } else if (t->bufs_on) {
         ci->recv_q = t->rcvbuf.len;
         ci->send_q = t->sndbuf.len;
@@ -55,6 +56,11 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->srtt_us = t->srtt_us;
     ci->rttvar_us = t->rttvar_us;
     ci->rto_us = t->rto_us;
+    ci->ts_ok = t->ts_ok;
+    ci->sack_ok = t->sack_ok;
+    ci->ws_ok = t->ws_ok;
+    ci->snd_wscale = t->snd_wscale;
+    ci->rcv_wscale = t->rcv_wscale;
 }
 
 /* A compact TIME-WAIT record as netstat sees it: TIME-WAIT with its 2*MSL timer. */

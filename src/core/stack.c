@@ -27,7 +27,9 @@ void synack_config_default(synack_config *c)
     c->reass_max_ranges = 32;
     c->ephemeral_lo = 32768;
     c->ephemeral_hi = 60999;
-    c->backlog_max = 128;
+    c->backlog_max = 4096;
+    c->syn_queue_max = 2048;
+    c->syncookies = SYNACK_SYNCOOKIES_AUTO;
     c->outq_bytes = 1024 * 1024;
     c->eventq_len = 4096;
     c->conn_timeout_us = SYNACK_SEC(75);
@@ -48,6 +50,7 @@ void synack_config_default(synack_config *c)
     c->rfc5961 = true;
     c->drop_synfin = true;
     c->icmp_ratelimit_per_sec = 1000;
+    c->challenge_ack_limit = 1000;
     c->mtu = 1500;
 }
 
@@ -63,7 +66,11 @@ static bool config_valid(const synack_config *c)
            c->sndbuf_bytes <= BUF_MAX_BYTES && c->rcvbuf_bytes <= BUF_MAX_BYTES && c->max_sockets < (1u << 31) && c->eventq_len > 0 &&
            c->rto_min_us > 0 && c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
            c->delack_us > 0 && c->persist_min_us > 0 && c->persist_min_us <= c->persist_max_us &&
-           c->keepalive_intvl_us > 0 && c->keepalive_idle_us > 0;
+           c->keepalive_intvl_us > 0 && c->keepalive_idle_us > 0 &&
+           /* the listen queue lengths are 16-bit counters in the TCB */
+           c->backlog_max >= 1 && c->backlog_max <= 65535 && c->syn_queue_max >= 1 &&
+           c->syn_queue_max <= 65535 && c->syncookies <= SYNACK_SYNCOOKIES_ALWAYS &&
+           c->challenge_ack_limit <= UINT32_MAX / 2;
 }
 
 synack_stack *synack_stack_new(const synack_config *cfg)
@@ -93,6 +100,7 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->keys.port_index = siphash_derive(&master, KEY_LABEL_PORT_INDEX);
     st->keys.hash = siphash_derive(&master, KEY_LABEL_HASH);
     st->keys.cookie = siphash_derive(&master, KEY_LABEL_COOKIE);
+    st->keys.challenge = siphash_derive(&master, KEY_LABEL_CHALLENGE);
     return st;
 }
 

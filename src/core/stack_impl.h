@@ -20,13 +20,21 @@ typedef struct sock_slot {
 
 /* Keys derived from cfg.secret, one per use, so that learning one output reveals no other. */
 typedef struct stack_keys {
-    siphash_key isn, ts, port, port_index, hash, cookie;
+    siphash_key isn, ts, port, port_index, hash, cookie, challenge;
 } stack_keys;
 enum { KEY_LABEL_ISN = 1, KEY_LABEL_TS, KEY_LABEL_PORT, KEY_LABEL_HASH, KEY_LABEL_COOKIE,
-       KEY_LABEL_PORT_INDEX };
+       KEY_LABEL_PORT_INDEX, KEY_LABEL_CHALLENGE };
 
 /* RFC 6056 3.3.4 Algorithm 4: the table of perturbation counters (tcp/port.c). */
 enum { PORT_TABLE_LEN = 1024 };
+
+/* Connections made from a SYN cookie that ended while their cookie could still validate: a
+ * replay of their final ACK must not open them again (syncookie.c). Bounded; oldest first out. */
+enum { COOKIE_ENDED_MAX = 256 };
+typedef struct cookie_ended {
+    uint64_t tag;                 /* SipHash of the 4-tuple, ISS and IRS */
+    synack_time_us until;         /* the cookie can no longer validate after this */
+} cookie_ended;
 
 struct synack_stack {
     synack_config cfg;
@@ -74,6 +82,11 @@ struct synack_stack {
     uint16_t ip_id;
     uint32_t icmp_tokens;         /* echo-reply token bucket */
     synack_time_us icmp_refill_at;
+    /* RFC 5961 10 challenge-ACK budget of the current one-second window (input.c). */
+    uint64_t challenge_window;    /* window number + 1; 0 = no window yet */
+    uint32_t challenge_left;
+    cookie_ended cookie_ended[COOKIE_ENDED_MAX];
+    uint32_t cookie_ended_next;
 };
 
 enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };

@@ -40,7 +40,8 @@ static const knob knobs[] = {
     KNOB(persist_min_us), KNOB(persist_max_us), KNOB(keepalive_idle_us),
     KNOB(keepalive_intvl_us), KNOB(keepalive_probes), KNOB(keepalive), KNOB(user_timeout_us),
     KNOB(max_retransmits), KNOB(rfc5961), KNOB(drop_synfin), KNOB(mtu),
-    KNOB(icmp_ratelimit_per_sec),
+    KNOB(icmp_ratelimit_per_sec), KNOB(syn_queue_max), KNOB(syncookies),
+    KNOB(challenge_ack_limit),
 };
 #define N_KNOBS (sizeof knobs / sizeof knobs[0])
 

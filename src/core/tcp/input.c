@@ -48,27 +48,16 @@ static void syn_timed_out_rto(tcb *t)
 
 /* ---- CLOSED / LISTEN (RFC 9293 3.10.7.1, 3.10.7.2) ---- */
 
-/* iss_floor: nonzero when the SYN reopens a TIME-WAIT 4-tuple: the new ISN must lie beyond it. */
-static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
-                         const synack_endpoint *local, const synack_endpoint *remote, uint32_t iss_floor)
+static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in);
+
+/* A passive child of lst, in LISTEN as a copy of the listener's settings, so that its trace
+ * shows Figure 5's LISTEN -> SYN-RECEIVED arrow and, on RST, note 1's way back. NULL when the
+ * connection pool is empty. */
+static tcb *child_new(synack_stack *st, tcb *lst, const synack_endpoint *local,
+                      const synack_endpoint *remote)
 {
-    if (seg->flags & SYNACK_RST) return;          /* "An incoming RST should be ignored" */
-    if (seg->flags & SYNACK_ACK) {                /* "<SEQ=SEG.ACK><CTL=RST>" */
-        tcp_send_rst_reply(st, local, remote, seg);
-        return;
-    }
-    if (!(seg->flags & SYNACK_SYN)) return;       /* anything else: drop */
-    if (lst->aq_len + lst->syn_rcvd_len >= lst->backlog) {
-        CNT(st, tcp_listen_drop);                 /* the peer will retransmit its SYN */
-        return;
-    }
     tcb *c = tcp_tcb_alloc(st);
-    if (!c) {
-        CNT(st, tcp_no_tcb);
-        return;
-    }
-    /* The child starts as a copy of the listener, in LISTEN, so that its trace shows Figure 5's
-     * LISTEN -> SYN-RECEIVED arrow and, on RST, note 1's way back. */
+    if (!c) return NULL;
     c->state = SYNACK_LISTEN;
     c->parent = lst;
     c->passive = true;
@@ -86,13 +75,93 @@ static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
     c->keepidle_us = lst->keepidle_us;
     c->keepintvl_us = lst->keepintvl_us;
     c->keepcnt = lst->keepcnt;
+    c->ts_offset = tcp_ts_offset(st, local, remote);
+    return c;
+}
+
+/* The final ACK of a cookie handshake (RFC 4987 3.6). The connection the cookie describes is
+ * rebuilt in SYN-RECEIVED, exactly as if its SYN-ACK had been sent from a TCB, and the ACK then
+ * completes it through the ordinary SYN-RECEIVED steps (so the child's trace is LISTEN ->
+ * SYN-RECEIVED -> ESTABLISHED, and data on the ACK is taken). Returns false when the segment
+ * is no valid cookie ACK: the caller answers as RFC 9293 3.10.7.2 says (a reset). */
+static bool cookie_ack(synack_stack *st, tcb *lst, const tcp_seg *seg,
+                       const synack_endpoint *local, const synack_endpoint *remote)
+{
+    syncookie_opts co;
+    if (!tcp_syncookie_expected(st, lst) || !tcp_syncookie_check(st, seg, local, remote, &co))
+        return false;
+    if (lst->aq_len >= lst->backlog) { /* as Linux: drop; the peer retransmits (see check_ack) */
+        CNT(st, tcp_listen_overflow);
+        return true;
+    }
+    tcb *c = child_new(st, lst, local, remote);
+    if (!c) {
+        CNT(st, tcp_no_tcb);
+        return true;
+    }
+    c->from_cookie = true;
+    c->cookie_until = co.until;
+    c->irs = seg->seq - 1;
+    c->rcv_nxt = seg->seq;
+    /* The window our SYN-ACK offered (syncookie.c): the right edge the ACK is checked against. */
+    c->rcv_adv = c->rcv_nxt + (c->rcvbuf_size < 0xffff ? c->rcvbuf_size : 0xffff);
+    c->last_ack_sent = c->rcv_nxt;
+    c->iss = seg->ack - 1;
+    c->snd_una = c->iss;
+    c->snd_nxt = c->snd_max = c->iss + 1; /* the SYN-ACK was sent */
+    c->snd_buf_seq = c->iss + 1;
+    c->recover = c->iss;
+    c->snd_mss = co.mss < c->rcv_mss ? co.mss : c->rcv_mss;
+    c->ts_ok = co.ts_ok;
+    if (c->ts_ok) c->ts_recent = seg->opts.ts_val; /* the SYN's TSval is gone; this is newer */
+    c->ws_ok = co.ws_ok;
+    c->snd_wscale = co.snd_wscale;
+    c->rcv_wscale = co.ws_ok ? st->cfg.wscale : 0;
+    c->sack_ok = co.sack_ok;
+    stack_hash_insert(st, c);
+    lst->syn_rcvd_len++;
+    tcp_set_state(st, c, SYNACK_SYN_RECEIVED, cause_seg(seg->flags));
+    if (sync_input(st, c, seg) != V_GONE) stack_output_later(st, c);
+    return true;
+}
+
+/* iss_floor: nonzero when the SYN reopens a TIME-WAIT 4-tuple: the new ISN must lie beyond it. */
+static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
+                         const synack_endpoint *local, const synack_endpoint *remote, uint32_t iss_floor)
+{
+    if (seg->flags & SYNACK_RST) return;          /* "An incoming RST should be ignored" */
+    if (seg->flags & SYNACK_ACK) {
+        if (!(seg->flags & SYNACK_SYN) && cookie_ack(st, lst, seg, local, remote)) return;
+        tcp_send_rst_reply(st, local, remote, seg); /* "<SEQ=SEG.ACK><CTL=RST>" */
+        return;
+    }
+    if (!(seg->flags & SYNACK_SYN)) return;       /* anything else: drop */
+    /* RFC 9293 3.10.7.2 leaves resource limits to the implementation. Two queues, as Linux:
+     * a full accept queue drops the SYN (tcp_conn_request(): no point in a handshake the
+     * application has no room for; the peer retransmits), cookie or not; a full SYN queue
+     * answers with a cookie (or drops, cookies off). */
+    if (lst->aq_len >= lst->backlog) {
+        CNT(st, tcp_syn_aq_full);
+        return;
+    }
+    bool cookies = st->cfg.syncookies != SYNACK_SYNCOOKIES_OFF;
+    if (st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS || lst->syn_rcvd_len >= st->cfg.syn_queue_max) {
+        if (cookies) tcp_syncookie_send(st, lst, seg, local, remote);
+        else CNT(st, tcp_listen_drop);            /* the peer will retransmit its SYN */
+        return;
+    }
+    tcb *c = child_new(st, lst, local, remote);
+    if (!c) { /* the pool is empty: a cookie needs no TCB until the handshake completes */
+        if (cookies) tcp_syncookie_send(st, lst, seg, local, remote);
+        else CNT(st, tcp_no_tcb);
+        return;
+    }
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
     c->rcv_adv = c->rcv_nxt;
     opts_from_syn(st, c, seg);
     c->iss = tcp_isn(st, local, remote);
     if (iss_floor && !seq_gt(c->iss, iss_floor)) c->iss = iss_floor; /* RFC 9293 3.4.1 */
-    c->ts_offset = tcp_ts_offset(st, local, remote);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->recover = c->iss;
@@ -250,16 +319,38 @@ static void trim_to_window(synack_stack *st, tcb *t, const tcp_seg *seg, seg_vie
     }
 }
 
+/* RFC 5961 3.2, 4.2 and 5.2: the challenge ACK, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, the one
+ * way every step sends it. RFC 5961 10: "An implementation SHOULD include an ACK throttling
+ * mechanism". As Linux after CVE-2016-5696, the budget is per stack and per second, and each
+ * second's budget is drawn anew in [limit/2, limit/2 + limit): a fixed global count is a side
+ * channel that lets an off-path attacker learn whether his guessed 4-tuple or sequence number
+ * drew a challenge. The draw is SipHash of the window number under the stack's own key. */
+static enum verdict challenge_ack(synack_stack *st, tcb *t)
+{
+    uint64_t window = st->now / SYNACK_SEC(1) + 1; /* + 1: 0 means "no window yet" */
+    if (window != st->challenge_window) {
+        uint32_t limit = st->cfg.challenge_ack_limit;
+        uint8_t b[8];
+        for (int i = 0; i < 8; i++) b[i] = (uint8_t)(window >> (8 * i));
+        st->challenge_window = window;
+        st->challenge_left = limit ? (limit + 1) / 2 + (uint32_t)(siphash24(&st->keys.challenge, b, 8) % limit) : 0;
+    }
+    if (st->challenge_left == 0) {
+        CNT(st, tcp_challenge_ack_limited);
+        return V_DROP;
+    }
+    st->challenge_left--;
+    CNT(st, tcp_challenge_ack);
+    t->ack_now = true;
+    return V_DROP;
+}
+
 /* second: RST */
 static enum verdict check_rst(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
     if (!(seg->flags & SYNACK_RST)) return V_CONTINUE;
     /* RFC 5961 3.2: only an exact match resets; in-window RSTs get a challenge ACK. */
-    if (st->cfg.rfc5961 && seg->seq != t->rcv_nxt) {
-        CNT(st, tcp_challenge_ack);
-        t->ack_now = true;
-        return V_DROP;
-    }
+    if (st->cfg.rfc5961 && seg->seq != t->rcv_nxt) return challenge_ack(st, t);
     CNT(st, tcp_conn_reset);
     switch (t->state) {
     case SYNACK_SYN_RECEIVED:
@@ -284,11 +375,7 @@ static enum verdict check_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
     if (!(seg->flags & SYNACK_SYN)) return V_CONTINUE;
     if (t->state == SYNACK_SYN_RECEIVED && t->passive) return back_to_listen(st, t, seg->flags);
-    if (st->cfg.rfc5961) { /* RFC 5961 4.2: challenge ACK, whatever the sequence number */
-        CNT(st, tcp_challenge_ack);
-        t->ack_now = true;
-        return V_DROP;
-    }
+    if (st->cfg.rfc5961) return challenge_ack(st, t); /* RFC 5961 4.2: whatever the sequence number */
     /* RFC 793 behaviour: a SYN in the window is an error: reset. */
     tcp_send_rst(st, t);
     tcp_drop(st, t, ECONNRESET, cause_seg(seg->flags));
@@ -374,6 +461,14 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
             tcp_send_rst_reply(st, &t->local, &t->remote, seg); /* <SEQ=SEG.ACK><CTL=RST> */
             return V_DROP;
         }
+        /* The handshake is complete but the listener's accept queue is full. As Linux
+         * (tcp_check_req() with tcp_abort_on_overflow = 0): drop the ACK and stay in
+         * SYN-RECEIVED; the peer's next segment, or its answer to our retransmitted SYN-ACK,
+         * completes it once accept() made room. */
+        if (t->passive && t->parent && t->parent->aq_len >= t->parent->backlog) {
+            CNT(st, tcp_listen_overflow);
+            return V_DROP;
+        }
         if (!t->bufs_on && !tcp_buffers_alloc(st, t)) {
             tcp_send_rst(st, t);
             tcp_drop(st, t, ENOBUFS, cause_seg(seg->flags));
@@ -397,8 +492,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
     /* RFC 5961 5.2: ACKs too far behind are blind injection attempts. */
     if (st->cfg.rfc5961 && seq_lt(ack, t->snd_una - t->max_snd_wnd) && t->max_snd_wnd) {
         CNT(st, tcp_old_ack);
-        t->ack_now = true;
-        return V_DROP;
+        return challenge_ack(st, t); /* "discarded and an ACK sent back" */
     }
     tcp_sack_update(st, t, seg);
     if (seq_gt(ack, t->snd_una)) {

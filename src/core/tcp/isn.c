@@ -26,6 +26,16 @@ uint64_t tcp_tuple_prf(const siphash_key *key, const synack_endpoint *local, con
     return siphash24(key, b, tuple_bytes(local, remote, b));
 }
 
+uint64_t tcp_tuple_prf_with(const siphash_key *key, const synack_endpoint *local,
+                            const synack_endpoint *remote, const uint8_t *extra, size_t extra_len)
+{
+    uint8_t b[38 + TCP_PRF_EXTRA_MAX];
+    size_t n = tuple_bytes(local, remote, b);
+    if (extra_len > TCP_PRF_EXTRA_MAX) extra_len = TCP_PRF_EXTRA_MAX;
+    memcpy(b + n, extra, extra_len);
+    return siphash24(key, b, n + extra_len);
+}
+
 uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
 {
     if (st->cfg.isn_fixed) return st->cfg.isn_value;

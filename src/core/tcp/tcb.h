@@ -47,6 +47,8 @@ struct tcb {
     bool in_aq;           /* in its listener's accept queue (else, with a parent, embryonic) */
     bool rcv_mss_set;     /* SO_MAXSEG chose the MSS we announce */
     bool force_send;      /* persist override of sender SWS avoidance (RFC 9293 3.8.6.2.1) */
+    bool from_cookie;     /* made from a SYN cookie: remembered when it ends (syncookie.c) */
+    bool cookie_sent;     /* listener: answered a SYN with a cookie, last at cookie_sent_us */
     uint16_t linger_sec;
     synack_endpoint local, remote;
 
@@ -102,7 +104,9 @@ struct tcb {
     tcb *aq_next;         /* accept queue / child list link */
     tcb *aq_head, *aq_tail; /* listener: children established, waiting for accept */
     tcb *out_next;        /* pending-output list */
-    uint16_t backlog, aq_len, syn_rcvd_len;
+    uint16_t backlog, aq_len, syn_rcvd_len; /* listener: accept queue limit and lengths */
+    synack_time_us cookie_sent_us; /* listener: when it last sent a cookie */
+    synack_time_us cookie_until;   /* from_cookie: the last moment its cookie could validate */
 };
 
 /* ---- fsm.c ---- */
@@ -180,10 +184,36 @@ void tcp_window_update(synack_stack *st, tcb *t);
 /* ---- isn.c ---- */
 /* SipHash-2-4 of the 4-tuple under key. */
 uint64_t tcp_tuple_prf(const siphash_key *key, const synack_endpoint *local, const synack_endpoint *remote);
+/* The same over the 4-tuple followed by up to TCP_PRF_EXTRA_MAX more bytes (a different length
+ * is a different input: uses with different extra lengths never collide). */
+enum { TCP_PRF_EXTRA_MAX = 16 };
+uint64_t tcp_tuple_prf_with(const siphash_key *key, const synack_endpoint *local,
+                            const synack_endpoint *remote, const uint8_t *extra, size_t extra_len);
 /* Initial sequence number (RFC 6528: 4 us clock + keyed hash of the 4-tuple). */
 uint32_t tcp_isn(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 /* Offset added to our timestamp clock for this 4-tuple (RFC 7323 5.4). */
 uint32_t tcp_ts_offset(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
+
+/* ---- syncookie.c ---- */
+/* What a validated cookie (and the timestamp echoed with it) says about the connection. */
+typedef struct syncookie_opts {
+    uint16_t mss;         /* the peer's MSS, rounded down to the cookie table */
+    bool ts_ok, ws_ok, sack_ok;
+    uint8_t snd_wscale;   /* the peer's window scale */
+    synack_time_us until; /* the last moment this cookie validates */
+} syncookie_opts;
+/* Answers a SYN to listener lst with a SYN-ACK whose ISN is a cookie; keeps no state. */
+void tcp_syncookie_send(synack_stack *st, tcb *lst, const tcp_seg *seg,
+                        const synack_endpoint *local, const synack_endpoint *remote);
+/* Whether an ACK to lst should be checked as a cookie's: in "always" mode, or when lst sent a
+ * cookie recently enough for one to be valid (Linux's tcp_synq_no_recent_overflow()). */
+bool tcp_syncookie_expected(const synack_stack *st, const tcb *lst);
+/* Checks that seg acknowledges a cookie of ours for this 4-tuple, not expired and not of a
+ * connection that already ended; fills out. Counts validated or rejected. */
+bool tcp_syncookie_check(synack_stack *st, const tcp_seg *seg, const synack_endpoint *local,
+                         const synack_endpoint *remote, syncookie_opts *out);
+/* A connection made from a cookie leaves the lookup table: remember it while its cookie lives. */
+void tcp_syncookie_ended(synack_stack *st, tcb *t);
 
 /* ---- sack.c ---- */
 void tcp_sack_update(synack_stack *st, tcb *t, const tcp_seg *seg);

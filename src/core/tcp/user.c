@@ -107,6 +107,7 @@ static void pending_remove(synack_stack *st, tcb *t)
 void tcp_tcb_free(synack_stack *st, tcb *t)
 {
     if (!t->in_use) return;
+    tcp_syncookie_ended(st, t);
     stack_hash_remove(st, t);
     if (t->parent) { /* a passive child not yet accepted: give back its backlog slot */
         if (t->in_aq) aq_remove(t->parent, t);
@@ -134,6 +135,7 @@ void tcp_closed(synack_stack *st, tcb *t)
         tcp_tcb_free(st, t);
         return;
     }
+    tcp_syncookie_ended(st, t);
     stack_hash_remove(st, t);
     tcp_timer_cancel_all(st, t);
     pending_remove(st, t);
