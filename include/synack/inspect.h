@@ -40,7 +40,7 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(ip_in, "IP packets received") X(ip_bad_short, "IP: shorter than header") \
     X(ip_bad_version, "IP: not IPv4") X(ip_bad_hlen, "IP: bad header length") \
     X(ip_bad_len, "IP: total length beyond packet") X(ip_bad_cksum, "IP: bad checksum") \
-    X(ip_fragment, "IP: fragment dropped") X(ip_not_for_us, "IP: other destination") \
+    X(ip_fragment, "IP: fragments received") X(ip_not_for_us, "IP: other destination") \
     X(ip_not_tcp, "IP: protocol not TCP or ICMP") X(ip6_bad_ext, "IPv6: bad extension headers") \
     X(ip_bad_src, "IP: impossible source address") X(tcp_bad_short, "TCP: short header") \
     X(tcp_bad_off, "TCP: data offset out of range") X(tcp_bad_opt, "TCP: malformed option") \
@@ -63,7 +63,27 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(icmp_echo_reply, "ICMP echo replies sent") X(icmp_rate_limited, "ICMP replies rate-limited") \
     X(icmp_error_ignored, "ICMP errors matching no connection or sequence") \
     X(icmp_pmtu, "ICMP path MTU reductions") X(icmp_hard_error, "ICMP hard errors (connection aborted)") \
-    X(icmp_soft_error, "ICMP soft errors recorded")
+    X(icmp_soft_error, "ICMP soft errors recorded") \
+    X(reass_ok, "IP datagrams reassembled") \
+    X(reass_off, "fragments dropped: reassembly disabled (frag_max_datagrams 0)") \
+    X(reass_atomic6, "IPv6 atomic fragments processed alone (RFC 6946)") \
+    X(reass_dup, "fragments dropped: exact duplicates") \
+    X(reass_overlap, "datagrams dropped: overlapping fragments (RFC 5722)") \
+    X(reass_bad_end, "datagrams dropped: fragments disagree on the end") \
+    X(reass_bad_len, "fragments dropped: empty, or not 8-byte aligned with more to come") \
+    X(reass_tiny, "fragments dropped: first fragment without the whole transport header (RFC 1858, RFC 7112)") \
+    X(reass_tcp_off1, "fragments dropped: TCP at fragment offset 1 (RFC 1858)") \
+    X(reass_too_big, "datagrams dropped: reassembled length over 65535") \
+    X(reass_too_many, "datagrams dropped: too many fragments") \
+    X(reass_src_budget, "datagrams dropped: source over its reassembly budget") \
+    X(reass_mem, "datagrams dropped: reassembly memory exhausted") \
+    X(reass_evicted, "datagrams evicted (oldest) for memory or a reassembly slot") \
+    X(reass_dead, "fragments dropped: their datagram was already discarded") \
+    X(reass_nested, "datagrams dropped: a fragment inside a reassembled datagram") \
+    X(reass_timeout, "datagrams dropped: reassembly timeout") \
+    X(icmp_time_exceeded_out, "ICMP fragment reassembly time exceeded sent") \
+    X(ip_frag_out, "IP fragments sent") \
+    X(ip_out_too_big, "datagrams dropped: larger than the MTU and not fragmentable")
 
 enum synack_counter {
 #define SYNACK_X(id, text) SYNACK_CNT_##id,
@@ -77,10 +97,14 @@ const char *synack_counter_text(int counter);
 /* Transitions counted per (from, to) pair. */
 uint64_t synack_transition_count(const synack_stack *st, int from, int to);
 
-/* Memory the stack holds beyond its fixed pools (buffers), and connections in use. */
+/* Memory the stack holds beyond its fixed pools (buffers, fragments being reassembled), and
+ * connections in use. */
 typedef struct synack_mem_info {
     size_t buffer_bytes_in_use, buffer_bytes_high;
     uint32_t conns_in_use, conns_high, sockets_in_use;
+    size_t reass_bytes_in_use, reass_bytes_high; /* fragments held, and a datagram being rebuilt */
+    uint32_t reass_datagrams;    /* reassembly slots in use (a discarded datagram keeps its slot,
+                                  * with no memory, until its timeout: RFC 5722) */
 } synack_mem_info;
 void synack_mem_get(const synack_stack *st, synack_mem_info *out);
 

@@ -131,4 +131,7 @@ void synack_mem_get(const synack_stack *st, synack_mem_info *out)
     out->conns_in_use = st->conns_in_use;
     out->conns_high = st->conns_high;
     out->sockets_in_use = (uint32_t)st->sockets_in_use;
+    out->reass_bytes_in_use = st->reass.bytes;
+    out->reass_bytes_high = st->reass.bytes_high;
+    out->reass_datagrams = st->reass.in_use;
 }

@@ -3,6 +3,7 @@
 #include "stack_impl.h"
 
 #include "ip/ip.h"
+#include "ip/reass.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,12 @@ void synack_config_default(synack_config *c)
     c->drop_synfin = true;
     c->icmp_ratelimit_per_sec = 1000;
     c->mtu = 1500;
+    c->frag_max_datagrams = 256;
+    c->frag_max_fragments = 128;
+    c->frag_mem_bytes = 4u << 20;
+    c->frag_src_mem_bytes = 1u << 20;
+    c->frag_timeout_us = SYNACK_SEC(30);
+    c->frag6_timeout_us = SYNACK_SEC(60);
 }
 
 static bool config_valid(const synack_config *c)
@@ -60,7 +67,7 @@ static bool config_valid(const synack_config *c)
            c->ephemeral_hi <= 65535 && c->outq_bytes >= 65536 + 2 && c->eventq_len > 0 &&
            c->rto_min_us > 0 && c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
            c->delack_us > 0 && c->persist_min_us > 0 && c->persist_min_us <= c->persist_max_us &&
-           c->keepalive_intvl_us > 0 && c->keepalive_idle_us > 0;
+           c->keepalive_intvl_us > 0 && c->keepalive_idle_us > 0 && reass_config_valid(c);
 }
 
 synack_stack *synack_stack_new(const synack_config *cfg)
@@ -101,6 +108,10 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->keys.cookie = siphash_derive(&master, KEY_LABEL_COOKIE);
     st->next_conn_id = 1;
     st->ephemeral_next = (uint32_t)(cfg->seed % (cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
+    if (!reass_init(st)) {
+        synack_stack_free(st);
+        return NULL;
+    }
     return st;
 }
 
@@ -116,6 +127,7 @@ void synack_stack_free(synack_stack *st)
     free(st->socks);
     free(st->outq_mem);
     free(st->events);
+    reass_free(st);
     free(st);
 }
 
@@ -139,12 +151,15 @@ void synack_poll(synack_stack *st, synack_time_us now)
 {
     advance_time(st, now);
     tcp_timer_fire_due(st, st->now);
+    reass_expire(st);
 }
 
 synack_time_us synack_next_deadline(const synack_stack *st)
 {
     if (st->pending_head) return st->now; /* output is waiting to be taken */
-    return st->heap_len ? st->heap[0]->next_deadline : SYNACK_TIME_NEVER;
+    synack_time_us t = st->heap_len ? st->heap[0]->next_deadline : SYNACK_TIME_NEVER;
+    synack_time_us r = reass_next_deadline(st);
+    return r < t ? r : t;
 }
 
 /* ---- output queue ---- */

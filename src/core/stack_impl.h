@@ -6,6 +6,7 @@
 #include <synack/inspect.h>
 #include <synack/stack.h>
 
+#include "ip/reass.h"
 #include "tcp/tcb.h"
 #include "util/siphash.h"
 
@@ -57,6 +58,8 @@ struct synack_stack {
     uint16_t ip_id;
     uint32_t icmp_tokens;         /* echo-reply token bucket */
     synack_time_us icmp_refill_at;
+    uint32_t frag6_id;            /* IPv6 fragment identification counter (hashed, RFC 7739) */
+    reass_state reass;            /* IP reassembly (ip/reass.c) */
 };
 
 enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };
