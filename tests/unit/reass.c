@@ -887,6 +887,82 @@ static void disabled_and_config(void)
     CHECK(synack_stack_new(&cfg) == NULL);
 }
 
+/* A seeded storm: 24 datagrams at a time (3 sources x 4 identifications x 2 families), each a valid echo
+ * request cut into pieces, sent piece by random piece with duplicates, and now and then a random
+ * fragment (overlapping, misaligned, past the end...) thrown in, time moving on, under tight
+ * budgets. Nothing crashes (ASan/UBSan watch), memory never exceeds the budget, every reply
+ * is a valid echo reply, every drop reason is exercised, and once the timeouts ran nothing is
+ * held. */
+typedef struct plan {
+    uint8_t msg[4200];
+    size_t len, n;
+    frag fr[64];
+} plan;
+
+static void plan_make(plan *pl, bool v6, const uint8_t *src, uint16_t seq)
+{
+    pl->len = echo_msg(pl->msg, v6, src, 2000 + rnd(2000), seq); /* 3 to 32 pieces */
+    pl->n = split(pl->fr, pl->len, 8 * (16 + rnd(100)));
+}
+
+static void random_storm(void)
+{
+    synack_config cfg;
+    config(&cfg);
+    cfg.frag_mem_bytes = 48 * 1024;
+    cfg.frag_src_mem_bytes = 24 * 1024;
+    cfg.frag_max_datagrams = 24;
+    cfg.frag_max_fragments = 16;
+    start(&cfg);
+    static plan plans[2][3][4];
+    for (int f = 0; f < 2; f++)
+        for (int sr = 0; sr < 3; sr++)
+            for (int id = 0; id < 4; id++) plan_make(&plans[f][sr][id], f, peer_addr(f, sr), (uint16_t)id);
+    size_t high = 0;
+    uint64_t replies = 0;
+    for (int i = 0; i < 40000; i++) {
+        int f = (int)rnd(2), sr = (int)rnd(3), id = (int)rnd(4);
+        plan *pl = &plans[f][sr][id];
+        frag x = pl->fr[rnd((uint32_t)pl->n)];
+        if (rnd(400) == 0) { /* a stray: anywhere, any length, any flag */
+            x.off = 8 * rnd((uint32_t)pl->len / 8);
+            x.len = 1 + rnd(600);
+            x.more = rnd(2);
+            if (x.off + x.len > sizeof pl->msg) x.len = (uint32_t)(sizeof pl->msg - x.off);
+        }
+        send_frag(f, peer_addr(f, sr), f ? 58 : 1, 1000 + (uint32_t)id, pl->msg, x);
+        size_t b = reass_bytes();
+        if (b > high) high = b;
+        if (take_output(&outd, 1500)) {
+            CHECK_EQ(outd.over_mtu, 0);
+            if (outd.data[0] == (f ? 129 : 0)) { /* a reply: to this plan's request, exactly */
+                CHECK(is_echo_reply(&outd, f, peer_addr(f, sr), pl->msg, pl->len));
+                replies++;
+                plan_make(pl, f, peer_addr(f, sr), (uint16_t)(id + i));
+            }
+        }
+        if (rnd(200) == 0 || i % 4000 == 3999) { /* time runs; now and then past every timeout */
+            now += i % 4000 == 3999 ? SYNACK_SEC(61) : SYNACK_MS(rnd(3000));
+            synack_poll(st, now);
+            uint8_t buf[2048];
+            while (synack_output(st, buf, sizeof buf) > 0) {} /* Time Exceeded: checked elsewhere */
+        }
+    }
+    printf("storm: %" PRIu64 " replies, %" PRIu64 " rebuilt, %" PRIu64 " overlaps, %" PRIu64 " timeouts, %" PRIu64
+           " evicted, %" PRIu64 " duplicates, high %zu bytes\n", replies, CNT_OF(reass_ok), CNT_OF(reass_overlap),
+           CNT_OF(reass_timeout), CNT_OF(reass_evicted), CNT_OF(reass_dup), high);
+    CHECK(high <= cfg.frag_mem_bytes);
+    /* Every datagram rebuilt was answered, but for those a stray completed with the wrong bytes
+     * (the ICMP checksum catches them). */
+    CHECK(replies <= CNT_OF(reass_ok) && replies + CNT_OF(icmp_bad) >= CNT_OF(reass_ok));
+    CHECK(replies > 200);
+    CHECK(CNT_OF(reass_overlap) > 0 && CNT_OF(reass_timeout) > 0 && CNT_OF(reass_dead) > 0);
+    CHECK(CNT_OF(reass_bad_len) > 0 && CNT_OF(reass_bad_end) > 0 && CNT_OF(reass_dup) > 0);
+    CHECK(CNT_OF(reass_too_many) > 0 && CNT_OF(reass_evicted) + CNT_OF(reass_src_budget) > 0);
+    CHECK(CNT_OF(icmp_time_exceeded_out) > 0);
+    finish();
+}
+
 /* ---- TCP through fragments ---- */
 
 static const uint8_t stack_ip[4] = {198, 18, 0, 1}, peer_ip[4] = {198, 18, 0, 2};
@@ -1022,6 +1098,7 @@ int main(void)
     RUN(nested_fragment);
     RUN(no_error_about_errors);
     RUN(disabled_and_config);
+    RUN(random_storm);
     RUN(tcp_segment_every_order);
     return test_report();
 }
