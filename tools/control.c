@@ -302,6 +302,10 @@ void net_stop(net_runtime *rt)
             synack_log(SYNACK_LOG_INFO, "impairment: %llu lost, %llu duplicated, %llu corrupted",
                        (unsigned long long)s.impair_lost, (unsigned long long)s.impair_duplicated,
                        (unsigned long long)s.impair_corrupted);
+        synack_mem_info m;
+        synack_mem_get(rt->st, &m);
+        synack_log(SYNACK_LOG_INFO, "reassembly: %zu bytes in use (high %zu), %u datagrams",
+                   m.reass_bytes_in_use, m.reass_bytes_high, m.reass_datagrams);
         for (int c = 0; c < SYNACK_COUNTER_COUNT; c++) {
             uint64_t v = synack_counter(rt->st, c);
             if (v) synack_log(SYNACK_LOG_DEBUG, "counter %-22s %10llu  %s", synack_counter_name(c),
@@ -343,6 +347,8 @@ static void control_stats(synack_loop *lp, FILE *out)
     fprintf(out, "memory: %zu buffer bytes in use (high %zu), %u connections (high %u), %u sockets\n",
             m.buffer_bytes_in_use, m.buffer_bytes_high, m.conns_in_use, m.conns_high,
             m.sockets_in_use);
+    fprintf(out, "reassembly: %zu bytes in use (high %zu), %u datagrams\n", m.reass_bytes_in_use,
+            m.reass_bytes_high, m.reass_datagrams);
     for (int c = 0; c < SYNACK_COUNTER_COUNT; c++) {
         uint64_t v = synack_counter(st, c);
         if (v) fprintf(out, "%-24s %12llu  %s\n", synack_counter_name(c), (unsigned long long)v,

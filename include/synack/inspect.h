@@ -44,7 +44,7 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(ip_in, "IP packets received") X(ip_bad_short, "IP: shorter than header") \
     X(ip_bad_version, "IP: not IPv4") X(ip_bad_hlen, "IP: bad header length") \
     X(ip_bad_len, "IP: total length beyond packet") X(ip_bad_cksum, "IP: bad checksum") \
-    X(ip_fragment, "IP: fragment dropped") X(ip_not_for_us, "IP: other destination") \
+    X(ip_fragment, "IP: fragments received") X(ip_not_for_us, "IP: other destination") \
     X(ip_not_tcp, "IP: protocol not TCP or ICMP") X(ip6_bad_ext, "IPv6: bad extension headers") \
     X(ip_bad_src, "IP: impossible source address") X(tcp_bad_short, "TCP: short header") \
     X(tcp_bad_off, "TCP: data offset out of range") X(tcp_bad_opt, "TCP: malformed option") \
@@ -81,7 +81,27 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(tcp_syncookie_bad, "SYN cookie ACKs rejected: bad MAC or expired") \
     X(tcp_syncookie_ended, "SYN cookie ACKs rejected: that connection already ended") \
     X(tcp_syncookie_small_mss, "SYNs dropped: MSS below the cookie table") \
-    X(tcp_challenge_ack_limited, "challenge ACKs not sent: rate limit (RFC 5961 10)")
+    X(tcp_challenge_ack_limited, "challenge ACKs not sent: rate limit (RFC 5961 10)") \
+    X(reass_ok, "IP datagrams reassembled") \
+    X(reass_off, "fragments dropped: reassembly disabled (frag_max_datagrams 0)") \
+    X(reass_atomic6, "IPv6 atomic fragments processed alone (RFC 6946)") \
+    X(reass_dup, "fragments dropped: exact duplicates") \
+    X(reass_overlap, "datagrams dropped: overlapping fragments (RFC 5722)") \
+    X(reass_bad_end, "datagrams dropped: fragments disagree on the end") \
+    X(reass_bad_len, "fragments dropped: empty, or not 8-byte aligned with more to come") \
+    X(reass_tiny, "fragments dropped: first fragment without the whole transport header (RFC 1858, RFC 7112)") \
+    X(reass_tcp_off1, "fragments dropped: TCP at fragment offset 1 (RFC 1858)") \
+    X(reass_too_big, "datagrams dropped: reassembled length over 65535") \
+    X(reass_too_many, "datagrams dropped: too many fragments") \
+    X(reass_src_budget, "datagrams dropped: source over its reassembly budget") \
+    X(reass_mem, "datagrams dropped: reassembly memory exhausted") \
+    X(reass_evicted, "datagrams evicted (oldest) for memory or a reassembly slot") \
+    X(reass_dead, "fragments dropped: their datagram was already discarded") \
+    X(reass_nested, "datagrams dropped: a fragment inside a reassembled datagram") \
+    X(reass_timeout, "datagrams dropped: reassembly timeout") \
+    X(icmp_time_exceeded_out, "ICMP fragment reassembly time exceeded sent") \
+    X(ip_frag_out, "IP fragments sent") \
+    X(ip_out_too_big, "datagrams dropped: larger than the MTU and not fragmentable")
 
 enum synack_counter {
 #define SYNACK_X(id, text) SYNACK_CNT_##id,
@@ -101,6 +121,9 @@ typedef struct synack_mem_info {
     uint32_t conns_in_use, conns_high, sockets_in_use; /* conns: TCBs and TIME-WAIT records */
     uint32_t time_wait;            /* of which compact TIME-WAIT records */
     size_t table_bytes;            /* slabs (TCBs, records, buffers), hashes, heap, sockets */
+    size_t reass_bytes_in_use, reass_bytes_high; /* fragments held, and a datagram being rebuilt */
+    uint32_t reass_datagrams;    /* reassembly slots in use (a discarded datagram keeps its slot,
+                                  * with no memory, until its timeout: RFC 5722) */
 } synack_mem_info;
 void synack_mem_get(const synack_stack *st, synack_mem_info *out);
 

@@ -89,6 +89,17 @@ typedef struct synack_config {
     uint32_t challenge_ack_limit;
     bool drop_synfin;              /* drop segments with SYN and FIN, default true */
     uint32_t icmp_ratelimit_per_sec; /* ICMP echo replies per second (burst of the same), default 1000 */
+    /* IP reassembly (RFC 791, RFC 815, RFC 8200 4.5). Fragments are copied into memory taken
+     * when they arrive and given back when their datagram completes, fails or times out. */
+    uint32_t frag_max_datagrams;   /* datagrams in reassembly at once, default 256; 0 = no
+                                    * reassembly (fragments are dropped and counted) */
+    uint32_t frag_max_fragments;   /* fragments per datagram, default 128 (64 KiB at MTU 576) */
+    uint32_t frag_mem_bytes;       /* all incomplete datagrams together, default 4 MiB (Linux's
+                                    * ipfrag_high_thresh); the oldest is evicted to make room */
+    uint32_t frag_src_mem_bytes;   /* one source address's share, default 1 MiB; a source also
+                                    * holds at most a quarter of frag_max_datagrams */
+    synack_time_us frag_timeout_us;  /* IPv4: default 30 s (Linux); at least 15 s (RFC 791) */
+    synack_time_us frag6_timeout_us; /* IPv6: default 60 s (RFC 8200 4.5); at least 15 s */
 } synack_config;
 
 void synack_config_default(synack_config *cfg);

@@ -172,4 +172,7 @@ void synack_mem_get(const synack_stack *st, synack_mem_info *out)
     bytes += htable_bytes(&st->conns) + htable_bytes(&st->tw.hash);
     bytes += (size_t)st->heap_cap * sizeof *st->heap + (size_t)st->socks_cap * sizeof *st->socks;
     out->table_bytes = bytes;
+    out->reass_bytes_in_use = st->reass.bytes;
+    out->reass_bytes_high = st->reass.bytes_high;
+    out->reass_datagrams = st->reass.in_use;
 }

@@ -3,6 +3,7 @@
 #include "stack_impl.h"
 
 #include "ip/ip.h"
+#include "ip/reass.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,12 @@ void synack_config_default(synack_config *c)
     c->icmp_ratelimit_per_sec = 1000;
     c->challenge_ack_limit = 1000;
     c->mtu = 1500;
+    c->frag_max_datagrams = 256;
+    c->frag_max_fragments = 128;
+    c->frag_mem_bytes = 4u << 20;
+    c->frag_src_mem_bytes = 1u << 20;
+    c->frag_timeout_us = SYNACK_SEC(30);
+    c->frag6_timeout_us = SYNACK_SEC(60);
 }
 
 static bool config_valid(const synack_config *c)
@@ -70,7 +77,7 @@ static bool config_valid(const synack_config *c)
            /* the listen queue lengths are 16-bit counters in the TCB */
            c->backlog_max >= 1 && c->backlog_max <= 65535 && c->syn_queue_max >= 1 &&
            c->syn_queue_max <= 65535 && c->syncookies <= SYNACK_SYNCOOKIES_ALWAYS &&
-           c->challenge_ack_limit <= UINT32_MAX / 2;
+           c->challenge_ack_limit <= UINT32_MAX / 2 && reass_config_valid(c);
 }
 
 synack_stack *synack_stack_new(const synack_config *cfg)
@@ -101,6 +108,10 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->keys.hash = siphash_derive(&master, KEY_LABEL_HASH);
     st->keys.cookie = siphash_derive(&master, KEY_LABEL_COOKIE);
     st->keys.challenge = siphash_derive(&master, KEY_LABEL_CHALLENGE);
+    if (!reass_init(st)) {
+        synack_stack_free(st);
+        return NULL;
+    }
     return st;
 }
 
@@ -120,6 +131,7 @@ void synack_stack_free(synack_stack *st)
     free(st->socks);
     free(st->outq_mem);
     free(st->events);
+    reass_free(st);
     free(st);
 }
 
@@ -144,14 +156,16 @@ void synack_poll(synack_stack *st, synack_time_us now)
     advance_time(st, now);
     tcp_timer_fire_due(st, st->now);
     tcp_tw_expire(st);
+    reass_expire(st);
 }
 
 synack_time_us synack_next_deadline(const synack_stack *st)
 {
     if (st->pending_head) return st->now; /* output is waiting to be taken */
     synack_time_us t = st->heap_len ? st->heap[0]->next_deadline : SYNACK_TIME_NEVER;
-    synack_time_us w = tcp_tw_next_deadline(st);
-    return w < t ? w : t;
+    synack_time_us w = tcp_tw_next_deadline(st), r = reass_next_deadline(st);
+    if (w < t) t = w;
+    return r < t ? r : t;
 }
 
 /* ---- output queue ---- */

@@ -6,6 +6,7 @@
 #include <synack/inspect.h>
 #include <synack/stack.h>
 
+#include "ip/reass.h"
 #include "tcp/buffers.h"
 #include "tcp/tcb.h"
 #include "tcp/timewait.h"
@@ -87,6 +88,8 @@ struct synack_stack {
     uint32_t challenge_left;
     cookie_ended cookie_ended[COOKIE_ENDED_MAX];
     uint32_t cookie_ended_next;
+    uint32_t frag6_id;            /* IPv6 fragment identification counter (hashed, RFC 7739) */
+    reass_state reass;            /* IP reassembly (ip/reass.c) */
 };
 
 enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };

@@ -333,9 +333,13 @@ void peer_finish_at(peer *p, const char *file, int line)
     synack_mem_info m;
     synack_mem_get(p->st, &m);
     test_checks++;
-    if (m.buffer_bytes_in_use || m.conns_in_use || m.sockets_in_use)
-        test_fail(file, line, "leak after close and timers: %zu buffer bytes, %u conns, %u sockets",
-                  m.buffer_bytes_in_use, m.conns_in_use, m.sockets_in_use);
+    if (m.buffer_bytes_in_use || m.conns_in_use || m.sockets_in_use || m.reass_bytes_in_use ||
+        m.reass_datagrams)
+        test_fail(file, line,
+                  "leak after close and timers: %zu buffer bytes, %u conns, %u sockets, %zu reassembly "
+                  "bytes, %u reassembly slots",
+                  m.buffer_bytes_in_use, m.conns_in_use, m.sockets_in_use, m.reass_bytes_in_use,
+                  m.reass_datagrams);
     test_checks++;
     if (synack_counter(p->st, SYNACK_CNT_tcp_illegal_transition) != 0)
         test_fail(file, line, "illegal transitions after run-out: %llu",

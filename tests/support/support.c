@@ -73,6 +73,11 @@ void pair_open(pair *p, const synack_config *cfg_c, const synack_config *cfg_s, 
 
 void pair_close(pair *p)
 {
+    synack_mem_info m;
+    synack_mem_get(p->c, &m);
+    CHECK_EQ(m.reass_bytes_in_use, 0);
+    synack_mem_get(p->s, &m);
+    CHECK_EQ(m.reass_bytes_in_use, 0);
     synack_sim_free(p->sim);
     synack_stack_free(p->c);
     synack_stack_free(p->s);

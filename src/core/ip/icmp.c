@@ -32,22 +32,44 @@ static bool icmp_allow(synack_stack *st)
     return true;
 }
 
-/* Sends an echo reply that mirrors the request (identifier, sequence, data). */
+/* The checksum of an ICMP message head || body (8-byte head), with ICMPv6's pseudo-header. */
+static void icmp_cksum(uint8_t head[8], const uint8_t *body, size_t body_len, const synack_addr *from,
+                       const synack_addr *to)
+{
+    wr16(head + 2, 0);
+    uint32_t s = to->family == SYNACK_AF_INET6
+                     ? cksum_pseudo_ip6(from->bytes, to->bytes, (uint32_t)(8 + body_len), IP_PROTO_ICMP6)
+                     : 0;
+    s = cksum_add(s, head, 8); /* even length: the body's sum continues it */
+    wr16(head + 2, cksum_fold(cksum_add(s, body, body_len)));
+}
+
+/* Sends an echo reply that mirrors the request (identifier, sequence, data). A reply larger than
+ * the link is fragmented: echo replies do not set DF (RFC 792 asks for the data back whole, and
+ * the request itself may have come in fragments). */
 static void echo_reply(synack_stack *st, const synack_addr *to, const synack_addr *from,
                        const uint8_t *msg, size_t len, uint8_t type, uint8_t proto)
 {
     if (!icmp_allow(st)) return;
-    size_t hl = ip_header_len(to);
-    uint8_t *p = stack_outq_reserve(st, hl + len);
-    if (!p) return;
-    uint8_t *icmp = p + hl;
-    memcpy(icmp, msg, len);
-    icmp[0] = type;
-    icmp[1] = 0;
-    ip_l4_cksum_set(icmp, len, 2, from, to, proto);
-    ip_header_emit(st, p, from, to, proto, len);
-    stack_outq_commit(st, hl + len);
-    CNT(st, icmp_echo_reply);
+    uint8_t head[8];
+    memcpy(head, msg, 8);
+    head[0] = type;
+    head[1] = 0;
+    icmp_cksum(head, msg + 8, len - 8, from, to);
+    if (ip_send(st, from, to, proto, head, 8, msg + 8, len - 8, false)) CNT(st, icmp_echo_reply);
+}
+
+void icmp_reass_time_exceeded(synack_stack *st, const synack_addr *to, const uint8_t *quote, size_t qlen)
+{
+    const synack_addr *self = ip_local_addr(st, to->family);
+    if (!self || !icmp_allow(st)) return;
+    /* RFC 792 Time Exceeded, code 1 "fragment reassembly time exceeded"; RFC 4443 3.3 the same
+     * as type 3 code 1. The 4 bytes after the checksum are unused and zero in both. */
+    bool v6 = to->family == SYNACK_AF_INET6;
+    uint8_t head[8] = {v6 ? ICMP6_TIME_EXCEEDED : ICMP4_TIME_EXCEEDED, 1, 0, 0, 0, 0, 0, 0};
+    icmp_cksum(head, quote, qlen, self, to);
+    uint8_t proto = to->family == SYNACK_AF_INET6 ? IP_PROTO_ICMP6 : IP_PROTO_ICMP;
+    if (ip_send(st, self, to, proto, head, 8, quote, qlen, false)) CNT(st, icmp_time_exceeded_out);
 }
 
 /* The TCP header inside an ICMP error: which connection, and the sequence number it sent. */

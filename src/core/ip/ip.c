@@ -1,10 +1,11 @@
 /* ip.c: the network layer of the stack: validates IPv4 and IPv6 packets, keeps only those for
- * our addresses, verifies upper-layer checksums, and hands TCP and ICMP their payloads. IPv4
- * fragments are dropped and counted (no reassembly: TCP segments are sized by MSS and PMTU, and
- * we set DF). Emits headers for what the stack sends. */
+ * our addresses, hands fragments to the reassembler (ip/reass.c) and takes whole datagrams back,
+ * verifies upper-layer checksums, and hands TCP and ICMP their payloads. Emits headers for what
+ * the stack sends, and fragments a datagram of ours that does not fit the link (ip_send). */
 #include <string.h>
 
 #include "ip/ip.h"
+#include "ip/reass.h"
 #include "stack_impl.h"
 #include "wire/bytes.h"
 
@@ -83,13 +84,14 @@ static void tcp_deliver(synack_stack *st, const synack_addr *src, const synack_a
     tcp_input(st, &local, &remote, &seg);
 }
 
-static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len)
+/* reassembled: pkt was rebuilt by ip/reass.c, so it must not be a fragment again. */
+static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len, bool reassembled)
 {
     ip4_hdr ip;
     const uint8_t *payload;
     size_t plen;
     enum wire_verdict v = ip4_parse(pkt, len, &ip, &payload, &plen);
-    if (v != WIRE_OK) {
+    if (v != WIRE_OK && v != WIRE_IP_FRAGMENT) {
         st->counters[wire_counter[v]]++;
         return;
     }
@@ -102,6 +104,13 @@ static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len)
         CNT(st, ip_bad_src);
         return;
     }
+    if (v == WIRE_IP_FRAGMENT) {
+        /* RFC 1122 3.3.2: "The IP layer MUST implement reassembly of IP datagrams." */
+        CNT(st, ip_fragment);
+        if (reassembled) CNT(st, reass_nested);
+        else reass_input4(st, pkt, &ip, payload, plen);
+        return;
+    }
     synack_addr src = {SYNACK_AF_INET, {0}}, dst = {SYNACK_AF_INET, {0}};
     memcpy(src.bytes, ip.src, 4);
     memcpy(dst.bytes, ip.dst, 4);
@@ -110,13 +119,13 @@ static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len)
     else CNT(st, ip_not_tcp);
 }
 
-static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len)
+static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, bool reassembled)
 {
     ip6_hdr ip;
     const uint8_t *payload;
     size_t plen;
     enum wire_verdict v = ip6_parse(pkt, len, &ip, &payload, &plen);
-    if (v != WIRE_OK) {
+    if (v != WIRE_OK && v != WIRE_IP_FRAGMENT) {
         st->counters[wire_counter[v]]++;
         return;
     }
@@ -129,6 +138,15 @@ static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len)
         CNT(st, ip_bad_src); /* multicast, ourselves, or :: */
         return;
     }
+    if (v == WIRE_IP_FRAGMENT) {
+        /* RFC 8200 4.5: the destination reassembles. A fragment inside a reassembled packet is
+         * not unwrapped again (no recursion through the reassembler). */
+        CNT(st, ip_fragment);
+        if (reassembled) CNT(st, reass_nested);
+        else reass_input6(st, pkt, &ip, payload, plen);
+        return;
+    }
+    if (ip.atomic_frag) CNT(st, reass_atomic6); /* RFC 6946 4: processed in isolation */
     synack_addr src = {SYNACK_AF_INET6, {0}}, dst = {SYNACK_AF_INET6, {0}};
     memcpy(src.bytes, ip.src, 16);
     memcpy(dst.bytes, ip.dst, 16);
@@ -137,9 +155,95 @@ static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len)
     else CNT(st, ip_not_tcp);
 }
 
+void ip_input_reassembled(synack_stack *st, const uint8_t *pkt, size_t len)
+{
+    if (len >= 1 && pkt[0] >> 4 == 6) ip6_input(st, pkt, len, true);
+    else ip4_input(st, pkt, len, true);
+}
+
+/* Copies n bytes at offset off of the concatenation head || body. */
+static void copy_parts(uint8_t *to, const uint8_t *head, size_t head_len, const uint8_t *body,
+                       size_t off, size_t n)
+{
+    if (off < head_len) {
+        size_t k = head_len - off < n ? head_len - off : n;
+        memcpy(to, head + off, k);
+        to += k;
+        off += k;
+        n -= k;
+    }
+    if (n) memcpy(to, body + (off - head_len), n);
+}
+
+static size_t emit_hdr(synack_stack *st, uint8_t *p, const synack_addr *src, const synack_addr *dst,
+                       uint8_t proto, size_t payload_len, bool df, bool mf, uint16_t frag_off,
+                       uint16_t id)
+{
+    if (dst->family == SYNACK_AF_INET6) return ip_header_emit(st, p, src, dst, proto, payload_len);
+    ip4_hdr h;
+    memset(&h, 0, sizeof h);
+    h.id = id;
+    h.df = df;
+    h.mf = mf;
+    h.frag_off = frag_off;
+    h.ttl = 64;
+    h.proto = proto;
+    memcpy(h.src, src->bytes, 4);
+    memcpy(h.dst, dst->bytes, 4);
+    return ip4_emit(p, IP4_HDR_LEN, &h, payload_len);
+}
+
+bool ip_send(synack_stack *st, const synack_addr *src, const synack_addr *dst, uint8_t proto,
+             const uint8_t *head, size_t head_len, const uint8_t *body, size_t body_len, bool df)
+{
+    bool v6 = dst->family == SYNACK_AF_INET6;
+    size_t total = head_len + body_len, hl = ip_header_len(dst), mtu = st->cfg.mtu;
+    if (hl + total <= mtu) {
+        uint8_t *p = stack_outq_reserve(st, hl + total);
+        if (!p) return false;
+        emit_hdr(st, p, src, dst, proto, total, df, false, 0, st->ip_id++);
+        copy_parts(p + hl, head, head_len, body, 0, total);
+        stack_outq_commit(st, hl + total);
+        return true;
+    }
+    /* RFC 791: DF forbids fragmenting; RFC 8200 4.5: only the source fragments IPv6, and a
+     * payload over 65,535 bytes cannot be described at all. */
+    if ((!v6 && df) || total > (v6 ? 65535u : 65535u - IP4_HDR_LEN)) {
+        CNT(st, ip_out_too_big);
+        return false;
+    }
+    /* Each fragment's data is a multiple of 8 octets but the last (RFC 791, RFC 8200 4.5). */
+    size_t per = (mtu - hl - (v6 ? IP6_FRAG_HDR_LEN : 0)) & ~(size_t)7;
+    uint16_t id4 = st->ip_id++;
+    uint32_t id6 = v6 ? reass_ip6_id(st, dst) : 0;
+    for (size_t off = 0; off < total; off += per) {
+        size_t n = total - off < per ? total - off : per;
+        bool more = off + n < total;
+        size_t fl = hl + (v6 ? IP6_FRAG_HDR_LEN : 0) + n;
+        uint8_t *p = stack_outq_reserve(st, fl);
+        if (!p) return false; /* the receiver's reassembly times out; counted as out_queue_full */
+        uint8_t *data = p + hl;
+        if (v6) {
+            /* RFC 8200 4.5: the unfragmentable part (our base header), then the Fragment header. */
+            ip_header_emit(st, p, src, dst, IP_PROTO_FRAGMENT, IP6_FRAG_HDR_LEN + n);
+            p[hl] = proto;
+            p[hl + 1] = 0;
+            wr16(p + hl + 2, (uint16_t)(off | (more ? 1 : 0)));
+            wr32(p + hl + 4, id6);
+            data += IP6_FRAG_HDR_LEN;
+        } else {
+            emit_hdr(st, p, src, dst, proto, n, false, more, (uint16_t)off, id4);
+        }
+        copy_parts(data, head, head_len, body, off, n);
+        stack_outq_commit(st, fl);
+        CNT(st, ip_frag_out);
+    }
+    return true;
+}
+
 void ip_input(synack_stack *st, const uint8_t *pkt, size_t len)
 {
     CNT(st, ip_in);
-    if (len >= 1 && pkt[0] >> 4 == 6) ip6_input(st, pkt, len);
-    else ip4_input(st, pkt, len);
+    if (len >= 1 && pkt[0] >> 4 == 6) ip6_input(st, pkt, len, false);
+    else ip4_input(st, pkt, len, false);
 }

@@ -25,9 +25,19 @@ void ip_l4_cksum_set(uint8_t *l4, size_t len, size_t cksum_off, const synack_add
                      const synack_addr *dst, uint8_t proto);
 /* The local address of the stack for a family, or NULL when it has none. */
 const synack_addr *ip_local_addr(const synack_stack *st, int family);
+/* A datagram rebuilt by the reassembler, processed as if it had arrived whole. */
+void ip_input_reassembled(synack_stack *st, const uint8_t *pkt, size_t len);
+/* Queues a datagram whose payload is head || body (the upper-layer header and checksum already
+ * final). When it does not fit the link MTU it is fragmented (IPv4 when df is false, IPv6 with a
+ * Fragment header); false when it was not queued (counted). */
+bool ip_send(synack_stack *st, const synack_addr *src, const synack_addr *dst, uint8_t proto,
+             const uint8_t *head, size_t head_len, const uint8_t *body, size_t body_len, bool df);
 
 /* icmp.c */
 void icmp4_input(synack_stack *st, const ip4_hdr *ip, const uint8_t *msg, size_t len);
 void icmp6_input(synack_stack *st, const ip6_hdr *ip, const uint8_t *msg, size_t len);
+/* Sends "fragment reassembly time exceeded" (ICMP 11/1, ICMPv6 3/1) to `to`, quoting qlen bytes
+ * of the first fragment, from our address of that family, within the ICMP rate limit. */
+void icmp_reass_time_exceeded(synack_stack *st, const synack_addr *to, const uint8_t *quote, size_t qlen);
 
 #endif

@@ -31,15 +31,14 @@ enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
     if (cksum_fold(cksum_add(0, pkt, hlen)) != 0)
         return WIRE_IP_CKSUM;
     uint16_t frag = rd16(pkt + 6);
-    /* No reassembly: a fragment is counted and dropped rather than half-understood. */
-    if ((frag & IP4_FLAG_MF) || (frag & IP4_FRAG_OFF_MASK))
-        return WIRE_IP_FRAGMENT;
 
     out->hlen = (uint8_t)hlen;
     out->tos = pkt[1];
     out->total_len = (uint16_t)total;
     out->id = rd16(pkt + 4);
     out->df = (frag & IP4_FLAG_DF) != 0;
+    out->mf = (frag & IP4_FLAG_MF) != 0;
+    out->frag_off = (uint16_t)((frag & IP4_FRAG_OFF_MASK) << 3);
     out->ttl = pkt[8];
     out->proto = pkt[9];
     memcpy(out->src, pkt + 12, 4);
@@ -48,6 +47,10 @@ enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
      * (Ethernet pads short frames to 60 bytes), so the payload is bounded by total_len. */
     *payload = pkt + hlen;
     *payload_len = total - hlen;
+    /* RFC 791: a fragment is a datagram with MF set or a non-zero offset. It is reported as
+     * such, fully parsed, so that only a caller that reassembles goes on with it. */
+    if (out->mf || out->frag_off)
+        return WIRE_IP_FRAGMENT;
     return WIRE_OK;
 }
 
@@ -61,7 +64,8 @@ size_t ip4_emit(uint8_t *buf, size_t cap, const ip4_hdr *h, size_t payload_len)
     buf[1] = h->tos;
     wr16(buf + 2, (uint16_t)(IP4_HDR_LEN + payload_len));
     wr16(buf + 4, h->id);
-    wr16(buf + 6, h->df ? (uint16_t)IP4_FLAG_DF : 0);
+    wr16(buf + 6, (uint16_t)((h->df ? IP4_FLAG_DF : 0) | (h->mf ? IP4_FLAG_MF : 0) |
+                             ((h->frag_off >> 3) & IP4_FRAG_OFF_MASK)));
     buf[8] = h->ttl;
     buf[9] = h->proto;
     wr16(buf + 10, 0);

@@ -24,7 +24,7 @@ enum wire_verdict ip6_parse(const uint8_t *pkt, size_t len, ip6_hdr *out,
     memcpy(out->src, pkt + 8, 16);
     memcpy(out->dst, pkt + 24, 16);
     uint8_t next = pkt[6];
-    size_t off = IP6_HDR_LEN, end = IP6_HDR_LEN + plen;
+    size_t off = IP6_HDR_LEN, end = IP6_HDR_LEN + plen, next_at = 6;
     for (int n = 0;; n++) {
         if (next != EXT_HOP && next != EXT_ROUTING && next != EXT_DSTOPTS && next != EXT_FRAGMENT)
             break;
@@ -33,14 +33,28 @@ enum wire_verdict ip6_parse(const uint8_t *pkt, size_t len, ip6_hdr *out,
         size_t hlen;
         if (next == EXT_FRAGMENT) {
             uint16_t fo = rd16(pkt + off + 2);
-            /* An atomic fragment (offset 0, M clear, RFC 6946) is a whole packet. */
-            if ((fo & 0xfff8) != 0 || (fo & 1)) return WIRE_IP_FRAGMENT;
+            if ((fo & 0xfff8) != 0 || (fo & 1)) {
+                /* RFC 8200 4.5: the fragmentable part follows; the reassembler takes it. */
+                out->frag_hdr_off = (uint16_t)off;
+                out->frag_prev_next = (uint16_t)next_at;
+                out->frag_off = fo & 0xfff8;
+                out->frag_more = fo & 1;
+                out->frag_id = rd32(pkt + off + 4);
+                out->next = pkt[off];
+                *payload = pkt + off + IP6_FRAG_HDR_LEN;
+                *payload_len = end - off - IP6_FRAG_HDR_LEN;
+                return WIRE_IP_FRAGMENT;
+            }
+            /* An atomic fragment (offset 0, M clear) is a whole packet, processed in isolation
+             * from any other fragment with the same identification (RFC 6946 4). */
+            out->atomic_frag = true;
             hlen = 8;
         } else {
             hlen = ((size_t)pkt[off + 1] + 1) * 8;
         }
         if (off + hlen > end) return WIRE_IP6_EXT;
         next = pkt[off];
+        next_at = off;
         off += hlen;
     }
     if (next == EXT_NONE) return WIRE_IP6_EXT;

@@ -15,7 +15,8 @@ enum wire_verdict {
     WIRE_IP_HLEN,        /* IHL < 5 or header beyond packet */
     WIRE_IP_LEN,         /* total length < IHL*4 or beyond the buffer */
     WIRE_IP_CKSUM,       /* header checksum wrong */
-    WIRE_IP_FRAGMENT,    /* MF set or fragment offset != 0 */
+    WIRE_IP_FRAGMENT,    /* a fragment (IPv4 MF or offset != 0; IPv6 non-atomic): the header view
+                          * and payload are filled for the reassembler (ip/reass.c) */
     WIRE_TCP_SHORT,      /* shorter than 20 bytes */
     WIRE_TCP_OFF,        /* data offset < 5 or beyond the segment */
     WIRE_TCP_OPT,        /* option length 0/1 or past the header end */
@@ -44,16 +45,21 @@ typedef struct ip4_hdr {
     uint16_t total_len;  /* from the header */
     uint16_t id;
     bool df;
+    bool mf;             /* more fragments */
+    uint16_t frag_off;   /* fragment offset in bytes (the field times 8) */
     uint8_t ttl;
     uint8_t proto;
     uint8_t src[4], dst[4];
 } ip4_hdr;
 /* Validates and parses an IPv4 packet; on WIRE_OK sets *payload / *payload_len to the bytes after
- * the header up to total_len (trailing link padding ignored). Checks the header checksum. */
+ * the header up to total_len (trailing link padding ignored). Checks the header checksum. A valid
+ * fragment returns WIRE_IP_FRAGMENT with *out and the payload filled as for WIRE_OK (mf,
+ * frag_off set): callers that do not reassemble simply drop it. */
 enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
                             const uint8_t **payload, size_t *payload_len);
 /* Writes a 20-byte header (no options) with its checksum for a payload of payload_len bytes.
- * Uses h->tos, id, df, ttl, proto, src, dst. Returns 20, or 0 if cap < 20. */
+ * Uses h->tos, id, df, mf, frag_off (a multiple of 8), ttl, proto, src, dst. Returns 20, or 0 if
+ * cap < 20. */
 size_t ip4_emit(uint8_t *buf, size_t cap, const ip4_hdr *h, size_t payload_len);
 
 /* ---- IPv6 ---- */
@@ -66,13 +72,24 @@ typedef struct ip6_hdr {
     uint8_t next;        /* the upper-layer protocol after any extension headers */
     uint8_t hlim;
     uint8_t src[16], dst[16];
+    bool atomic_frag;    /* a fragment header with offset 0 and M clear was walked (RFC 6946) */
+    /* Set for WIRE_IP_FRAGMENT (a fragment header with offset != 0 or M set): */
+    uint16_t frag_hdr_off;   /* where the fragment header starts in the packet */
+    uint16_t frag_prev_next; /* offset of the Next Header byte that names the fragment header */
+    uint16_t frag_off;       /* fragment offset in bytes */
+    bool frag_more;          /* M flag */
+    uint32_t frag_id;        /* Identification */
 } ip6_hdr;
 /* Validates the base header and walks the extension headers (hop-by-hop, routing, destination
  * options, fragment) with every read bounded; *payload is the upper-layer data. A fragment that
- * is not atomic (offset != 0 or M set) is WIRE_IP_FRAGMENT; ESP/AH/unknown chains WIRE_IP6_EXT. */
+ * is not atomic (offset != 0 or M set) is WIRE_IP_FRAGMENT with the frag_* fields set, next = the
+ * fragment header's Next Header and *payload the fragmentable part after it (the walk stops
+ * there: what follows is only meaningful once reassembled); ESP/AH/unknown chains WIRE_IP6_EXT. */
 enum wire_verdict ip6_parse(const uint8_t *pkt, size_t len, ip6_hdr *out,
                             const uint8_t **payload, size_t *payload_len);
 /* Writes a 40-byte header (no extension headers); returns 40, or 0 if cap < 40. */
+#define IP6_FRAG_HDR_LEN 8
+#define IP_PROTO_FRAGMENT 44
 size_t ip6_emit(uint8_t *buf, size_t cap, const ip6_hdr *h, size_t payload_len);
 
 /* ---- TCP ---- */
