@@ -224,6 +224,7 @@ void stack_pending_add(synack_stack *st, tcb *t)
     if (st->pending_tail) st->pending_tail->out_next = t;
     else st->pending_head = t;
     st->pending_tail = t;
+    st->outq_blocked = true; /* resume when the driver has emptied the queue */
     CNT(st, out_queue_full);
 }
 
@@ -248,7 +249,8 @@ static void run_pending(synack_stack *st)
 size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap)
 {
     ring *q = &st->outq;
-    if (st->pending_head) run_pending(st);
+    if (q->len == 0) st->outq_blocked = false;
+    if (st->pending_head && !st->outq_blocked) run_pending(st);
     while (q->len > 0) {
         uint32_t contiguous = q->cap - q->head;
         if (contiguous < 2) { /* too short for a header: skipped padding */
@@ -269,7 +271,10 @@ size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap)
         }
         ring_consume(q, (uint32_t)len + 2);
         st->outq_count--;
-        if (q->len == 0 && st->pending_head) run_pending(st);
+        if (q->len == 0 && st->pending_head) {
+            st->outq_blocked = false;
+            run_pending(st);
+        }
         if (out) return out;
     }
     return 0;

@@ -70,6 +70,7 @@ struct synack_stack {
     uint8_t *outq_mem;
     uint32_t outq_count;
     tcb *pending_head, *pending_tail; /* connections that wanted to send into a full queue */
+    bool outq_blocked;            /* the queue filled: pending output waits until it is empty */
 
     /* Events ring. */
     synack_event *events;

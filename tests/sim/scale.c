@@ -5,67 +5,12 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "duo.h"
 #include "stack_impl.h"
 #include "test.h"
 
 #include <synack/inspect.h>
 #include <synack/socket.h>
-
-static uint8_t pkt[65536];
-
-typedef struct duo {
-    synack_stack *c, *s;
-    synack_time_us now;
-} duo;
-
-/* Moves packets both ways until both stacks are quiet; returns the packets moved. */
-static uint64_t pump(duo *d)
-{
-    uint64_t moved = 0;
-    for (;;) {
-        uint64_t round = 0;
-        size_t n;
-        while ((n = synack_output(d->c, pkt, sizeof pkt)) > 0) synack_input(d->s, d->now, pkt, n), round++;
-        while ((n = synack_output(d->s, pkt, sizeof pkt)) > 0) synack_input(d->c, d->now, pkt, n), round++;
-        if (!round) return moved;
-        moved += round;
-    }
-}
-
-static void advance(duo *d, synack_time_us us)
-{
-    d->now += us;
-    synack_poll(d->c, d->now);
-    synack_poll(d->s, d->now);
-    pump(d);
-}
-
-static void duo_open(duo *d, synack_config *cc, synack_config *sc)
-{
-    synack_config c, s;
-    if (!cc) synack_config_default(cc = &c);
-    if (!sc) synack_config_default(sc = &s);
-    cc->addr = synack_addr_v4(198, 18, 0, 1);
-    sc->addr = synack_addr_v4(198, 18, 0, 2);
-    cc->seed = 11;
-    sc->seed = 12;
-    d->c = synack_stack_new(cc);
-    d->s = synack_stack_new(sc);
-    d->now = 0;
-    CHECK(d->c && d->s);
-}
-
-static void duo_free(duo *d)
-{
-    synack_stack_free(d->c);
-    synack_stack_free(d->s);
-}
-
-static synack_endpoint server_ep(uint16_t port)
-{
-    synack_endpoint e = {synack_addr_v4(198, 18, 0, 2), port};
-    return e;
-}
 
 static size_t table_bytes(synack_stack *st)
 {
@@ -100,10 +45,10 @@ static void million_connections_grow_and_shrink(void)
     while (made < n) {
         for (uint32_t b = 0; b < BATCH && made < n; b++, made++) {
             csd[made] = synack_socket(d.c);
-            synack_endpoint ep = server_ep((uint16_t)(1000 + made % PORTS));
+            synack_endpoint ep = duo_server_ep((uint16_t)(1000 + made % PORTS));
             if (csd[made] < 0 || synack_connect(d.c, csd[made], &ep) != -EINPROGRESS) break;
         }
-        pump(&d);
+        duo_pump(&d);
         for (int i = 0; i < PORTS; i++) {
             int a;
             while ((a = synack_accept(d.s, lsd[i], NULL)) >= 0) ssd[accepted++] = a;
@@ -125,15 +70,15 @@ static void million_connections_grow_and_shrink(void)
     if (made != n || accepted != n) n = accepted < made ? accepted : made; /* failed above */
     uint32_t bad = 0;
     for (uint32_t i = 0; i < n; i++) bad += synack_send(d.c, csd[i], "q", 1) != 1;
-    pump(&d);
+    duo_pump(&d);
     char b;
     for (uint32_t i = 0; i < n; i++)
         bad += synack_recv(d.s, ssd[i], &b, 1) != 1 || synack_send(d.s, ssd[i], "a", 1) != 1;
-    pump(&d);
+    duo_pump(&d);
     for (uint32_t i = 0; i < n; i++) bad += synack_recv(d.c, csd[i], &b, 1) != 1 || synack_close(d.c, csd[i]) != 0;
-    pump(&d);
+    duo_pump(&d);
     for (uint32_t i = 0; i < n; i++) bad += synack_close(d.s, ssd[i]) != 0;
-    pump(&d);
+    duo_pump(&d);
     CHECK_EQ(bad, 0);
     synack_mem_get(d.c, &mc);
     uint32_t tw = mc.time_wait;
@@ -141,10 +86,10 @@ static void million_connections_grow_and_shrink(void)
     CHECK_EQ(synack_counter(d.c, SYNACK_CNT_tcp_tw_overflow), n - tw);
     CHECK_EQ(mc.conns_in_use, tw);
     CHECK_EQ(mc.buffer_bytes_in_use, 0);
-    advance(&d, SYNACK_SEC(60) - 1);
+    duo_advance(&d, SYNACK_SEC(60) - 1);
     synack_mem_get(d.c, &mc);
     CHECK_EQ(mc.time_wait, tw);
-    advance(&d, 1);
+    duo_advance(&d, 1);
     synack_mem_get(d.c, &mc);
     synack_mem_get(d.s, &ms);
     CHECK_EQ(mc.conns_in_use, 0);
@@ -166,8 +111,56 @@ static void million_connections_grow_and_shrink(void)
     duo_free(&d);
 }
 
+/* 40,000 closes at once: 40,000 FINs where the 1 MiB output queue holds about 16,000. They go
+ * out as the driver drains the queue, each connection built once per drain, none lost. */
+static void close_burst_larger_than_output_queue(void)
+{
+    enum { N = 40000 };
+    synack_config cc;
+    synack_config_default(&cc);
+    cc.ephemeral_lo = 1024;
+    cc.ephemeral_hi = 65535;
+    duo d;
+    duo_open(&d, &cc, NULL);
+    int l = duo_listen(&d, 80);
+    static int csd[N], ssd[N];
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        ssd[i] = duo_connect(&d, l, 80, 0, &csd[i]);
+        ok += ssd[i] >= 0;
+    }
+    CHECK_EQ(ok, N);
+    uint64_t full_before = synack_counter(d.c, SYNACK_CNT_out_queue_full);
+    for (int i = 0; i < N; i++) synack_close(d.c, csd[i]);
+    /* Everything is queued or pending; the drain delivers every FIN. */
+    uint64_t moved = duo_pump(&d);
+    uint64_t full = synack_counter(d.c, SYNACK_CNT_out_queue_full) - full_before;
+    printf("  %d closes: %llu packets moved, %llu output-queue-full events\n", N,
+           (unsigned long long)moved, (unsigned long long)full);
+    /* The burst did not fit, and cost each connection one failed attempt (at its close) plus one
+     * per drain of the queue, not a retry of every waiting connection per drain (which was
+     * quadratic: ~N * N / queue_len). */
+    CHECK(full > 0);
+    CHECK(full <= N + N / 100);
+    char b;
+    int eof = 0;
+    for (int i = 0; i < N; i++) eof += synack_recv(d.s, ssd[i], &b, 1) == 0;
+    CHECK_EQ(eof, N);
+    for (int i = 0; i < N; i++) synack_close(d.s, ssd[i]);
+    duo_pump(&d);
+    duo_advance(&d, SYNACK_SEC(60));
+    synack_mem_info m;
+    synack_mem_get(d.c, &m);
+    CHECK_EQ(m.conns_in_use, 0);
+    synack_mem_get(d.s, &m);
+    CHECK_EQ(m.conns_in_use, 1);
+    synack_close(d.s, l);
+    duo_free(&d);
+}
+
 int main(void)
 {
+    RUN(close_burst_larger_than_output_queue);
     RUN(million_connections_grow_and_shrink);
     return test_report();
 }
