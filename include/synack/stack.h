@@ -17,6 +17,14 @@ enum synack_syncookies {
     SYNACK_SYNCOOKIES_ALWAYS, /* every SYN is answered with a cookie; no half-open state at all */
 };
 
+/* Where the stack's memory comes from. Unset (both NULL), the C library. The stack allocates
+ * coarsely (slab chunks of 64 KiB and more, bucket and heap arrays), never per packet. */
+typedef struct synack_allocator {
+    void *(*alloc)(void *ctx, size_t align, size_t size); /* align 0: any; NULL when exhausted */
+    void (*release)(void *ctx, void *p);
+    void *ctx;
+} synack_allocator;
+
 /* Every knob, with its default from synack_config_default(). Durations in microseconds. */
 typedef struct synack_config {
     /* The stack's address list: one IPv4 and one IPv6 address (either may be unset, family
@@ -63,6 +71,7 @@ typedef struct synack_config {
     uint32_t syn_queue_max;
     uint8_t syncookies;            /* enum synack_syncookies, default SYNACK_SYNCOOKIES_AUTO */
     uint32_t outq_bytes;           /* outbound packet queue, default 1 MiB */
+    synack_allocator allocator;    /* default: the C library */
     uint32_t eventq_len;           /* event ring, default 4096 */
     /* Timers. */
     synack_time_us conn_timeout_us;     /* connection establishment, default 75 s */

@@ -20,7 +20,7 @@ static bool sock_grow(synack_stack *st)
     uint32_t cap = st->socks_cap ? st->socks_cap * 2 : 64;
     if (cap > st->cfg.max_sockets) cap = st->cfg.max_sockets;
     if (cap <= st->socks_cap) return false;
-    sock_slot *s = realloc(st->socks, (size_t)cap * sizeof *s);
+    sock_slot *s = alloc_resize(&st->cfg.allocator, st->socks, (size_t)st->socks_cap * sizeof *s, (size_t)cap * sizeof *s);
     if (!s) return false;
     for (uint32_t i = cap; i-- > st->socks_cap;) {
         s[i].t = NULL;

@@ -83,15 +83,16 @@ static bool config_valid(const synack_config *c)
 synack_stack *synack_stack_new(const synack_config *cfg)
 {
     if (!cfg || !config_valid(cfg)) return NULL;
-    synack_stack *st = calloc(1, sizeof *st);
+    synack_stack *st = alloc_zeroed(&cfg->allocator, sizeof *st);
     if (!st) return NULL;
     st->cfg = *cfg;
+    const synack_allocator *a = &st->cfg.allocator;
     st->free_sock = -1;
-    slab_init(&st->tcb_slab, sizeof(tcb), cfg->max_conns);
-    bufpool_init(&st->bufs, cfg->reass_max_ranges);
-    bool ok = htable_init(&st->conns, 256) && tcp_tw_init(st);
-    st->outq_mem = malloc(cfg->outq_bytes);
-    st->events = calloc(cfg->eventq_len, sizeof *st->events);
+    slab_init(&st->tcb_slab, sizeof(tcb), cfg->max_conns, a);
+    bufpool_init(&st->bufs, cfg->reass_max_ranges, a);
+    bool ok = htable_init(&st->conns, 256, a) && tcp_tw_init(st);
+    st->outq_mem = alloc_bytes(a, 0, cfg->outq_bytes);
+    st->events = alloc_zeroed(a, (size_t)cfg->eventq_len * sizeof *st->events);
     if (!ok || !st->outq_mem || !st->events) {
         synack_stack_free(st);
         return NULL;
@@ -127,12 +128,14 @@ void synack_stack_free(synack_stack *st)
     bufpool_destroy(&st->bufs);
     slab_destroy(&st->tcb_slab);
     htable_destroy(&st->conns);
-    free(st->heap);
-    free(st->socks);
-    free(st->outq_mem);
-    free(st->events);
+    const synack_allocator *a = &st->cfg.allocator;
+    alloc_release(a, st->heap);
+    alloc_release(a, st->socks);
+    alloc_release(a, st->outq_mem);
+    alloc_release(a, st->events);
     reass_free(st);
-    free(st);
+    synack_allocator own = *a; /* the stack holds its allocator: copy it before freeing */
+    alloc_release(&own, st);
 }
 
 const synack_config *synack_stack_config(const synack_stack *st) { return &st->cfg; }
@@ -483,7 +486,7 @@ void stack_heap_remove(synack_stack *st, tcb *t)
     }
     t->heap_idx = UINT32_MAX;
     if (st->heap_cap > 1024 && st->heap_len < st->heap_cap / 4) { /* shrink back with the load */
-        tcb **h = realloc(st->heap, (size_t)(st->heap_cap / 2) * sizeof *h);
+        tcb **h = alloc_resize(&st->cfg.allocator, st->heap, (size_t)st->heap_len * sizeof *h, (size_t)(st->heap_cap / 2) * sizeof *h);
         if (h) {
             st->heap = h;
             st->heap_cap /= 2;
@@ -502,7 +505,7 @@ void stack_heap_update(synack_stack *st, tcb *t)
             /* Doubling: amortized O(1); a copy of 8 bytes per armed connection, once per
              * doubling. Without memory the timer cannot be kept: fail loudly in counters. */
             uint32_t cap = st->heap_cap ? st->heap_cap * 2 : 64;
-            tcb **h = realloc(st->heap, (size_t)cap * sizeof *h);
+            tcb **h = alloc_resize(&st->cfg.allocator, st->heap, (size_t)st->heap_len * sizeof *h, (size_t)cap * sizeof *h);
             if (!h) {
                 CNT(st, timer_no_memory);
                 return;

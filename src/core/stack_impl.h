@@ -10,6 +10,7 @@
 #include "tcp/buffers.h"
 #include "tcp/tcb.h"
 #include "tcp/timewait.h"
+#include "util/alloc.h"
 #include "util/htable.h"
 #include "util/siphash.h"
 #include "util/slab.h"

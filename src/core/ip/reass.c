@@ -111,10 +111,11 @@ bool reass_init(synack_stack *st)
     uint32_t hsize = 16;
     while (hsize < 2 * n) hsize <<= 1;
     r->hash_mask = hsize - 1;
-    r->pool = calloc(n, sizeof *r->pool);
-    r->hash = calloc(hsize, sizeof *r->hash);
-    r->srcs = calloc(n, sizeof *r->srcs);
-    r->src_hash = calloc(hsize, sizeof *r->src_hash);
+    const synack_allocator *a = &st->cfg.allocator;
+    r->pool = alloc_zeroed(a, (size_t)n * sizeof *r->pool);
+    r->hash = alloc_zeroed(a, (size_t)hsize * sizeof *r->hash);
+    r->srcs = alloc_zeroed(a, (size_t)n * sizeof *r->srcs);
+    r->src_hash = alloc_zeroed(a, (size_t)hsize * sizeof *r->src_hash);
     if (!r->pool || !r->hash || !r->srcs || !r->src_hash) return false;
     for (uint32_t i = n; i-- > 0;) {
         r->pool[i].hnext = r->free;
@@ -145,7 +146,7 @@ static void frags_free(synack_stack *st, reass_dgram *d)
     while (f) {
         reass_frag *next = f->next;
         mem_sub(st, d, f->mem);
-        free(f);
+        alloc_release(&st->cfg.allocator, f);
         f = next;
     }
     d->frags = d->tail = NULL;
@@ -158,10 +159,11 @@ void reass_free(synack_stack *st)
     if (r->pool)
         for (uint32_t i = 0; i < st->cfg.frag_max_datagrams; i++)
             if (r->pool[i].state != R_FREE) frags_free(st, &r->pool[i]);
-    free(r->pool);
-    free(r->hash);
-    free(r->srcs);
-    free(r->src_hash);
+    const synack_allocator *a = &st->cfg.allocator;
+    alloc_release(a, r->pool);
+    alloc_release(a, r->hash);
+    alloc_release(a, r->srcs);
+    alloc_release(a, r->src_hash);
     memset(r, 0, sizeof *r);
 }
 
@@ -366,7 +368,7 @@ static void complete(synack_stack *st, reass_dgram *d)
         CNT(st, reass_too_big);
         return;
     }
-    uint8_t *buf = malloc(total);
+    uint8_t *buf = alloc_bytes(&st->cfg.allocator, 0, total);
     if (!buf) {
         dgram_kill(st, d);
         CNT(st, reass_mem);
@@ -387,7 +389,7 @@ static void complete(synack_stack *st, reass_dgram *d)
     dgram_release(st, d);
     CNT(st, reass_ok);
     ip_input_reassembled(st, buf, total);
-    free(buf);
+    alloc_release(&st->cfg.allocator, buf);
     mem_sub(st, NULL, total);
 }
 
@@ -514,7 +516,7 @@ static void frag_input(synack_stack *st, const frag_in *f)
         CNT(st, reass_src_budget);
         return;
     }
-    reass_frag *n = make_room(st, d, need) ? malloc(need) : NULL;
+    reass_frag *n = make_room(st, d, need) ? alloc_bytes(&st->cfg.allocator, 0, need) : NULL;
     if (!n) {
         dgram_kill(st, d);
         CNT(st, reass_mem);

@@ -2,10 +2,10 @@
  * accounting tests and netstat read (every test ends with zero bytes in use). */
 #include "stack_impl.h"
 
-void bufpool_init(bufpool *p, uint32_t ranges_per_set)
+void bufpool_init(bufpool *p, uint32_t ranges_per_set, const synack_allocator *alloc)
 {
-    for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_init(&p->cls[i], (size_t)1 << (BUF_MIN_SHIFT + i), 0);
-    slab_init(&p->ranges, ranges_per_set * sizeof(seq_range), 0);
+    for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_init(&p->cls[i], (size_t)1 << (BUF_MIN_SHIFT + i), 0, alloc);
+    slab_init(&p->ranges, ranges_per_set * sizeof(seq_range), 0, alloc);
 }
 
 void bufpool_destroy(bufpool *p)

@@ -24,7 +24,7 @@ typedef struct bufpool {
 
 typedef struct synack_stack synack_stack;
 
-void bufpool_init(bufpool *p, uint32_t ranges_per_set);
+void bufpool_init(bufpool *p, uint32_t ranges_per_set, const synack_allocator *alloc);
 void bufpool_destroy(bufpool *p);
 
 /* Makes sure the ring has memory for its first `upto` bytes (upto <= limit). `hint` is a class

@@ -9,8 +9,8 @@ bool tcp_tw_init(synack_stack *st)
 {
     tw_table *tw = &st->tw;
     memset(tw, 0, sizeof *tw);
-    slab_init(&tw->recs, sizeof(tw_rec), st->cfg.max_time_wait);
-    return htable_init(&tw->hash, 256);
+    slab_init(&tw->recs, sizeof(tw_rec), st->cfg.max_time_wait, &st->cfg.allocator);
+    return htable_init(&tw->hash, 256, &st->cfg.allocator);
 }
 
 static void list_remove(tw_table *tw, tw_rec *w)

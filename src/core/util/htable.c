@@ -1,16 +1,16 @@
 /* htable.c: insertion, removal and the incremental resize. */
 #include "util/htable.h"
 
-#include <stdlib.h>
 
 #define MIGRATE_STEP 16u /* old buckets moved per insert or remove */
 
-bool htable_init(htable *t, uint32_t min_buckets)
+bool htable_init(htable *t, uint32_t min_buckets, const synack_allocator *alloc)
 {
     *t = (htable){0};
+    t->alloc = alloc;
     uint32_t n = 16;
     while (n < min_buckets && n < (1u << 30)) n <<= 1;
-    t->b = calloc(n, sizeof *t->b);
+    t->b = alloc_zeroed(alloc, (size_t)n * sizeof *t->b);
     if (!t->b) return false;
     t->mask = n - 1;
     t->min_buckets = n;
@@ -19,8 +19,8 @@ bool htable_init(htable *t, uint32_t min_buckets)
 
 void htable_destroy(htable *t)
 {
-    free(t->b);
-    free(t->old);
+    alloc_release(t->alloc, t->b);
+    alloc_release(t->alloc, t->old);
     t->b = t->old = NULL;
 }
 
@@ -37,7 +37,7 @@ static void migrate_some(htable *t, uint32_t steps)
         }
         t->old[t->migrate] = NULL;
         if (++t->migrate > t->old_mask) {
-            free(t->old);
+            alloc_release(t->alloc, t->old);
             t->old = NULL;
             t->migrate = 0;
         }
@@ -47,7 +47,7 @@ static void migrate_some(htable *t, uint32_t steps)
 static void start_resize(htable *t, uint32_t buckets)
 {
     if (t->old) migrate_some(t, UINT32_MAX); /* rare: finish the previous move first */
-    hnode **nb = calloc(buckets, sizeof *nb);
+    hnode **nb = alloc_zeroed(t->alloc, (size_t)buckets * sizeof *nb);
     if (!nb) return; /* no memory: keep the current array, chains get longer */
     t->old = t->b;
     t->old_mask = t->mask;

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/alloc.h"
+
 typedef struct hnode {
     struct hnode *next;
     uint32_t hash;
@@ -21,10 +23,11 @@ typedef struct htable {
     uint32_t migrate;     /* old buckets below this index are already moved */
     uint32_t count, min_buckets;
     uint64_t resizes;
+    const synack_allocator *alloc;
 } htable;
 
 /* min_buckets: a power of two; the table never shrinks below it. False when out of memory. */
-bool htable_init(htable *t, uint32_t min_buckets);
+bool htable_init(htable *t, uint32_t min_buckets, const synack_allocator *alloc);
 void htable_destroy(htable *t);
 void htable_insert(htable *t, hnode *n, uint32_t hash);
 void htable_remove(htable *t, hnode *n);

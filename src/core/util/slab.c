@@ -1,7 +1,6 @@
 /* slab.c: chunk carving, per-chunk free lists and the spare-chunk hysteresis. */
 #include "util/slab.h"
 
-#include <stdlib.h>
 
 #define SLAB_MIN_CHUNK (64u * 1024u)
 
@@ -15,7 +14,7 @@ struct slab_chunk {
 /* Objects start after the header, 64-byte aligned so hot objects do not straddle lines. */
 #define CHUNK_HDR ((sizeof(slab_chunk) + 63u) & ~(size_t)63u)
 
-void slab_init(slab *s, size_t obj_size, uint64_t limit)
+void slab_init(slab *s, size_t obj_size, uint64_t limit, const synack_allocator *alloc)
 {
     size_t sz = (obj_size + 15u) & ~(size_t)15u;
     if (sz < sizeof(void *)) sz = sizeof(void *);
@@ -26,6 +25,7 @@ void slab_init(slab *s, size_t obj_size, uint64_t limit)
     s->chunk_size = chunk;
     s->per_chunk = (uint32_t)((chunk - CHUNK_HDR) / sz);
     s->limit = limit;
+    s->alloc = alloc;
 }
 
 static slab_chunk *chunk_of(const slab *s, void *obj)
@@ -58,7 +58,7 @@ static slab_chunk *chunk_new(slab *s)
         s->spare = c->next;
         s->spares--;
     } else {
-        c = aligned_alloc(s->chunk_size, s->chunk_size);
+        c = alloc_bytes(s->alloc, s->chunk_size, s->chunk_size);
         if (!c) return NULL;
         s->chunks++;
         s->chunk_allocs++;
@@ -108,7 +108,7 @@ void slab_free(slab *s, void *obj)
         slab_chunk *x = s->spare;
         s->spare = x->next;
         s->spares--;
-        free(x);
+        alloc_release(s->alloc, x);
         s->chunks--;
         s->chunk_frees++;
     }
@@ -120,12 +120,12 @@ void slab_destroy(slab *s)
     while (s->partial) {
         slab_chunk *c = s->partial;
         partial_remove(s, c);
-        free(c);
+        alloc_release(s->alloc, c);
     }
     while (s->spare) {
         slab_chunk *c = s->spare;
         s->spare = c->next;
-        free(c);
+        alloc_release(s->alloc, c);
     }
     s->chunks = s->spares = 0;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/alloc.h"
+
 typedef struct slab_chunk slab_chunk;
 
 typedef struct slab {
@@ -20,10 +22,11 @@ typedef struct slab {
     uint32_t chunks, spares;
     uint64_t in_use, high, limit; /* objects; limit 0 = none */
     uint64_t chunk_allocs, chunk_frees;
+    const synack_allocator *alloc;
 } slab;
 
 /* Objects of obj_size bytes (rounded up to 16). limit caps the objects in use (0: none). */
-void slab_init(slab *s, size_t obj_size, uint64_t limit);
+void slab_init(slab *s, size_t obj_size, uint64_t limit, const synack_allocator *alloc);
 /* NULL when the limit is reached or memory is exhausted. The object is not zeroed. */
 void *slab_alloc(slab *s);
 void slab_free(slab *s, void *obj);
