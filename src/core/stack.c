@@ -160,6 +160,14 @@ void synack_poll(synack_stack *st, synack_time_us now)
     tcp_timer_fire_due(st, st->now);
     tcp_tw_expire(st);
     reass_expire(st);
+    /* Once a second of stack time, caches shrink towards what the load has needed lately. */
+    uint64_t epoch = st->now / SYNACK_SEC(1);
+    if (epoch != st->tcb_slab.epoch) {
+        slab_age(&st->tcb_slab, epoch);
+        slab_age(&st->tw.recs, epoch);
+        slab_age(&st->bufs.ranges, epoch);
+        for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_age(&st->bufs.cls[i], epoch);
+    }
 }
 
 synack_time_us synack_next_deadline(const synack_stack *st)
@@ -404,7 +412,11 @@ void stack_hash_remove(synack_stack *st, tcb *t)
 
 tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
 {
-    uint32_t h = stack_tuple_hash(st, local, remote);
+    return stack_lookup_hashed(st, local, remote, stack_tuple_hash(st, local, remote));
+}
+
+tcb *stack_lookup_hashed(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote, uint32_t h)
+{
     for (int pass = 0; pass < 2; pass++)
         for (hnode *n = htable_chain(&st->conns, h, pass); n; n = n->next) {
             tcb *t = tcb_of(n);

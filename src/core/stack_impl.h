@@ -103,6 +103,8 @@ uint32_t stack_tuple_hash(const synack_stack *st, const synack_endpoint *local, 
 /* Lookup: exact 4-tuple first, then a listener on the local port. */
 tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 tcb *stack_lookup_listener(synack_stack *st, const synack_endpoint *local);
+/* The same with the tuple's hash already computed (input looks in two tables with it). */
+tcb *stack_lookup_hashed(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote, uint32_t h);
 void stack_hash_insert(synack_stack *st, tcb *t);
 void stack_hash_remove(synack_stack *st, tcb *t);
 /* True when some connection or listener uses this local endpoint (for bind/EADDRINUSE). */

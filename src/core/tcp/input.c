@@ -667,10 +667,11 @@ void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endp
         CNT(st, tcp_synfin);
         return;
     }
-    tcb *t = stack_lookup(st, local, remote);
+    uint32_t h = stack_tuple_hash(st, local, remote);
+    tcb *t = stack_lookup_hashed(st, local, remote, h);
     if (!t) {
         uint32_t iss_floor = 0;
-        tw_rec *w = tcp_tw_lookup(st, local, remote);
+        tw_rec *w = tcp_tw_lookup_hashed(st, local, remote, h);
         /* A compact TIME-WAIT answers for itself, unless it let a new SYN through. */
         if (w && !tcp_tw_input(st, w, seg, &iss_floor)) return;
         tcb *lst = stack_lookup_listener(st, local);

@@ -95,7 +95,13 @@ void tcp_tw_replace(synack_stack *st, tcb *t)
 tw_rec *tcp_tw_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
 {
     if (!st->tw.count) return NULL;
-    uint32_t h = stack_tuple_hash(st, local, remote);
+    return tcp_tw_lookup_hashed(st, local, remote, stack_tuple_hash(st, local, remote));
+}
+
+tw_rec *tcp_tw_lookup_hashed(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                             uint32_t h)
+{
+    if (!st->tw.count) return NULL;
     for (int pass = 0; pass < 2; pass++)
         for (hnode *n = htable_chain(&st->tw.hash, h, pass); n; n = n->next) {
             tw_rec *w = (tw_rec *)(void *)n;

@@ -47,6 +47,8 @@ void tcp_tw_destroy(synack_stack *st);
  * does on "time wait bucket table overflow". */
 void tcp_tw_replace(synack_stack *st, tcb *t);
 tw_rec *tcp_tw_lookup(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
+tw_rec *tcp_tw_lookup_hashed(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
+                             uint32_t h);
 /* SEGMENT ARRIVES in TIME-WAIT. Returns true when the record let a new SYN through (RFC 6191 or
  * RFC 9293 3.6.1) and is gone: the caller hands the SYN to the listener, with *iss_floor the
  * sequence number the new ISN must exceed. */

@@ -3,6 +3,7 @@
 
 
 #define SLAB_MIN_CHUNK (64u * 1024u)
+#define SLAB_MIN_SPARES 4u
 
 struct slab_chunk {
     slab_chunk *next, *prev; /* partial list, or spare list (next only) */
@@ -51,18 +52,40 @@ static void partial_remove(slab *s, slab_chunk *c)
     c->on_partial = 0;
 }
 
+static void note_peak(slab *s)
+{
+    uint32_t used = s->chunks - s->spares;
+    if (used > s->peak) s->peak = used;
+}
+
+static void trim_spares(slab *s)
+{
+    uint32_t used = s->chunks - s->spares;
+    uint32_t keep = s->peak > used + SLAB_MIN_SPARES ? s->peak - used : SLAB_MIN_SPARES;
+    while (s->spares > keep) {
+        slab_chunk *x = s->spare;
+        s->spare = x->next;
+        s->spares--;
+        alloc_release(s->alloc, x);
+        s->chunks--;
+        s->chunk_frees++;
+    }
+}
+
 static slab_chunk *chunk_new(slab *s)
 {
     slab_chunk *c = s->spare;
-    if (c) {
+    if (c) { /* an empty chunk keeps its free list: no carving again */
         s->spare = c->next;
         s->spares--;
-    } else {
-        c = alloc_bytes(s->alloc, s->chunk_size, s->chunk_size);
-        if (!c) return NULL;
-        s->chunks++;
-        s->chunk_allocs++;
+        partial_push(s, c);
+        note_peak(s);
+        return c;
     }
+    c = alloc_bytes(s->alloc, s->chunk_size, s->chunk_size);
+    if (!c) return NULL;
+    s->chunks++;
+    s->chunk_allocs++;
     /* Carve: objects linked in address order. */
     uint8_t *base = (uint8_t *)c + CHUNK_HDR;
     c->free = NULL;
@@ -73,6 +96,7 @@ static slab_chunk *chunk_new(slab *s)
     }
     c->nfree = s->per_chunk;
     partial_push(s, c);
+    note_peak(s);
     return c;
 }
 
@@ -97,21 +121,25 @@ void slab_free(slab *s, void *obj)
     s->in_use--;
     if (++c->nfree == 1) partial_push(s, c);
     if (c->nfree < s->per_chunk) return;
-    /* The chunk is empty: a spare, and spares beyond one in eight of the chunks in use (at
-     * least one) go back, so the cache follows the load down as well as up. */
+    /* The chunk is empty: it becomes a spare. Spares are kept up to the recent peak of chunks in
+     * use, so a load that comes in waves does not hand chunks back and forth to the C library
+     * (page faults, munmap); slab_age() lets the peak fall with time. */
     partial_remove(s, c);
     c->next = s->spare;
     s->spare = c;
     s->spares++;
-    uint32_t used = s->chunks - s->spares, keep = used / 8 > 1 ? used / 8 : 1;
-    while (s->spares > keep) {
-        slab_chunk *x = s->spare;
-        s->spare = x->next;
-        s->spares--;
-        alloc_release(s->alloc, x);
-        s->chunks--;
-        s->chunk_frees++;
-    }
+    trim_spares(s);
+}
+
+void slab_age(slab *s, uint64_t epoch)
+{
+    if (epoch <= s->epoch) return;
+    uint64_t shift = epoch - s->epoch;
+    s->epoch = epoch;
+    uint32_t used = s->chunks - s->spares;
+    s->peak = shift >= 32 ? 0 : s->peak >> shift;
+    if (s->peak < used) s->peak = used;
+    trim_spares(s);
 }
 
 void slab_destroy(slab *s)

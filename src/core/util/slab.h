@@ -1,7 +1,7 @@
 /* slab.h: a cache of fixed-size objects carved from aligned chunks, so that connections, TIME-WAIT
  * records, sockets and buffers never go through malloc one by one. A chunk holds its own free
  * list; chunks with free objects sit on a partial list; a chunk that empties is kept as a spare
- * (hysteresis: up to one in eight chunks, at least one) or given back, so the cache grows with the
+ * (hysteresis: up to the recent peak of chunks in use, which halves every epoch) or given back, so the cache grows with the
  * load and shrinks back without trimming and regrowing the heap on every connection. */
 #ifndef SYNACK_SLAB_H
 #define SYNACK_SLAB_H
@@ -20,6 +20,8 @@ typedef struct slab {
     slab_chunk *partial;    /* chunks with at least one free object (doubly linked) */
     slab_chunk *spare;      /* empty chunks kept for reuse (singly linked) */
     uint32_t chunks, spares;
+    uint32_t peak;          /* most chunks in use lately: spares are kept up to it */
+    uint64_t epoch;         /* slab_age()'s clock */
     uint64_t in_use, high, limit; /* objects; limit 0 = none */
     uint64_t chunk_allocs, chunk_frees;
     const synack_allocator *alloc;
@@ -30,6 +32,9 @@ void slab_init(slab *s, size_t obj_size, uint64_t limit, const synack_allocator 
 /* NULL when the limit is reached or memory is exhausted. The object is not zeroed. */
 void *slab_alloc(slab *s);
 void slab_free(slab *s, void *obj);
+/* Time passes (the caller's epochs, e.g. seconds of stack time): the peak halves per epoch and
+ * spares beyond it go back. */
+void slab_age(slab *s, uint64_t epoch);
 /* Releases every chunk; objects still in use are lost (only for tearing a stack down). */
 void slab_destroy(slab *s);
 /* Bytes held from the system (chunks, spares included). */
