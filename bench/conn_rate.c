@@ -73,7 +73,7 @@ int main(int argc, char **argv)
            "\"time_wait_end\":%llu,\"time_wait_client\":%llu,\"time_wait_server\":%llu,"
            "\"conns_high_client\":%u,\"conns_high_server\":%u,\"open_refused_rounds\":%llu,"
            "\"last_open_errno\":%d,\"syn_dropped_no_tcb\":%llu,\"rexmt\":%llu,"
-           "\"events_lost\":%llu,\"outstanding\":%u,\"listen_ports\":%d,\"step_us\":10,"
+           "\"tw_overflow_closed\":%llu,\"events_lost\":%llu,\"outstanding\":%u,\"listen_ports\":%d,\"step_us\":10,"
            "\"config\":\"%s\"}\n",
            client_first ? "client" : "server", wall > 0 ? (double)rr.completed / wall : 0.0,
            (unsigned long long)rr.completed, (unsigned long long)rr.failed,
@@ -84,10 +84,12 @@ int main(int argc, char **argv)
            (unsigned long long)synack_counter(p.b, SYNACK_CNT_tcp_no_tcb),
            (unsigned long long)(synack_counter(p.a, SYNACK_CNT_tcp_rexmt) +
                                 synack_counter(p.b, SYNACK_CNT_tcp_rexmt)),
+           (unsigned long long)(synack_counter(p.a, SYNACK_CNT_tcp_tw_overflow) +
+                                synack_counter(p.b, SYNACK_CNT_tcp_tw_overflow)),
            (unsigned long long)(synack_counter(p.a, SYNACK_CNT_event_overflow) +
                                 synack_counter(p.b, SYNACK_CNT_event_overflow)),
            outstanding, ports,
-           max_conns ? "raised max_conns/max_sockets (--max-conns)" : "synack_config_default, addresses only");
+           max_conns ? "max_conns/max_sockets set by --max-conns" : "synack_config_default, addresses only");
     bench_rr_free(&rr);
     bench_pair_free(&p);
     return 0;

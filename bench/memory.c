@@ -8,8 +8,8 @@
  *     and is included in the delta).
  *   --what peak: like established, for N = 1,000,000 by default, stopping early at --rss-cap-mb
  *     or --cap seconds; reports VmHWM and how far it got.
- * The default config holds 1,024 connections, so max_conns and max_sockets are raised to N + 1,024
- * (only those; the JSON says so). One JSON line.
+ * max_conns and max_sockets are raised to N + 1,024 only where the default is smaller, and
+ * max_time_wait to N for --what timewait (only those; the JSON's config says so). One JSON line.
  *   memory --what established|timewait|peak [--n N] [--cap S] [--rss-cap-mb M] */
 #include "support/bench.h"
 
@@ -40,14 +40,20 @@ int main(int argc, char **argv)
     synack_config ca, cb;
     synack_config_default(&ca);
     synack_config_default(&cb);
-    uint32_t raised = (uint32_t)n + 1024;
-    ca.max_conns = ca.max_sockets = raised;
-    if (!tw) cb.max_conns = cb.max_sockets = raised;
+    /* Raised only when the default cannot hold N (never lowered). */
+    uint32_t need = (uint32_t)n + 1024;
+    if (ca.max_conns < need) ca.max_conns = need;
+    if (ca.max_sockets < need) ca.max_sockets = need;
+    if (!tw && cb.max_conns < need) cb.max_conns = need;
+    if (!tw && cb.max_sockets < need) cb.max_sockets = need;
+    if (tw && ca.max_time_wait < n) ca.max_time_wait = (uint32_t)n;
+    uint32_t raised = ca.max_conns;
     bench_pair p;
     bench_rr rr;
     if (!bench_pair_init(&p, &ca, &cb, 10) ||
         !bench_rr_init(&rr, &p, tw ? RR_CLIENT_CLOSE : RR_HOLD, 61, n, tw ? 900 : (uint32_t)n)) {
         fprintf(stderr, "memory: setup failed (max_conns %u)\n", raised);
+        (void)raised;
         return 1;
     }
     rr.window = 2000;
@@ -84,25 +90,25 @@ int main(int argc, char **argv)
                "\"n\":%llu,\"time_wait\":%llu,\"failed\":%llu,\"stopped_by\":\"%s\",\"wall_s\":%.2f,"
                "\"value_above_pools\":%.0f,\"buffer_bytes_per_conn\":%.0f,\"rss_before_kb\":%ld,"
                "\"rss_after_setup_kb\":%ld,\"rss_after_kb\":%ld,\"vmhwm_kb\":%ld,"
-               "\"config\":\"default; client max_conns=max_sockets=%u\"}\n",
+               "\"config\":\"default; client max_conns=%u max_sockets=%u max_time_wait=%u\"}\n",
                twn ? (double)(rss2 - rss0) * 1024 / (double)twn : 0.0, (unsigned long long)n,
                (unsigned long long)twn, (unsigned long long)rr.failed, stopped, wall,
                twn ? (double)(rss2 - rss1) * 1024 / (double)twn : 0.0,
-               twn ? (double)ma.buffer_bytes_in_use / (double)twn : 0.0, rss0, rss1, rss2, hwm, raised);
+               twn ? (double)ma.buffer_bytes_in_use / (double)twn : 0.0, rss0, rss1, rss2, hwm, ca.max_conns, ca.max_sockets, ca.max_time_wait);
     } else {
         printf("{\"bench\":\"%s\",\"value\":%.0f,\"unit\":\"%s\",\"n\":%llu,"
                "\"established_endpoints\":%llu,\"held_client\":%llu,\"held_server\":%llu,"
                "\"stopped_by\":\"%s\",\"wall_s\":%.2f,\"bytes_per_endpoint\":%.0f,"
                "\"bytes_per_endpoint_above_pools\":%.0f,\"buffer_bytes_per_endpoint\":%.0f,"
                "\"rss_before_kb\":%ld,\"rss_after_setup_kb\":%ld,\"rss_after_kb\":%ld,"
-               "\"vmhwm_kb\":%ld,\"config\":\"default; max_conns=max_sockets=%u both stacks\"}\n",
+               "\"vmhwm_kb\":%ld,\"config\":\"default; max_conns %u/%u, max_sockets %u/%u (client/server)\"}\n",
                peak ? "mem_peak_1m_established" : "mem_per_established_endpoint",
                peak ? (double)hwm * 1024 : est ? (double)(rss2 - rss0) * 1024 / (double)est : 0.0,
                peak ? "B" : "B/endpoint", (unsigned long long)n, (unsigned long long)est,
                (unsigned long long)rr.held, (unsigned long long)rr.server_held, stopped, wall,
                est ? (double)(rss2 - rss0) * 1024 / (double)est : 0.0,
                est ? (double)(rss2 - rss1) * 1024 / (double)est : 0.0, est ? buf / (double)est : 0.0,
-               rss0, rss1, rss2, hwm, raised);
+               rss0, rss1, rss2, hwm, ca.max_conns, cb.max_conns, ca.max_sockets, cb.max_sockets);
     }
     fflush(stdout);
     _exit(0); /* freeing a million buffers only costs time; the kernel takes the pages back */
