@@ -305,18 +305,26 @@ void stack_event_push(synack_stack *st, const synack_event *ev)
     st->ev_len++;
 }
 
-void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
+/* An event of one connection at the current time, in state `state` (from = to). */
+static synack_event event_of(const synack_stack *st, uint32_t conn_id, int sd, int type, int state,
+                             const synack_endpoint *local, const synack_endpoint *remote)
 {
     synack_event ev;
     memset(&ev, 0, sizeof ev);
     ev.time = st->now;
-    ev.conn_id = t->id;
-    ev.socket = t->sd;
+    ev.conn_id = conn_id;
+    ev.socket = sd;
     ev.type = (uint8_t)type;
-    ev.from = ev.to = t->state;
+    ev.from = ev.to = (uint8_t)state;
+    ev.local = *local;
+    ev.remote = *remote;
+    return ev;
+}
+
+void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
+{
+    synack_event ev = event_of(st, t->id, t->sd, type, t->state, &t->local, &t->remote);
     ev.err = err;
-    ev.local = t->local;
-    ev.remote = t->remote;
     stack_event_push(st, &ev);
 }
 
@@ -328,33 +336,17 @@ void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const syn
     if (!tcp_transition_legal(from, to)) CNT(st, tcp_illegal_transition);
     st->transitions[from][to]++;
     CNT(st, tcp_state_changes);
-    synack_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.time = st->now;
-    ev.conn_id = conn_id;
-    ev.socket = sd;
-    ev.type = SYNACK_EV_STATE;
+    synack_event ev = event_of(st, conn_id, sd, SYNACK_EV_STATE, to, local, remote);
     ev.from = (uint8_t)from;
-    ev.to = (uint8_t)to;
     ev.cause = cause;
-    ev.local = *local;
-    ev.remote = *remote;
     stack_event_push(st, &ev);
 }
 
 void stack_timer_event(synack_stack *st, uint32_t conn_id, int sd, int state, const synack_endpoint *local,
                        const synack_endpoint *remote, int timer)
 {
-    synack_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.time = st->now;
-    ev.conn_id = conn_id;
-    ev.socket = sd;
-    ev.type = SYNACK_EV_TIMER;
-    ev.from = ev.to = (uint8_t)state;
+    synack_event ev = event_of(st, conn_id, sd, SYNACK_EV_TIMER, state, local, remote);
     ev.cause = cause_timer(timer);
-    ev.local = *local;
-    ev.remote = *remote;
     stack_event_push(st, &ev);
 }
 
