@@ -491,6 +491,17 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
             break;
         }
         script_drain(&rs);
+        if (rs.trace) {
+            synack_conn_info ci[16];
+            size_t nc = synack_conn_list(rs.st, ci, 16);
+            for (size_t i = 0; i < nc && i < 16; i++)
+                if (ci[i].state != SYNACK_LISTEN)
+                    printf("    conn %u %s: una +%u nxt +%u wnd %u send_q %u rexmt %s persist %s\n",
+                           ci[i].conn_id, synack_state_rfc_name(ci[i].state), ci[i].snd_una - ci[i].iss,
+                           ci[i].snd_nxt - ci[i].iss, ci[i].snd_wnd, ci[i].send_q,
+                           ci[i].deadline_us[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER ? "on" : "off",
+                           ci[i].deadline_us[SYNACK_TIMER_PERSIST] != SYNACK_TIME_NEVER ? "on" : "off");
+        }
     }
     res->parsed = true;
     res->whole = !in.short_read;
@@ -507,6 +518,12 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
     synack_mem_get(rs.st, &m);
     if (getenv("SCRIPT_DEBUG")) {
         synack_netstat_print(rs.st, stdout, true);
+        synack_conn_info ci[16];
+        size_t nc = synack_conn_list(rs.st, ci, 16);
+        for (size_t i = 0; i < nc && i < 16; i++)
+            printf("conn %u: iss %u una +%u nxt +%u wnd %u cwnd %u mss %u rcv_nxt %u\n", ci[i].conn_id,
+                   ci[i].iss, ci[i].snd_una - ci[i].iss, ci[i].snd_nxt - ci[i].iss, ci[i].snd_wnd,
+                   ci[i].cwnd, ci[i].snd_mss, ci[i].rcv_nxt);
         printf("conns %u buf %zu illegal %llu\n", m.conns_in_use, m.buffer_bytes_in_use,
                (unsigned long long)res->counters[SYNACK_CNT_tcp_illegal_transition]);
     }

@@ -112,6 +112,10 @@ static const seed saved[] = {
     /* a zero-window probe before our SYN was acknowledged (tests/regress/persist_before_established.c) */
     {"persist_before_established", true, NULL, false, 0, ST(SYN_SENT) | ST(SYN_RECEIVED) | ST(FIN_WAIT_1),
      {SYNACK_CNT_tcp_rto_fired}, true},
+    /* everything in flight SACKed, a timeout under a zero window, the window reopened: no timer
+     * was left running (input.c window_update) */
+    {"sacked_flight_no_timer", true, NULL, false, 0, ST(ESTABLISHED) | ST(FIN_WAIT_1),
+     {SYNACK_CNT_tcp_rto_fired, SYNACK_CNT_tcp_old_ack}, true},
 };
 
 /* Every other file in the stack corpora: scripts of the current version that end clean; the

@@ -521,7 +521,15 @@ static void window_update(synack_stack *st, tcb *t, const tcp_seg *seg)
         t->snd_wl1 = seg->seq;
         t->snd_wl2 = seg->ack;
         if (wnd > t->max_snd_wnd) t->max_snd_wnd = wnd;
-        if (wnd > 0) tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
+        if (wnd > 0) {
+            tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
+            /* RFC 6298 5.1: data outstanding keeps the retransmission timer running. A timeout
+             * under a zero window handed over to the persist timer (on_rexmt); if everything in
+             * flight is SACKed, tcp_output sends nothing that would restart it, and the
+             * connection would wait forever (found by the stack fuzzer). */
+            if (t->snd_una != t->snd_max && !tcp_timer_armed(t, SYNACK_TIMER_REXMT))
+                tcp_rexmt_arm(st, t);
+        }
     }
 }
 

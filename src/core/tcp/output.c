@@ -211,7 +211,7 @@ static bool output_syn(synack_stack *st, tcb *t)
      * of our SYN ("queue for processing after entering ESTABLISHED", 3.10.2), and so do window
      * probes of it, which would read before the send buffer (SND.UNA is still ISS). */
     return t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED ||
-           (t->mem && t->sndbuf.len > 0);
+           (t->bufs_on && t->sndbuf.len > 0);
 }
 
 /* SACK loss recovery (RFC 6675 5): while the pipe leaves a segment's room in cwnd, resend the
