@@ -25,9 +25,21 @@ test:
 bench: build
 	python3 bench/run.py --build build
 
+# libFuzzer targets (clang). Replays the corpora in the repository (tests/fuzz/corpus/*,
+# tests/fuzz/regressions), then fuzzes each target FUZZ_TIME seconds (0: replay only), new
+# inputs kept in build-fuzz/corpus-* (copy the interesting ones into tests/fuzz/corpus).
+FUZZ_TIME ?= 60
 fuzz:
 	cmake -S . -B build-fuzz -DSYNACK_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
+	./build-fuzz/fuzz_stack_input -runs=0 tests/fuzz/corpus/stack tests/fuzz/regressions
+	./build-fuzz/fuzz_wire_parse -runs=0 tests/fuzz/corpus/wire
+	if [ "$(FUZZ_TIME)" != 0 ]; then \
+	  mkdir -p build-fuzz/corpus-stack build-fuzz/corpus-wire && \
+	  ./build-fuzz/fuzz_stack_input -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    build-fuzz/corpus-stack tests/fuzz/corpus/stack tests/fuzz/regressions && \
+	  ./build-fuzz/fuzz_wire_parse -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    build-fuzz/corpus-wire tests/fuzz/corpus/wire; fi
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -127,8 +127,12 @@ typedef struct synack_mem_info {
 } synack_mem_info;
 void synack_mem_get(const synack_stack *st, synack_mem_info *out);
 
-/* netstat -an [-o] view: header plus one line per connection. */
+/* netstat -an [-o] view: header plus one line per connection; IPv6 rows are "tcp6". */
 void synack_netstat_print(const synack_stack *st, FILE *out, bool with_timers);
+/* The same for a host whose sockets are all AF_INET6 (packetdrill's ipv6 and ipv4-mapped-ipv6
+ * modes): every row is "tcp6" and IPv4 addresses read as Linux shows them there, IPv4-mapped
+ * (::ffff:192.0.2.1), the wildcard as "::". */
+void synack_netstat_print_v6(const synack_stack *st, FILE *out, bool with_timers);
 /* Formats the -o timer column, e.g. "timewait (59.12/0/0)"; returns buf. */
 char *synack_netstat_timer_format(const synack_conn_info *ci, char *buf, size_t cap);
 

@@ -96,7 +96,7 @@ typedef struct synack_config {
      * randomised to limit/2 + [0, limit) so that an off-path attacker cannot count it. 0 = none
      * sent. */
     uint32_t challenge_ack_limit;
-    bool drop_synfin;              /* drop segments with SYN and FIN, default true */
+    bool drop_synfin;              /* drop SYN+FIN at a listener and in SYN-SENT (FreeBSD), default true */
     uint32_t icmp_ratelimit_per_sec; /* ICMP echo replies per second (burst of the same), default 1000 */
     /* IP reassembly (RFC 791, RFC 815, RFC 8200 4.5). Fragments are copied into memory taken
      * when they arrive and given back when their datagram completes, fails or times out. */

@@ -14,15 +14,26 @@ char *synack_netstat_timer_format(const synack_conn_info *ci, char *buf, size_t 
     return buf;
 }
 
-static void endpoint_text(const synack_endpoint *ep, bool wildcard_port, char *buf, size_t cap)
+/* An address as a row shows it: as is, or on an AF_INET6 socket (as_v6) an IPv4 one mapped. */
+static void addr_text(const synack_addr *a, bool as_v6, char *buf, size_t cap)
 {
-    char a[48];
-    synack_addr_format(&ep->addr, a, sizeof a);
-    if (wildcard_port) snprintf(buf, cap, "%s:*", a);
-    else snprintf(buf, cap, "%s:%u", a, ep->port);
+    if (as_v6 && a->family != SYNACK_AF_INET6) {
+        const uint8_t *b = a->bytes;
+        if (!b[0] && !b[1] && !b[2] && !b[3]) snprintf(buf, cap, "::");
+        else snprintf(buf, cap, "::ffff:%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+        return;
+    }
+    synack_addr_format(a, buf, cap);
 }
 
-void synack_netstat_print(const synack_stack *st, FILE *out, bool with_timers)
+static void endpoint_text(const synack_endpoint *ep, bool as_v6, char *buf, size_t cap)
+{
+    char a[48];
+    addr_text(&ep->addr, as_v6, a, sizeof a);
+    snprintf(buf, cap, "%s:%u", a, ep->port);
+}
+
+static void print_table(const synack_stack *st, FILE *out, bool with_timers, bool all_v6)
 {
     size_t n = synack_conn_list(st, NULL, 0);
     synack_conn_info *list = n ? calloc(n, sizeof *list) : NULL;
@@ -34,13 +45,27 @@ void synack_netstat_print(const synack_stack *st, FILE *out, bool with_timers)
     for (size_t i = 0; i < n; i++) {
         const synack_conn_info *ci = &list[i];
         char l[64], r[64], tm[48];
-        bool listening = ci->state == SYNACK_LISTEN;
-        endpoint_text(&ci->local, false, l, sizeof l);
-        endpoint_text(&ci->remote, listening, r, sizeof r);
-        fprintf(out, "tcp   %6u %6u %-23s %-23s %-11s", ci->recv_q, ci->send_q, l, r,
-                synack_state_netstat_name(ci->state));
+        /* net-tools names the protocol by the socket's family: "tcp" or "tcp6". */
+        bool v6 = all_v6 || ci->local.addr.family == SYNACK_AF_INET6;
+        endpoint_text(&ci->local, v6, l, sizeof l);
+        if (ci->state == SYNACK_LISTEN) /* the foreign side: the wildcard of the row's family */
+            snprintf(r, sizeof r, "%s:*", v6 ? "::" : "0.0.0.0");
+        else
+            endpoint_text(&ci->remote, v6, r, sizeof r);
+        fprintf(out, "%-5s %6u %6u %-23s %-23s %-11s", v6 ? "tcp6" : "tcp", ci->recv_q, ci->send_q,
+                l, r, synack_state_netstat_name(ci->state));
         if (with_timers) fprintf(out, " %s", synack_netstat_timer_format(ci, tm, sizeof tm));
         fputc('\n', out);
     }
     free(list);
+}
+
+void synack_netstat_print(const synack_stack *st, FILE *out, bool with_timers)
+{
+    print_table(st, out, with_timers, false);
+}
+
+void synack_netstat_print_v6(const synack_stack *st, FILE *out, bool with_timers)
+{
+    print_table(st, out, with_timers, true);
 }

@@ -106,7 +106,9 @@ static void netstat_update(pd *p)
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     if (!m) return;
-    synack_netstat_print(p->st, m, false);
+    /* packetdrill's ipv6 and ipv4-mapped-ipv6 modes use AF_INET6 sockets only: "tcp6" rows. */
+    if (p->opt.ip_mode == PD_IPV4) synack_netstat_print(p->st, m, false);
+    else synack_netstat_print_v6(p->st, m, false);
     if (fclose(m) != 0 || !text) {
         free(text);
         return;

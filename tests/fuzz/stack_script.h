@@ -1,10 +1,22 @@
-/* stack_script.h: plays a byte string as a script of packets, clock steps and user calls
- * against one stack, with valid checksums so that input reaches the TCP state machine. Shared by
- * the libFuzzer target (stack_input.c) and the deterministic smoke test under ASan. Every run
- * ends by closing everything and running the clock out: no memory may be left. */
+/* stack_script.h: plays a byte string as a script of segments, ICMP errors, clock steps and user
+ * calls against one dual-stack host (198.18.0.1, 2001:db8::1), and the builder that writes such
+ * scripts (seed corpora, regression inputs). Shared by the libFuzzer target (stack_input.c), the
+ * random smoke test and the corpus replay test (tests/unit/fuzz_*.c).
+ *
+ * The remote side is eight peer slots (IPv4 for slots 0-3, IPv6 for 4-7; port 40000 + slot % 4)
+ * that follow what the stack sends, so segments can be written relative to the connection:
+ * "the peer's next sequence number", "everything the stack sent", SACK blocks over the stack's
+ * data in flight. A handshake is three operations, not a guess at a 32-bit ISN.
+ *
+ * Format (version SCRIPT_VERSION): byte 0 the version, byte 1 configuration bits, then
+ * operations, each an opcode byte and fixed operands (script_op below). A script whose version
+ * differs does not parse (script_result.parsed); a last operation cut short (as libFuzzer's
+ * inputs often end) reads its missing operands as 0 (script_result.whole is then false). Every
+ * run ends by closing everything and running the clock out: no memory may be left. */
 #ifndef SYNACK_STACK_SCRIPT_H
 #define SYNACK_STACK_SCRIPT_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,196 +26,573 @@
 #include "wire/bytes.h"
 #include "wire/wire.h"
 
+enum { SCRIPT_VERSION = 2, SCRIPT_SLOTS = 8, SCRIPT_LISTEN_PORT = 80, SCRIPT_CLOSED_PORT = 81 };
+
+/* Configuration bits (byte 1). */
+enum {
+    SCRIPT_CFG_RFC793 = 1,     /* rfc5961 off */
+    SCRIPT_CFG_NO_SACK = 2,
+    SCRIPT_CFG_NO_TS = 4,
+    SCRIPT_CFG_NO_WS = 8,
+    SCRIPT_CFG_KEEP_SYNFIN = 16, /* drop_synfin off */
+    SCRIPT_CFG_SMALL_BUF = 32,   /* 1 KiB buffers, 2 reassembly ranges */
+};
+
+/* Operations. Operands follow the opcode, in the order listed. */
+enum script_op {
+    OP_SEG,      /* slot, flags, seq mode, seq delta, ack mode, ack delta, wnd, opts, len:
+                  * a TCP segment from a peer slot (see script_seg) */
+    OP_SEG_BIG,  /* as OP_SEG with a 2-byte length (up to 1400) */
+    OP_ICMP,     /* slot, kind, seq offset, mtu(2): an ICMP/ICMPv6 error quoting our segment */
+    OP_TIME,     /* how, amount: advance the clock (milliseconds, or to the next deadline) */
+    OP_CONNECT,  /* slot: active open to the slot's address and port */
+    OP_ACCEPT,   /* -: take a connection from the listener (it belongs to its peer's slot) */
+    OP_SEND,     /* slot, len(2) */
+    OP_RECV,     /* slot, len(2) */
+    OP_SHUTDOWN, /* slot, how */
+    OP_CLOSE,    /* slot */
+    OP_ABORT,    /* slot */
+    OP_SOCKOPT,  /* slot, which, value */
+    OP_RAW,      /* len, bytes...: any packet at all (IPv6 when the first nibble says so) */
+    OP_LISTEN,   /* port selector: listen again (or on 81) */
+    OP_COUNT
+};
+
+/* Sequence number modes of OP_SEG. */
+enum { SEQ_NEXT, SEQ_NEXT_PLUS, SEQ_NEXT_MINUS, SEQ_STACK_ACK, SEQ_RAW };
+enum { ACK_ALL, ACK_MINUS, ACK_ISS, ACK_RAW, ACK_PLUS };
+/* Option bits of OP_SEG. */
+enum { O_MSS = 1, O_WS = 2, O_SACK_OK = 4, O_TS = 8, O_SACK1 = 16, O_SACK2 = 32, O_BAD = 64, O_ALT_PORT = 128 };
+
+typedef struct script_slot {
+    bool have_stack;      /* the stack has sent something to this slot */
+    uint16_t stack_port;  /* the stack's port (80 for passive opens, ephemeral for active) */
+    uint32_t stack_iss, stack_nxt, stack_una; /* what the stack sent; what the peer acked */
+    uint32_t peer_nxt;    /* the peer's next sequence number */
+    uint32_t stack_ack;   /* what the stack last acknowledged (its RCV.NXT) */
+    uint32_t ts;          /* the stack's last TSval (the peer's TSecr) */
+    int sd;               /* the stack's socket for this connection, -1 */
+} script_slot;
+
+typedef struct script_result {
+    bool parsed;          /* the version matched: the input was read as a script */
+    bool whole;           /* and no operation was cut short (operands past the end read 0) */
+    bool ok;              /* no leak, no illegal transition, nothing left at the end */
+    uint32_t states;      /* bit per state entered (state events) */
+    uint32_t ops;         /* bit per operation kind executed */
+    uint64_t counters[SYNACK_COUNTER_COUNT];
+} script_result;
+
 typedef struct script_in {
     const uint8_t *p;
     size_t n;
+    bool short_read;
 } script_in;
 
 static inline uint32_t script_take(script_in *in, size_t k)
 {
     uint32_t v = 0;
     for (size_t i = 0; i < k; i++) {
+        if (!in->n) in->short_read = true;
         v = v << 8 | (in->n ? *in->p : 0);
         if (in->n) in->p++, in->n--;
     }
     return v;
 }
 
-/* Builds one IPv4/TCP packet from the script: ports from a small set so segments meet
- * connections, raw options and payload, valid checksums (mostly). */
-static inline size_t script_packet(script_in *in, uint8_t *pkt, uint32_t *last_seq, uint32_t *last_ack)
+typedef struct script_run_state {
+    synack_stack *st;
+    synack_time_us now;
+    script_slot slot[SCRIPT_SLOTS];
+    int lsd;
+    bool trace; /* SCRIPT_TRACE=1: print operations and events */
+    script_result *res;
+} script_run_state;
+
+static const uint8_t script_our4[4] = {198, 18, 0, 1}, script_peer4[4] = {198, 18, 0, 2};
+static const uint8_t script_our6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t script_peer6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+static inline bool script_v6(int slot) { return slot >= 4; }
+static inline uint16_t script_peer_port(int slot) { return (uint16_t)(40000 + (slot & 3)); }
+
+static inline synack_endpoint script_peer_ep(int slot)
 {
-    uint8_t opt[40];
-    uint32_t sel = script_take(in, 1);
-    size_t optlen = (script_take(in, 1) % 11) * 4;
-    for (size_t i = 0; i < optlen; i++) opt[i] = (uint8_t)script_take(in, 1);
-    size_t datalen = script_take(in, 1) % 200;
-    uint8_t *tcp = pkt + 20;
-    wr16(tcp, (uint16_t)(40000 + (sel & 3)));
-    wr16(tcp + 2, (uint16_t)((sel & 4) ? 80 : 81));
-    /* Sequence numbers near what the stack last sent, or anywhere. */
-    uint32_t seq = script_take(in, 4), ack = script_take(in, 4);
-    if (sel & 8) seq = *last_ack + (seq % 64) - 32;
-    if (sel & 16) ack = *last_seq + (ack % 64) - 32;
-    wr32(tcp + 4, seq);
-    wr32(tcp + 8, ack);
-    tcp[12] = (uint8_t)(((20 + optlen) / 4) << 4);
-    tcp[13] = (uint8_t)script_take(in, 1);
-    wr16(tcp + 14, (uint16_t)script_take(in, 2));
-    wr16(tcp + 16, 0);
-    wr16(tcp + 18, 0);
-    memcpy(tcp + 20, opt, optlen);
-    for (size_t i = 0; i < datalen; i++) tcp[20 + optlen + i] = (uint8_t)(i * 7);
-    size_t tcplen = 20 + optlen + datalen;
-    static const uint8_t src[4] = {198, 18, 0, 2}, dst[4] = {198, 18, 0, 1};
-    if (!(sel & 32)) tcp_cksum_set(tcp, tcplen, src, dst);
-    ip4_hdr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = IP_PROTO_TCP;
-    memcpy(ip.src, src, 4);
-    memcpy(ip.dst, dst, 4);
-    ip4_emit(pkt, 20, &ip, tcplen);
-    return 20 + tcplen;
+    synack_endpoint ep;
+    memset(&ep, 0, sizeof ep);
+    if (script_v6(slot)) {
+        ep.addr.family = SYNACK_AF_INET6;
+        memcpy(ep.addr.bytes, script_peer6, 16);
+    } else {
+        ep.addr = synack_addr_v4(198, 18, 0, 2);
+    }
+    ep.port = script_peer_port(slot);
+    return ep;
 }
 
-static inline void script_drain(synack_stack *st, uint32_t *last_seq, uint32_t *last_ack)
+/* Wraps a transport payload (already at buf + hl) in an IPv4 or IPv6 header; returns the size. */
+static inline size_t script_ip(uint8_t *buf, bool v6, uint8_t proto, size_t plen)
+{
+    if (v6) {
+        ip6_hdr h;
+        memset(&h, 0, sizeof h);
+        h.next = proto;
+        h.hlim = 64;
+        memcpy(h.src, script_peer6, 16);
+        memcpy(h.dst, script_our6, 16);
+        ip6_emit(buf, 40, &h, plen);
+        return 40 + plen;
+    }
+    ip4_hdr h;
+    memset(&h, 0, sizeof h);
+    h.ttl = 64;
+    h.proto = proto;
+    memcpy(h.src, script_peer4, 4);
+    memcpy(h.dst, script_our4, 4);
+    ip4_emit(buf, 20, &h, plen);
+    return 20 + plen;
+}
+
+static inline void script_l4_cksum(uint8_t *l4, size_t len, size_t cks_off, bool v6, uint8_t proto)
+{
+    wr16(l4 + cks_off, 0);
+    uint32_t sum = v6 ? cksum_pseudo_ip6(script_peer6, script_our6, (uint32_t)len, proto)
+                      : (proto == IP_PROTO_TCP ? cksum_pseudo_ip4(script_peer4, script_our4, (uint32_t)len) : 0);
+    wr16(l4 + cks_off, cksum_fold(cksum_add(sum, l4, len)));
+}
+
+/* Reads what the stack sent: peer slots learn the stack's port, ISS, SND.NXT, RCV.NXT, TSval. */
+static inline void script_drain(script_run_state *rs)
 {
     static uint8_t out[65536];
     size_t n;
     synack_event ev;
-    while ((n = synack_output(st, out, sizeof out)) > 0) {
-        if (n >= 40) {
-            *last_seq = rd32(out + 24);
-            *last_ack = rd32(out + 28);
-        }
+    while ((n = synack_output(rs->st, out, sizeof out)) > 0) {
+        bool v6 = (out[0] >> 4) == 6;
+        size_t hl = v6 ? 40 : (size_t)(out[0] & 15) * 4;
+        uint8_t proto = v6 ? out[6] : out[9];
+        if (proto != IP_PROTO_TCP || n < hl + TCP_HDR_LEN) continue;
+        tcp_seg s;
+        if (tcp_parse(out + hl, n - hl, NULL, NULL, &s) != WIRE_OK) continue;
+        int k = (s.dport - 40000) & 3;
+        if (s.dport < 40000 || s.dport > 40003) continue;
+        script_slot *sl = &rs->slot[k + (v6 ? 4 : 0)];
+        if (s.flags & SYNACK_RST) continue;
+        if (s.flags & SYNACK_SYN) sl->stack_iss = s.seq, sl->stack_una = s.seq;
+        uint32_t end = s.seq + s.len + !!(s.flags & SYNACK_SYN) + !!(s.flags & SYNACK_FIN);
+        if (!sl->have_stack || (int32_t)(end - sl->stack_nxt) > 0 || (s.flags & SYNACK_SYN)) sl->stack_nxt = end;
+        sl->have_stack = true;
+        sl->stack_port = s.sport;
+        if (s.flags & SYNACK_ACK) sl->stack_ack = s.ack;
+        if (s.opts.has_ts) sl->ts = s.opts.ts_val;
     }
-    while (synack_event_next(st, &ev)) {
+    while (synack_event_next(rs->st, &ev)) {
+        if (ev.type == SYNACK_EV_STATE && ev.to < 32) rs->res->states |= 1u << ev.to;
+        if (rs->trace) {
+            char line[256];
+            printf("    %s\n", synack_event_format(&ev, line, sizeof line));
+        }
     }
 }
 
-/* Returns false if the stack broke an invariant the script can see (leak, illegal transition). */
-static inline bool script_run(const uint8_t *data, size_t size)
+/* OP_SEG: a segment from a peer slot. Payload octets are a function of their sequence number, so
+ * a retransmission carries the same bytes (and the receiver's output can be checked). */
+static inline void script_seg(script_run_state *rs, script_in *in, bool big)
 {
+    static uint8_t pkt[40 + 60 + 1500];
+    uint32_t b = script_take(in, 1);
+    int k = (int)(b % SCRIPT_SLOTS);
+    script_slot *sl = &rs->slot[k];
+    uint8_t flags = (uint8_t)script_take(in, 1);
+    uint32_t seq_mode = script_take(in, 1) % 5, seq_d = script_take(in, 1);
+    uint32_t seq_raw = seq_mode == SEQ_RAW ? script_take(in, 4) : 0;
+    uint32_t ack_mode = script_take(in, 1) % 5, ack_d = script_take(in, 1);
+    uint32_t ack_raw = ack_mode == ACK_RAW ? script_take(in, 4) : 0;
+    uint32_t wnd = script_take(in, 1);
+    uint32_t opt = script_take(in, 1);
+    uint32_t len = big ? script_take(in, 2) % 1401 : script_take(in, 1);
+    uint32_t seq = sl->peer_nxt, ack = sl->stack_nxt;
+    switch (seq_mode) {
+    case SEQ_NEXT_PLUS: seq += seq_d * 8; break;   /* out of order, ahead */
+    case SEQ_NEXT_MINUS: seq -= seq_d * 8; break;  /* old, overlapping */
+    case SEQ_STACK_ACK: seq = sl->stack_ack + seq_d - 128; break;
+    case SEQ_RAW: seq = seq_raw; break;
+    default: break;
+    }
+    switch (ack_mode) {
+    case ACK_MINUS: ack -= ack_d; break;
+    case ACK_ISS: ack = sl->stack_iss + ack_d; break;
+    case ACK_RAW: ack = ack_raw; break;
+    case ACK_PLUS: ack += ack_d; break;
+    default: break;
+    }
+    if ((flags & SYNACK_SYN) && seq_mode == SEQ_NEXT && !(flags & SYNACK_ACK) && !sl->peer_nxt)
+        sl->peer_nxt = seq = 1000000u * (uint32_t)(k + 1); /* the peer's ISN */
+    bool v6 = script_v6(k);
+    size_t hl = v6 ? 40 : 20;
+    uint8_t *tcp = pkt + hl;
+    tcp_opts o;
+    memset(&o, 0, sizeof o);
+    if (opt & O_MSS) o.has_mss = true, o.mss = (uint16_t)(536 + (seq_d & 7) * 128);
+    if (opt & O_WS) o.has_wscale = true, o.wscale = (uint8_t)(ack_d % 16);
+    if (opt & O_SACK_OK) o.sack_ok = true;
+    if (opt & O_TS) o.has_ts = true, o.ts_val = (uint32_t)(rs->now / 1000u) + 7, o.ts_ecr = sl->ts;
+    if (opt & (O_SACK1 | O_SACK2)) { /* blocks over the stack's data in flight */
+        uint32_t fl = sl->stack_nxt - sl->stack_una;
+        uint32_t q = fl / 4 ? fl / 4 : 1;
+        o.sack[0].left = sl->stack_una + q, o.sack[0].right = sl->stack_una + 2 * q;
+        o.sack_count = 1;
+        if (opt & O_SACK2) {
+            o.sack[1].left = sl->stack_una + 3 * q, o.sack[1].right = sl->stack_nxt;
+            o.sack_count = 2;
+        }
+    }
+    size_t ol = tcp_opts_emit(tcp + TCP_HDR_LEN, 40, &o, (flags & SYNACK_SYN) != 0);
+    if ((opt & O_BAD) && ol + 4 <= 40) { /* a malformed option: kind 8 (TS) with length 3 */
+        uint8_t *x = tcp + TCP_HDR_LEN + ol;
+        x[0] = 8, x[1] = (uint8_t)(2 + (seq_d & 3)), x[2] = 1, x[3] = 1;
+        ol += 4;
+    }
+    tcp_seg h;
+    memset(&h, 0, sizeof h);
+    h.sport = script_peer_port(k);
+    h.dport = sl->stack_port ? sl->stack_port : SCRIPT_LISTEN_PORT;
+    if (opt & O_ALT_PORT) /* the other of 80 and 81 (a closed port, or a second listener) */
+        h.dport = h.dport == SCRIPT_LISTEN_PORT ? SCRIPT_CLOSED_PORT : SCRIPT_LISTEN_PORT;
+    h.seq = seq;
+    h.ack = ack;
+    h.flags = flags;
+    h.wnd = (uint16_t)(wnd << 8 | wnd);
+    size_t th = tcp_hdr_emit(tcp, 60, &h, ol);
+    size_t room = sizeof pkt - hl - th;
+    if (len > room) len = (uint32_t)room;
+    uint32_t dseq = seq + !!(flags & SYNACK_SYN);
+    for (uint32_t i = 0; i < len; i++) tcp[th + i] = (uint8_t)((dseq + i) * 7 + (seq_d & 1));
+    script_l4_cksum(tcp, th + len, 16, v6, IP_PROTO_TCP);
+    size_t n = script_ip(pkt, v6, IP_PROTO_TCP, th + len);
+    synack_input(rs->st, rs->now, pkt, n);
+    if (seq_mode == SEQ_NEXT && !(flags & SYNACK_RST))
+        sl->peer_nxt = seq + len + !!(flags & SYNACK_SYN) + !!(flags & SYNACK_FIN);
+    if ((flags & SYNACK_ACK) && (int32_t)(ack - sl->stack_una) > 0 && (int32_t)(ack - sl->stack_nxt) <= 0)
+        sl->stack_una = ack;
+}
+
+/* OP_ICMP: an error about one of our segments to the slot, quoting its first 8 TCP octets. */
+static inline void script_icmp(script_run_state *rs, script_in *in)
+{
+    static uint8_t pkt[40 + 8 + 40 + 8];
+    int k = (int)(script_take(in, 1) % SCRIPT_SLOTS);
+    uint32_t kind = script_take(in, 1), off = script_take(in, 1), mtu = script_take(in, 2);
+    script_slot *sl = &rs->slot[k];
+    bool v6 = script_v6(k);
+    size_t hl = v6 ? 40 : 20, qh = v6 ? 40 : 20;
+    uint8_t *ic = pkt + hl;
+    memset(ic, 0, 8 + qh + 8);
+    if (v6) {
+        static const uint8_t t6[][2] = {{1, 4}, {1, 1}, {1, 3}, {2, 0}, {3, 0}, {1, 0}};
+        ic[0] = t6[kind % 6][0], ic[1] = t6[kind % 6][1];
+        if (ic[0] == 2) wr32(ic + 4, 1000 + mtu);
+    } else {
+        static const uint8_t t4[][2] = {{3, 3}, {3, 1}, {3, 2}, {3, 4}, {11, 0}, {3, 0}};
+        ic[0] = t4[kind % 6][0], ic[1] = t4[kind % 6][1];
+        if (ic[0] == 3 && ic[1] == 4) wr16(ic + 6, (uint16_t)(400 + mtu % 1200));
+    }
+    uint8_t *q = ic + 8; /* the quoted header: from us to the peer */
+    if (v6) {
+        q[0] = 0x60;
+        wr16(q + 4, 20);
+        q[6] = IP_PROTO_TCP;
+        q[7] = 64;
+        memcpy(q + 8, script_our6, 16);
+        memcpy(q + 24, script_peer6, 16);
+    } else {
+        q[0] = 0x45;
+        wr16(q + 2, 40);
+        q[8] = 64;
+        q[9] = IP_PROTO_TCP;
+        memcpy(q + 12, script_our4, 4);
+        memcpy(q + 16, script_peer4, 4);
+    }
+    wr16(q + qh, sl->stack_port ? sl->stack_port : SCRIPT_LISTEN_PORT);
+    wr16(q + qh + 2, script_peer_port(k));
+    wr32(q + qh + 4, sl->stack_una + off);
+    size_t il = 8 + qh + 8;
+    script_l4_cksum(ic, il, 2, v6, v6 ? 58 : 1);
+    size_t n = script_ip(pkt, v6, v6 ? 58 : IP_PROTO_ICMP, il);
+    synack_input(rs->st, rs->now, pkt, n);
+}
+
+static inline void script_forget(script_run_state *rs, int sd)
+{
+    for (int i = 0; i < SCRIPT_SLOTS; i++)
+        if (rs->slot[i].sd == sd) rs->slot[i].sd = -1;
+}
+
+static inline void script_user(script_run_state *rs, uint32_t op, script_in *in)
+{
+    static uint8_t buf[4096];
+    synack_stack *st = rs->st;
+    int k = op == OP_ACCEPT || op == OP_LISTEN ? 0 : (int)(script_take(in, 1) % SCRIPT_SLOTS);
+    script_slot *sl = &rs->slot[k];
+    switch (op) {
+    case OP_CONNECT: {
+        if (sl->sd >= 0) break;
+        int c = synack_socket(st);
+        if (c < 0) break;
+        synack_endpoint to = script_peer_ep(k);
+        synack_connect(st, c, &to);
+        sl->sd = c;
+        sl->stack_port = 0; /* learnt from the SYN */
+        sl->peer_nxt = 0;
+        break;
+    }
+    case OP_ACCEPT: {
+        synack_endpoint peer;
+        if (rs->lsd < 0) break;
+        int a = synack_accept(st, rs->lsd, &peer);
+        if (a < 0) break;
+        int j = (peer.port - 40000) & 3;
+        j += peer.addr.family == SYNACK_AF_INET6 ? 4 : 0;
+        if (rs->slot[j].sd >= 0) synack_close(st, rs->slot[j].sd);
+        rs->slot[j].sd = a;
+        break;
+    }
+    case OP_SEND: {
+        uint32_t n = script_take(in, 2) % sizeof buf;
+        for (uint32_t i = 0; i < n; i++) buf[i] = (uint8_t)i;
+        if (sl->sd >= 0) synack_send(st, sl->sd, buf, n);
+        break;
+    }
+    case OP_RECV: {
+        uint32_t n = script_take(in, 2) % sizeof buf;
+        if (sl->sd >= 0) synack_recv(st, sl->sd, buf, n);
+        break;
+    }
+    case OP_SHUTDOWN: {
+        int how = (int)(script_take(in, 1) % 3);
+        if (sl->sd >= 0) synack_shutdown(st, sl->sd, how);
+        break;
+    }
+    case OP_CLOSE:
+    case OP_ABORT:
+        if (sl->sd < 0) break;
+        if (op == OP_CLOSE) synack_close(st, sl->sd);
+        else synack_abort(st, sl->sd), synack_close(st, sl->sd);
+        script_forget(rs, sl->sd);
+        break;
+    case OP_SOCKOPT: {
+        uint32_t which = script_take(in, 1) % 5, v = script_take(in, 1);
+        if (sl->sd < 0) break;
+        int iv = (int)(v & 1);
+        uint64_t us = (uint64_t)v * 100000u;
+        struct synack_linger lg = {(int)(v & 1), (int)(v >> 1)};
+        if (which == 0) synack_setsockopt(st, sl->sd, SYNACK_SO_NODELAY, &iv, sizeof iv);
+        else if (which == 1) synack_setsockopt(st, sl->sd, SYNACK_SO_KEEPALIVE, &iv, sizeof iv);
+        else if (which == 2) synack_setsockopt(st, sl->sd, SYNACK_SO_LINGER, &lg, sizeof lg);
+        else if (which == 3) synack_setsockopt(st, sl->sd, SYNACK_SO_USER_TIMEOUT, &us, sizeof us);
+        else synack_setsockopt(st, sl->sd, SYNACK_SO_KEEPIDLE, &us, sizeof us);
+        break;
+    }
+    case OP_LISTEN: {
+        uint32_t which = script_take(in, 1);
+        if (rs->lsd >= 0 && !(which & 1)) break;
+        if (rs->lsd >= 0) synack_close(st, rs->lsd);
+        rs->lsd = synack_socket(st);
+        synack_endpoint ep = {synack_addr_v4(0, 0, 0, 0), (which & 2) ? SCRIPT_CLOSED_PORT : SCRIPT_LISTEN_PORT};
+        if (rs->lsd >= 0) {
+            synack_bind(st, rs->lsd, &ep);
+            synack_listen(st, rs->lsd, (int)(1 + (which >> 2) % 4));
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static inline void script_config(synack_config *cfg, uint32_t bits)
+{
+    synack_config_default(cfg);
+    cfg->addr = synack_addr_v4(198, 18, 0, 1);
+    cfg->addr6.family = SYNACK_AF_INET6;
+    memcpy(cfg->addr6.bytes, script_our6, 16);
+    cfg->seed = 1;
+    cfg->max_conns = 16;
+    cfg->max_sockets = 16;
+    cfg->sndbuf_bytes = cfg->rcvbuf_bytes = (bits & SCRIPT_CFG_SMALL_BUF) ? 1024 : 4096;
+    cfg->reass_max_ranges = (bits & SCRIPT_CFG_SMALL_BUF) ? 2 : 4;
+    cfg->outq_bytes = 1 << 17;
+    cfg->eventq_len = 64;
+    cfg->rfc5961 = !(bits & SCRIPT_CFG_RFC793);
+    cfg->sack = !(bits & SCRIPT_CFG_NO_SACK);
+    cfg->timestamps = !(bits & SCRIPT_CFG_NO_TS);
+    cfg->wscale = (bits & SCRIPT_CFG_NO_WS) ? 0 : 7;
+    cfg->drop_synfin = !(bits & SCRIPT_CFG_KEEP_SYNFIN);
+}
+
+/* Plays a script. res->ok is false if the stack broke an invariant the script can see (leak,
+ * illegal transition); res->parsed whether the input was a whole script of this version. */
+static inline void script_run_ex(const uint8_t *data, size_t size, script_result *res)
+{
+    memset(res, 0, sizeof *res);
+    script_in in = {data, size, false};
+    uint32_t version = script_take(&in, 1), bits = script_take(&in, 1);
+    if (version != SCRIPT_VERSION || in.short_read) {
+        res->ok = true;
+        return;
+    }
     synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.max_conns = 16;
-    cfg.max_sockets = 16;
-    cfg.sndbuf_bytes = cfg.rcvbuf_bytes = 4096;
-    cfg.reass_max_ranges = 4;
-    cfg.outq_bytes = 1 << 17;
-    cfg.eventq_len = 64;
-    cfg.rfc5961 = data && size && (data[0] & 1);
-    synack_stack *st = synack_stack_new(&cfg);
-    if (!st) return false;
-    script_in in = {data, size};
-    synack_time_us now = 0;
-    uint32_t last_seq = 0, last_ack = 0;
-    int socks[8];
-    int nsocks = 0;
-    uint8_t pkt[20 + 60 + 256], buf[512];
-    int l = synack_socket(st);
-    synack_endpoint ep = {synack_addr_v4(0, 0, 0, 0), 80};
-    synack_bind(st, l, &ep);
-    synack_listen(st, l, 4);
+    script_config(&cfg, bits);
+    script_run_state rs;
+    memset(&rs, 0, sizeof rs);
+    rs.res = res;
+    rs.trace = getenv("SCRIPT_TRACE") != NULL;
+    rs.st = synack_stack_new(&cfg);
+    if (!rs.st) return;
+    for (int i = 0; i < SCRIPT_SLOTS; i++) rs.slot[i].sd = -1;
+    rs.lsd = synack_socket(rs.st);
+    synack_endpoint ep = {synack_addr_v4(0, 0, 0, 0), SCRIPT_LISTEN_PORT};
+    synack_bind(rs.st, rs.lsd, &ep);
+    synack_listen(rs.st, rs.lsd, 4);
+    script_drain(&rs);
     while (in.n) {
-        uint32_t op = script_take(&in, 1) % 14;
-        int sd = nsocks ? socks[script_take(&in, 1) % (uint32_t)nsocks] : -1;
+        uint32_t op = script_take(&in, 1) % OP_COUNT;
+        res->ops |= 1u << op;
+        if (rs.trace) {
+            printf("t=%.3f op %u:", (double)rs.now / 1e6, op);
+            for (size_t i = 0; i < 12 && i < in.n; i++) printf(" %02x", in.p[i]);
+            printf("\n");
+        }
         switch (op) {
-        case 0: case 1: case 2: case 3: case 4: { /* packets are the main course */
-            size_t len = script_packet(&in, pkt, &last_seq, &last_ack);
-            synack_input(st, now, pkt, len);
+        case OP_SEG:
+        case OP_SEG_BIG:
+            script_seg(&rs, &in, op == OP_SEG_BIG);
+            break;
+        case OP_ICMP:
+            script_icmp(&rs, &in);
+            break;
+        case OP_TIME: {
+            uint32_t how = script_take(&in, 1), amount = script_take(&in, 1);
+            synack_time_us next = synack_next_deadline(rs.st);
+            if ((how & 1) && next != SYNACK_TIME_NEVER) rs.now = next > rs.now ? next : rs.now;
+            else rs.now += SYNACK_MS(amount) * ((how & 2) ? 1000 : 1);
+            synack_poll(rs.st, rs.now);
             break;
         }
-        case 5: /* time passes: small steps or up to the next deadline */
-            now += script_take(&in, 1) & 1 ? SYNACK_MS(script_take(&in, 1)) : 0;
-            if (synack_next_deadline(st) != SYNACK_TIME_NEVER && (script_take(&in, 1) & 1))
-                now = synack_next_deadline(st) > now ? synack_next_deadline(st) : now;
-            synack_poll(st, now);
-            break;
-        case 6: {
-            int a = synack_accept(st, l, NULL);
-            if (a >= 0 && nsocks < 8) socks[nsocks++] = a;
-            else if (a >= 0) synack_close(st, a);
-            break;
-        }
-        case 7: {
-            if (nsocks >= 8) break;
-            int c = synack_socket(st);
-            synack_endpoint to = {synack_addr_v4(198, 18, 0, 2), (uint16_t)(40000 + script_take(&in, 1) % 4)};
-            if (c >= 0) {
-                synack_connect(st, c, &to);
-                socks[nsocks++] = c;
-            }
-            break;
-        }
-        case 8:
-            if (sd >= 0) synack_send(st, sd, buf, script_take(&in, 2) % sizeof buf);
-            break;
-        case 9:
-            if (sd >= 0) synack_recv(st, sd, buf, sizeof buf);
-            break;
-        case 10:
-            if (sd >= 0) synack_shutdown(st, sd, (int)(script_take(&in, 1) % 3));
-            break;
-        case 12: { /* raw bytes: IPv6, extension headers, anything */
-            size_t len = script_take(&in, 1) % sizeof pkt;
+        case OP_RAW: {
+            static uint8_t pkt[256];
+            size_t len = script_take(&in, 1);
             for (size_t i = 0; i < len; i++) pkt[i] = (uint8_t)script_take(&in, 1);
-            if (len && (script_take(&in, 1) & 1)) pkt[0] = (uint8_t)(0x60 | (pkt[0] & 0x0f));
-            synack_input(st, now, pkt, len);
-            break;
-        }
-        case 13: { /* an ICMP error with a valid checksum quoting one of our segments */
-            uint8_t *ic = pkt + 20;
-            memset(ic, 0, 8);
-            ic[0] = (uint8_t)(script_take(&in, 1) & 1 ? 3 : 11);
-            ic[1] = (uint8_t)(script_take(&in, 1) % 6);
-            wr16(ic + 6, (uint16_t)script_take(&in, 2));
-            uint8_t *q = ic + 8; /* quoted IPv4 header from us to the peer, then TCP ports/seq */
-            memset(q, 0, 28);
-            q[0] = 0x45;
-            q[9] = IP_PROTO_TCP;
-            q[12] = 198, q[13] = 18, q[14] = 0, q[15] = 1;
-            q[16] = 198, q[17] = 18, q[18] = 0, q[19] = 2;
-            wr16(q + 20, (uint16_t)script_take(&in, 2));
-            wr16(q + 22, (uint16_t)(40000 + script_take(&in, 1) % 4));
-            wr32(q + 24, last_seq - (script_take(&in, 1) % 64));
-            wr16(ic + 2, cksum_fold(cksum_add(0, ic, 36)));
-            ip4_hdr ip;
-            memset(&ip, 0, sizeof ip);
-            ip.ttl = 64;
-            ip.proto = IP_PROTO_ICMP;
-            ip.src[0] = 198, ip.src[1] = 18, ip.src[2] = 0, ip.src[3] = 2;
-            ip.dst[0] = 198, ip.dst[1] = 18, ip.dst[2] = 0, ip.dst[3] = 1;
-            ip4_emit(pkt, 20, &ip, 36);
-            synack_input(st, now, pkt, 56);
+            synack_input(rs.st, rs.now, pkt, len);
             break;
         }
         default:
-            if (sd >= 0) {
-                if (script_take(&in, 1) & 1) synack_close(st, sd);
-                else synack_abort(st, sd);
-                for (int i = 0; i < nsocks; i++)
-                    if (socks[i] == sd) socks[i] = socks[--nsocks];
-            }
+            script_user(&rs, op, &in);
             break;
         }
-        script_drain(st, &last_seq, &last_ack);
+        script_drain(&rs);
+        if (rs.trace) {
+            synack_conn_info ci[16];
+            size_t nc = synack_conn_list(rs.st, ci, 16);
+            for (size_t i = 0; i < nc && i < 16; i++)
+                if (ci[i].state != SYNACK_LISTEN)
+                    printf("    conn %u %s: una +%u nxt +%u wnd %u send_q %u rexmt %s persist %s\n",
+                           ci[i].conn_id, synack_state_rfc_name(ci[i].state), ci[i].snd_una - ci[i].iss,
+                           ci[i].snd_nxt - ci[i].iss, ci[i].snd_wnd, ci[i].send_q,
+                           ci[i].deadline_us[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER ? "on" : "off",
+                           ci[i].deadline_us[SYNACK_TIMER_PERSIST] != SYNACK_TIME_NEVER ? "on" : "off");
+        }
     }
-    for (int i = 0; i < nsocks; i++) synack_close(st, socks[i]);
-    synack_close(st, l);
-    for (int i = 0; i < 200 && synack_next_deadline(st) != SYNACK_TIME_NEVER; i++) {
-        now = synack_next_deadline(st) > now ? synack_next_deadline(st) : now;
-        synack_poll(st, now);
-        script_drain(st, &last_seq, &last_ack);
+    res->parsed = true;
+    res->whole = !in.short_read;
+    for (int i = 0; i < SCRIPT_SLOTS; i++)
+        if (rs.slot[i].sd >= 0) synack_close(rs.st, rs.slot[i].sd), script_forget(&rs, rs.slot[i].sd);
+    if (rs.lsd >= 0) synack_close(rs.st, rs.lsd);
+    for (int i = 0; i < 200 && synack_next_deadline(rs.st) != SYNACK_TIME_NEVER; i++) {
+        rs.now = synack_next_deadline(rs.st) > rs.now ? synack_next_deadline(rs.st) : rs.now;
+        synack_poll(rs.st, rs.now);
+        script_drain(&rs);
     }
+    for (int c = 0; c < SYNACK_COUNTER_COUNT; c++) res->counters[c] = synack_counter(rs.st, c);
     synack_mem_info m;
-    synack_mem_get(st, &m);
-    if (getenv("SCRIPT_DEBUG")) { synack_netstat_print(st, stdout, true); printf("conns %u buf %zu illegal %llu\n", m.conns_in_use, m.buffer_bytes_in_use, (unsigned long long)synack_counter(st, SYNACK_CNT_tcp_illegal_transition)); }
-    bool ok = m.conns_in_use == 0 && m.buffer_bytes_in_use == 0 &&
-              synack_counter(st, SYNACK_CNT_tcp_illegal_transition) == 0;
-    synack_stack_free(st);
-    return ok;
+    synack_mem_get(rs.st, &m);
+    if (getenv("SCRIPT_DEBUG")) {
+        synack_netstat_print(rs.st, stdout, true);
+        synack_conn_info ci[16];
+        size_t nc = synack_conn_list(rs.st, ci, 16);
+        for (size_t i = 0; i < nc && i < 16; i++)
+            printf("conn %u: iss %u una +%u nxt +%u wnd %u cwnd %u mss %u rcv_nxt %u\n", ci[i].conn_id,
+                   ci[i].iss, ci[i].snd_una - ci[i].iss, ci[i].snd_nxt - ci[i].iss, ci[i].snd_wnd,
+                   ci[i].cwnd, ci[i].snd_mss, ci[i].rcv_nxt);
+        printf("conns %u buf %zu illegal %llu\n", m.conns_in_use, m.buffer_bytes_in_use,
+               (unsigned long long)res->counters[SYNACK_CNT_tcp_illegal_transition]);
+    }
+    res->ok = m.conns_in_use == 0 && m.buffer_bytes_in_use == 0 &&
+              res->counters[SYNACK_CNT_tcp_illegal_transition] == 0;
+    synack_stack_free(rs.st);
+}
+
+static inline bool script_run(const uint8_t *data, size_t size)
+{
+    script_result r;
+    script_run_ex(data, size, &r);
+    return r.ok;
+}
+
+/* ---- the builder: scripts written as calls, for seeds and regression inputs ---- */
+
+typedef struct script_buf {
+    uint8_t b[8192];
+    size_t n;
+} script_buf;
+
+static inline void sb_byte(script_buf *s, uint32_t v)
+{
+    if (s->n < sizeof s->b) s->b[s->n++] = (uint8_t)v;
+}
+static inline void sb_start(script_buf *s, uint32_t cfg_bits)
+{
+    s->n = 0;
+    sb_byte(s, SCRIPT_VERSION);
+    sb_byte(s, cfg_bits);
+}
+/* A segment: slot, flags, seq mode/delta, ack mode/delta, window byte, option bits, length. */
+static inline void sb_seg(script_buf *s, int slot, uint8_t flags, int seq_mode, uint8_t seq_d, int ack_mode,
+                          uint8_t ack_d, uint8_t wnd, uint8_t opts, uint32_t len)
+{
+    sb_byte(s, len > 255 ? OP_SEG_BIG : OP_SEG);
+    sb_byte(s, (uint32_t)slot);
+    sb_byte(s, flags);
+    sb_byte(s, (uint32_t)seq_mode);
+    sb_byte(s, seq_d);
+    if (seq_mode == SEQ_RAW) sb_byte(s, 0), sb_byte(s, 0), sb_byte(s, 0), sb_byte(s, 0);
+    sb_byte(s, (uint32_t)ack_mode);
+    sb_byte(s, ack_d);
+    if (ack_mode == ACK_RAW) sb_byte(s, 0), sb_byte(s, 0), sb_byte(s, 0), sb_byte(s, 0);
+    sb_byte(s, wnd);
+    sb_byte(s, opts);
+    if (len > 255) sb_byte(s, len >> 8);
+    sb_byte(s, len & 0xff);
+}
+static inline void sb_op1(script_buf *s, int op, uint32_t a) { sb_byte(s, (uint32_t)op), sb_byte(s, a); }
+static inline void sb_op2(script_buf *s, int op, uint32_t a, uint32_t b)
+{
+    sb_byte(s, (uint32_t)op), sb_byte(s, a), sb_byte(s, b);
+}
+static inline void sb_send(script_buf *s, int slot, uint32_t len)
+{
+    sb_byte(s, OP_SEND), sb_byte(s, (uint32_t)slot), sb_byte(s, len >> 8), sb_byte(s, len & 0xff);
+}
+static inline void sb_recv(script_buf *s, int slot)
+{
+    sb_byte(s, OP_RECV), sb_byte(s, (uint32_t)slot), sb_byte(s, 0x0f), sb_byte(s, 0xff);
+}
+static inline void sb_time_ms(script_buf *s, uint32_t ms) { sb_op2(s, OP_TIME, 0, ms); }
+static inline void sb_time_next(script_buf *s) { sb_op2(s, OP_TIME, 1, 0); }
+static inline void sb_icmp(script_buf *s, int slot, uint32_t kind, uint32_t off, uint32_t mtu)
+{
+    sb_byte(s, OP_ICMP), sb_byte(s, (uint32_t)slot), sb_byte(s, kind), sb_byte(s, off);
+    sb_byte(s, mtu >> 8), sb_byte(s, mtu & 0xff);
 }
 
 #endif

@@ -1034,6 +1034,10 @@ static void ipv6_mode(void)
     CHECK_EQ(ntohs(peer6.sin6_port), 40000);
     CHECK(strstr(netstat_read(), "fd3d:fa7b:d17d::1:8080") != NULL);
     CHECK(strstr(netstat_read(), "fd3d:fa7b:d17d:8888::1:40000 ESTABLISHED") != NULL);
+    /* IPv6 rows are "tcp6" (net-tools), the listener's foreign side ":::*". */
+    CHECK(strstr(netstat_read(), "\ntcp6       0      0 fd3d:fa7b:d17d::1:8080") != NULL);
+    CHECK(strstr(netstat_read(), "\ntcp6       0      0 :::8080                 :::*") != NULL);
+    CHECK(strstr(netstat_read(), "\ntcp ") == NULL);
     ifc.close(ifc.userdata, fd);
     ifc.close(ifc.userdata, lfd);
     stop();

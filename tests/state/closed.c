@@ -89,15 +89,15 @@ static void closed_syn_with_data_gets_rst_ack(void)
     PEER_FINISH(closed_reply(F_SYN, ISN, 0, 20, F_RST | F_ACK, 0, ISN + 21));
 }
 
-/* Policy (cfg.drop_synfin, default on): SYN+FIN is never legitimate and is dropped silently, not
- * answered with the RST of 3.10.7.1 (it is a scanner's probe). */
-static void closed_syn_fin_dropped(void)
+/* SYN+FIN at a closed port: the RST of 3.10.7.1, SEG.LEN counting both controls. The drop_synfin
+ * policy (default on) applies at a listener and in SYN-SENT only, as FreeBSD's does. */
+static void closed_syn_fin_rst(void)
 {
     /* CELL(CLOSED, SYN, ANY) */
     peer *p = peer_new(NULL);
     peer_send(p, F_SYN | F_FIN, ISN, 0, NULL, 0);
-    EXPECT_NONE(p);
-    CHECK_EQ(synack_counter(p->st, SYNACK_CNT_tcp_synfin), 1);
+    EXPECT_SEG(p, F_RST | F_ACK, 0, ISN + 2);
+    CHECK_EQ(synack_counter(p->st, SYNACK_CNT_tcp_synfin), 0);
     PEER_FINISH(p);
 }
 
@@ -316,7 +316,7 @@ int main(void)
     RUN(closed_data_gets_rst);
     RUN(closed_data_no_ack_gets_rst_ack);
     RUN(closed_syn_with_data_gets_rst_ack);
-    RUN(closed_syn_fin_dropped);
+    RUN(closed_syn_fin_rst);
     RUN(closed_after_reset_segments_get_rst);
     RUN(closed_send_fresh_enotconn);
     RUN(closed_recv_fresh_enotconn);

@@ -1,5 +1,6 @@
 /* fuzz_smoke.c: the stateful fuzz script run on deterministic random inputs in the normal suite,
- * so every `make test` (ASan + UBSan) throws hostile segments and calls at the stack. */
+ * so every `make test` (ASan + UBSan) throws hostile segments and calls at the stack. The saved
+ * inputs (seeds, regressions) are replayed by fuzz_corpus.c. */
 #include "../fuzz/stack_script.h"
 #include "test.h"
 
@@ -17,37 +18,14 @@ static void random_scripts(void)
             x ^= x << 17;
             data[i] = (uint8_t)x;
         }
+        data[0] = SCRIPT_VERSION; /* random configuration and operations */
         if (!script_run(data, n)) bad++;
     }
     CHECK_EQ(bad, 0);
 }
 
-/* Inputs the fuzzer once found bad, replayed on every run. */
-static void regressions(void)
-{
-    static const char *const files[] = {
-        "hash_chain_cycle.bin", /* a child freed under a stale hash key */
-        "persist_leak.bin",     /* zero-window probing that never gave up */
-    };
-    char path[512];
-    static uint8_t data[65536];
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        /* __FILE__ is this file's absolute path in the CMake build: its directory is tests/unit. */
-        const char *slash = strrchr(__FILE__, '/');
-        int dir_len = slash ? (int)(slash - __FILE__) : 1;
-        snprintf(path, sizeof path, "%.*s/../fuzz/regressions/%s", dir_len, slash ? __FILE__ : ".", files[i]);
-        FILE *f = fopen(path, "rb");
-        CHECK(f != NULL);
-        if (!f) continue;
-        size_t n = fread(data, 1, sizeof data, f);
-        fclose(f);
-        CHECK(script_run(data, n));
-    }
-}
-
 int main(void)
 {
-    RUN(regressions);
     RUN(random_scripts);
     return test_report();
 }

@@ -86,6 +86,36 @@ static void rangeset_merges(void)
     CHECK_EQ(rs.n, 0);
 }
 
+/* The runs of a segment the set does not hold yet: what reassembly may write (RFC 9293 3.10). */
+static void rangeset_gaps(void)
+{
+    seq_range mem[4];
+    rangeset rs;
+    rangeset_init(&rs, mem, 4);
+    uint32_t base = 0xffffffc0u; /* across the wrap */
+    CHECK(rangeset_add(&rs, base + 100, base + 200));
+    CHECK(rangeset_add(&rs, base + 300, base + 400));
+    uint32_t at = base + 50;
+    CHECK_EQ(rangeset_next_gap(&rs, &at, base + 350), 50); /* [50, 100) */
+    CHECK_EQ(at, base + 50);
+    at += 50;
+    CHECK_EQ(rangeset_next_gap(&rs, &at, base + 350), 100); /* over [100,200) to [200, 300) */
+    CHECK_EQ(at, base + 200);
+    at += 100;
+    CHECK_EQ(rangeset_next_gap(&rs, &at, base + 350), 0); /* [300, 350) is held */
+    at = base + 120;
+    CHECK_EQ(rangeset_next_gap(&rs, &at, base + 180), 0); /* contained: nothing new */
+    at = base + 150;
+    CHECK_EQ(rangeset_next_gap(&rs, &at, base + 250), 50); /* partial overlap: [200, 250) */
+    CHECK_EQ(at, base + 200);
+    at = base + 390;
+    CHECK_EQ(rangeset_next_gap(&rs, &at, base + 500), 100); /* [400, 500) */
+    CHECK_EQ(at, base + 400);
+    rangeset_clear(&rs);
+    at = base + 5;
+    CHECK_EQ(rangeset_next_gap(&rs, &at, base + 9), 4); /* empty set: all of it */
+}
+
 static void addr_text(void)
 {
     static const char *const ok[][2] = {
@@ -113,5 +143,6 @@ int main(void)
     RUN(seq_wraps);
     RUN(ring_wraps_and_offsets);
     RUN(rangeset_merges);
+    RUN(rangeset_gaps);
     return test_report();
 }

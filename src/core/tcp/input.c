@@ -136,6 +136,12 @@ static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
         return;
     }
     if (!(seg->flags & SYNACK_SYN)) return;       /* anything else: drop */
+    /* Policy (cfg.drop_synfin, FreeBSD's net.inet.tcp.drop_synfin): SYN+FIN opens nothing. It
+     * applies at a listener and in SYN-SENT only, as FreeBSD's does. */
+    if (st->cfg.drop_synfin && (seg->flags & SYNACK_FIN)) {
+        CNT(st, tcp_synfin);
+        return;
+    }
     /* RFC 9293 3.10.7.2 leaves resource limits to the implementation. Two queues, as Linux:
      * a full accept queue drops the SYN (tcp_conn_request(): no point in a handshake the
      * application has no room for; the peer retransmits), cookie or not; a full SYN queue
@@ -176,9 +182,70 @@ static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
 
 /* ---- SYN-SENT (RFC 9293 3.10.7.3) ---- */
 
+static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v);
+static enum verdict process_fin(synack_stack *st, tcb *t, const tcp_seg *seg, const seg_view *v);
+static void trim_to_window(synack_stack *st, tcb *t, const tcp_seg *seg, seg_view *v);
+
+/* RCV.NXT and the window once the peer's SYN is in: the window is the one our own SYN offered
+ * (never scaled, RFC 7323 2.2), so that text on the SYN is accepted as far as it reaches. */
+static void syn_sent_rcv_init(tcb *t, const tcp_seg *seg)
+{
+    uint32_t offered = t->rcv_adv - t->rcv_nxt; /* set when our SYN was built, RCV.NXT = 0 then */
+    t->irs = seg->seq;
+    t->rcv_nxt = seg->seq + 1;
+    t->rcv_adv = t->rcv_nxt + offered;
+}
+
+/* Simultaneous open: "If there are other controls or text in the segment, queue them for
+ * processing after the ESTABLISHED state has been reached". The text goes into the receive ring
+ * at RCV.NXT without being committed, remembered in the out-of-order set, so it is neither
+ * readable nor acknowledged before ESTABLISHED (as 3.10.7.4 would have it for SYN-RECEIVED);
+ * deliver_held() takes it in then. A FIN after it is remembered as a FIN beyond a hole. */
+static void syn_sent_hold(synack_stack *st, tcb *t, const tcp_seg *seg)
+{
+    seg_view v = {seg->seq, seg->data, seg->len, (seg->flags & SYNACK_FIN) != 0};
+    trim_to_window(st, t, seg, &v);
+    if (!t->bufs_on || (v.len == 0 && !v.fin)) return;
+    if (v.len) {
+        /* Memory comes with the data (tcp/buffers.h); without it the text is left to be sent
+         * again, as any segment dropped for want of memory. */
+        if (!tcp_ring_reserve(st, &t->rcvbuf, t->rcvbuf.len + v.len, &t->rcv_hint) ||
+            !tcp_ranges_reserve(st, &t->ooo)) {
+            CNT(st, tcp_no_buffer);
+            return;
+        }
+        ring_write_at(&t->rcvbuf, t->rcvbuf.len, v.data, v.len);
+        if (!rangeset_add(&t->ooo, v.seq, v.seq + v.len)) return; /* an empty set holds one */
+        CNT(st, tcp_ooo);
+    }
+    if (v.fin) {
+        t->ooo_fin = true;
+        t->ooo_fin_seq = v.seq + v.len;
+    }
+}
+
+/* ESTABLISHED reached: text held since the SYN (see syn_sent_hold) becomes readable and is
+ * acknowledged at once. */
+static void deliver_held(synack_stack *st, tcb *t)
+{
+    if (!t->bufs_on || !t->ooo.n || t->ooo.r[0].start != t->rcv_nxt) return;
+    uint32_t upto = rangeset_advance(&t->ooo, t->rcv_nxt);
+    ring_commit(&t->rcvbuf, upto - t->rcv_nxt);
+    t->rcv_nxt = upto;
+    tcp_ranges_release_if_empty(st, &t->ooo);
+    t->ack_now = true;
+    if (t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_READABLE, 0);
+}
+
 static enum verdict syn_sent_input(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
     bool ack = seg->flags & SYNACK_ACK;
+    /* Policy (cfg.drop_synfin, as FreeBSD's net.inet.tcp.drop_synfin): SYN+FIN is dropped
+     * silently in SYN-SENT, as at a listener; the synchronized states apply the SYN rules. */
+    if (st->cfg.drop_synfin && (seg->flags & SYNACK_SYN) && (seg->flags & SYNACK_FIN)) {
+        CNT(st, tcp_synfin);
+        return V_DROP;
+    }
     /* first: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)" */
     if (ack && (seq_leq(seg->ack, t->iss) || seq_gt(seg->ack, t->snd_max))) {
         tcp_send_rst_reply(st, &t->local, &t->remote, seg);
@@ -192,9 +259,7 @@ static enum verdict syn_sent_input(synack_stack *st, tcb *t, const tcp_seg *seg)
     }
     /* fourth: SYN. */
     if (!(seg->flags & SYNACK_SYN)) return V_DROP;
-    t->irs = seg->seq;
-    t->rcv_nxt = seg->seq + 1;
-    t->rcv_adv = t->rcv_nxt;
+    syn_sent_rcv_init(t, seg);
     opts_from_syn(st, t, seg);
     cc_init(st, t);
     if (ack) {
@@ -207,14 +272,22 @@ static enum verdict syn_sent_input(synack_stack *st, tcb *t, const tcp_seg *seg)
         t->ack_now = true; /* "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>" */
         tcp_set_state(st, t, SYNACK_ESTABLISHED, cause_seg(seg->flags));
         stack_event_simple(st, t, SYNACK_EV_CONNECTED, 0);
-        /* Data on a SYN-ACK is unusual; like the SYN's, it is left for the peer to resend. */
-        return V_DROP;
+        /* "If there are other controls or text in the segment, then continue processing at the
+         * sixth step below where the URG bit is checked": text and FIN, trimmed to the window
+         * our SYN offered. The ACK above then acknowledges them. */
+        if (seg->len == 0 && !(seg->flags & SYNACK_FIN)) return V_DROP;
+        seg_view v = {seg->seq, seg->data, seg->len, (seg->flags & SYNACK_FIN) != 0};
+        trim_to_window(st, t, seg, &v);
+        enum verdict r = process_text(st, t, &v);
+        if (r != V_CONTINUE) return r;
+        return process_fin(st, t, seg, &v);
     }
     /* Simultaneous open: "<SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>" and SYN-RECEIVED. */
     t->snd_nxt = t->iss;
     t->rtt_timing = false;
     tcp_set_state(st, t, SYNACK_SYN_RECEIVED, cause_seg(seg->flags));
     tcp_timer_cancel(st, t, SYNACK_TIMER_REXMT);
+    syn_sent_hold(st, t, seg);
     return V_DROP;
 }
 
@@ -295,7 +368,9 @@ static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_
 /* Trims the view to the idealized segment that begins at RCV.NXT and ends in the window. */
 static void trim_to_window(synack_stack *st, tcb *t, const tcp_seg *seg, seg_view *v)
 {
-    if (seg->flags & SYNACK_SYN) v->seq++; /* unreachable in practice: SYNs stop at step 4 */
+    /* A SYN here is one left of the window (RFC 793 mode, see check_syn) or the SYN of SYN-SENT:
+     * its octet comes before the text. */
+    if (seg->flags & SYNACK_SYN) v->seq++;
     if (seq_lt(v->seq, t->rcv_nxt)) {
         uint32_t d = t->rcv_nxt - v->seq;
         CNT(st, tcp_dup_data);
@@ -363,7 +438,14 @@ static enum verdict check_rst(synack_stack *st, tcb *t, const tcp_seg *seg)
     case SYNACK_CLOSE_WAIT:
         tcp_drop(st, t, ECONNRESET, cause_seg(seg->flags)); /* "connection reset" */
         return V_GONE;
-    default: /* CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED, delete the TCB */
+    case SYNACK_CLOSING:
+    case SYNACK_LAST_ACK:
+        /* "enter the CLOSED state, delete the TCB". Our FIN was never acknowledged: an
+         * application still holding the socket (after shutdown) learns of the reset, as on
+         * Linux (tcp_reset) and FreeBSD (so_error = ECONNRESET for CLOSING and LAST-ACK). */
+        tcp_drop(st, t, ECONNRESET, cause_seg(seg->flags));
+        return V_GONE;
+    default: /* TIME-WAIT: enter CLOSED, delete the TCB */
         tcp_set_state(st, t, SYNACK_CLOSED, cause_seg(seg->flags));
         tcp_closed(st, t);
         return V_GONE;
@@ -374,6 +456,12 @@ static enum verdict check_rst(synack_stack *st, tcb *t, const tcp_seg *seg)
 static enum verdict check_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
     if (!(seg->flags & SYNACK_SYN)) return V_CONTINUE;
+    /* RFC 793 behaviour: only "a SYN in the window" is an error. A SYN left of the window (an
+     * old one, retransmitted with text that reaches into the window, which is why it passed the
+     * first step) is among "any portions that lie outside the window (including SYN and FIN)"
+     * that the first step trims off: processing goes on with its text (trim_to_window). RFC 5961
+     * 4.2 instead answers every SYN, "irrespective of the sequence number". */
+    if (!st->cfg.rfc5961 && seq_lt(seg->seq, t->rcv_nxt)) return V_CONTINUE;
     if (t->state == SYNACK_SYN_RECEIVED && t->passive) return back_to_listen(st, t, seg->flags);
     if (st->cfg.rfc5961) return challenge_ack(st, t); /* RFC 5961 4.2: whatever the sequence number */
     /* RFC 793 behaviour: a SYN in the window is an error: reset. */
@@ -433,7 +521,15 @@ static void window_update(synack_stack *st, tcb *t, const tcp_seg *seg)
         t->snd_wl1 = seg->seq;
         t->snd_wl2 = seg->ack;
         if (wnd > t->max_snd_wnd) t->max_snd_wnd = wnd;
-        if (wnd > 0) tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
+        if (wnd > 0) {
+            tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
+            /* RFC 6298 5.1: data outstanding keeps the retransmission timer running. A timeout
+             * under a zero window handed over to the persist timer (on_rexmt); if everything in
+             * flight is SACKed, tcp_output sends nothing that would restart it, and the
+             * connection would wait forever (found by the stack fuzzer). */
+            if (t->snd_una != t->snd_max && !tcp_timer_armed(t, SYNACK_TIMER_REXMT))
+                tcp_rexmt_arm(st, t);
+        }
     }
 }
 
@@ -483,6 +579,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
         t->snd_wl2 = ack;
         if (t->passive) establish_passive(st, t);
         else stack_event_simple(st, t, SYNACK_EV_CONNECTED, 0);
+        deliver_held(st, t); /* text that came on a simultaneous open's SYN */
     }
     if (seq_gt(ack, t->snd_max)) { /* acks something not yet sent: ACK and drop */
         CNT(st, tcp_ack_unsent);
@@ -527,6 +624,19 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
     return V_CONTINUE;
 }
 
+/* Writes into the receive ring the octets of the view that are not held yet. RFC 9293 3.10
+ * (3.10.7.4 first) keeps "just the new data": octets already queued out of order stay as they
+ * first came (as Linux and the BSDs keep them), never overwritten by a later, maybe different,
+ * copy that could splice into data the peer was told (SACK) we hold. */
+static void write_new_octets(tcb *t, const seg_view *v)
+{
+    uint32_t at = v->seq, end = v->seq + v->len, n;
+    while ((n = rangeset_next_gap(&t->ooo, &at, end)) > 0) {
+        ring_write_at(&t->rcvbuf, t->rcvbuf.len + (at - t->rcv_nxt), v->data + (at - v->seq), n);
+        at += n;
+    }
+}
+
 /* seventh: segment text. Out-of-order data goes straight into the receive ring at its offset;
  * the range set remembers what is there. */
 static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
@@ -555,7 +665,7 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
         return V_DROP;
     }
     if (off == 0) {
-        ring_write_at(&t->rcvbuf, t->rcvbuf.len, v->data, v->len);
+        write_new_octets(t, v);
         ring_commit(&t->rcvbuf, v->len);
         t->rcv_nxt += v->len;
         if (t->ooo.n) {
@@ -573,12 +683,13 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
             tcp_timer_arm(st, t, SYNACK_TIMER_DELACK, st->now + st->cfg.delack_us);
         if (t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_READABLE, 0);
     } else {
-        if (!tcp_ranges_reserve(st, &t->ooo) || !rangeset_add(&t->ooo, v->seq, v->seq + v->len)) {
+        /* Written before the set learns of the range (it tells what is new). If the set has no
+         * room the octets sit in ring space nobody counts as held: harmless, overwritten later. */
+        write_new_octets(t, v);
+        if (!tcp_ranges_reserve(st, &t->ooo) || !rangeset_add(&t->ooo, v->seq, v->seq + v->len))
             CNT(st, tcp_reass_drop);
-        } else {
-            ring_write_at(&t->rcvbuf, t->rcvbuf.len + off, v->data, v->len);
+        else
             CNT(st, tcp_ooo);
-        }
         t->ack_now = true; /* out of order: duplicate ACK at once (RFC 5681 4.2) */
     }
     return V_CONTINUE;
@@ -663,10 +774,6 @@ static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
 void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
                const tcp_seg *seg)
 {
-    if (st->cfg.drop_synfin && (seg->flags & SYNACK_SYN) && (seg->flags & SYNACK_FIN)) {
-        CNT(st, tcp_synfin);
-        return;
-    }
     uint32_t h = stack_tuple_hash(st, local, remote);
     tcb *t = stack_lookup_hashed(st, local, remote, h);
     if (!t) {

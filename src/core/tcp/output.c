@@ -206,8 +206,12 @@ static bool output_syn(synack_stack *st, tcb *t)
     } else if (t->ack_now && t->state == SYNACK_SYN_RECEIVED) {
         tcp_send_ack(st, t);
     }
-    /* CLOSE in SYN-RECEIVED: "form a FIN segment and send it" (3.10.4) behind the SYN-ACK. */
-    return t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED;
+    /* CLOSE in SYN-RECEIVED: "form a FIN segment and send it" (3.10.4) behind the SYN-ACK, but
+     * only "if no SENDs have been issued and there is no pending data": data waits for the ACK
+     * of our SYN ("queue for processing after entering ESTABLISHED", 3.10.2), and so do window
+     * probes of it, which would read before the send buffer (SND.UNA is still ISS). */
+    return t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED ||
+           (t->bufs_on && t->sndbuf.len > 0);
 }
 
 /* SACK loss recovery (RFC 6675 5): while the pipe leaves a segment's room in cwnd, resend the

@@ -58,7 +58,9 @@ static void timer_event(synack_stack *st, tcb *t, int timer)
 static void on_rexmt(synack_stack *st, tcb *t)
 {
     CNT(st, tcp_rto_fired);
-    bool opening = t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED;
+    /* Opening: our SYN is unacknowledged, also in FIN-WAIT-1 after CLOSE in SYN-RECEIVED, where
+     * a zero window must not start window probes (they would read before the send buffer). */
+    bool opening = t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED || t->snd_una == t->iss;
     if (t->rexmt_shift >= st->cfg.max_retransmits && (!opening || !st->cfg.conn_timeout_us)) {
         tcp_drop(st, t, ETIMEDOUT, cause_timer(SYNACK_TIMER_REXMT));
         return;

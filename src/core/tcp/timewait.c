@@ -159,7 +159,7 @@ bool tcp_tw_input(synack_stack *st, tw_rec *w, const tcp_seg *seg, uint32_t *iss
 {
     uint8_t f = seg->flags;
     /* A new connection request on this 4-tuple, with a listener to take it (RFC 6191). */
-    if ((f & (SYNACK_SYN | SYNACK_ACK | SYNACK_RST)) == SYNACK_SYN && stack_lookup_listener(st, &w->local)) {
+    if ((f & (SYNACK_SYN | SYNACK_ACK | SYNACK_RST | SYNACK_FIN)) == SYNACK_SYN && stack_lookup_listener(st, &w->local)) {
         if (!syn_may_reuse(st, w, seg)) { /* RFC 6191: "silently drop the incoming SYN" */
             CNT(st, tcp_tw_syn_refused);
             return false;

@@ -56,6 +56,25 @@ uint32_t rangeset_advance(rangeset *rs, uint32_t upto)
     return upto;
 }
 
+uint32_t rangeset_next_gap(const rangeset *rs, uint32_t *start, uint32_t end)
+{
+    uint32_t at = *start;
+    uint16_t i = 0;
+    /* Ranges are sorted and disjoint: skip those below `at`, step over any that cover it. */
+    for (; i < rs->n; i++) {
+        if (seq_leq(rs->r[i].end, at)) continue;
+        if (seq_gt(rs->r[i].start, at)) break;
+        at = rs->r[i].end;
+    }
+    if (!seq_lt(at, end)) {
+        *start = end;
+        return 0;
+    }
+    uint32_t stop = i < rs->n && seq_lt(rs->r[i].start, end) ? rs->r[i].start : end;
+    *start = at;
+    return stop - at;
+}
+
 int rangeset_sack_blocks(const rangeset *rs, seq_range *out, int max)
 {
     int k = 0;

@@ -21,6 +21,11 @@ bool rangeset_add(rangeset *rs, uint32_t start, uint32_t end);
 /* Removes everything below `upto`; if the first range then starts at or before `upto`, removes it
  * too and returns its end (the new RCV.NXT). Otherwise returns `upto`. */
 uint32_t rangeset_advance(rangeset *rs, uint32_t upto);
+/* The first run of [*start, end) the set does not hold: moves *start to where it begins and
+ * returns its length; 0 when the set holds everything left. Reassembly writes only these runs,
+ * so octets already held are never overwritten by a later copy (RFC 9293 3.10: "just the new
+ * data"). */
+uint32_t rangeset_next_gap(const rangeset *rs, uint32_t *start, uint32_t end);
 /* Writes up to max blocks, most recent first. Returns the count. */
 int rangeset_sack_blocks(const rangeset *rs, seq_range *out, int max);
 static inline void rangeset_clear(rangeset *rs) { rs->n = 0; rs->recent = 0; }
