@@ -63,6 +63,7 @@ static size_t group_add(group *g, size_t ng, const ns_row *r, bool (*same)(const
 
 static bool same_pid(const ns_row *a, const ns_row *b) { return a->pid == b->pid; }
 static bool same_remote(const ns_row *a, const ns_row *b) { return same_ep(&a->remote, &b->remote); }
+static bool same_peer(const ns_row *a, const ns_row *b) { return synack_addr_eq(&a->remote.addr, &b->remote.addr); }
 
 static int by_count(const void *a, const void *b)
 {
@@ -227,7 +228,7 @@ static void rule_fin_wait2(const ns_table *t, const ns_host_facts *f, ns_diag *o
     for (size_t i = 0; i < t->n; i++)
         if (t->rows[i].state == SYNACK_FIN_WAIT_2) {
             n++;
-            ng = group_add(g, ng, &t->rows[i], same_remote);
+            ng = group_add(g, ng, &t->rows[i], same_peer);
         }
     if (n < NS_DIAG_FIN_WAIT2_MIN) return;
     qsort(g, ng, sizeof *g, by_count);
@@ -237,8 +238,12 @@ static void rule_fin_wait2(const ns_table *t, const ns_host_facts *f, ns_diag *o
     snprintf(d->summary, sizeof d->summary,
              "%zu connections in FIN_WAIT2: their peers acknowledged our FIN but do not close their side", n);
     evidence(d, "%zu sockets in FIN_WAIT2 (rule: %d or more)", n, NS_DIAG_FIN_WAIT2_MIN);
-    for (size_t i = 0; i < ng && i < 3; i++)
-        evidence(d, "%zu of them to %s", g[i].n, ep(&g[i].first->remote, a, sizeof a));
+    for (size_t i = 0; i < ng && i < 3; i++) {
+        synack_endpoint host = {g[i].first->remote.addr, 0};
+        ep(&host, a, sizeof a);
+        a[strlen(a) - 2] = 0; /* the address without ":0" */
+        evidence(d, "%zu of them with %s", g[i].n, a);
+    }
     if (f->fin_timeout_s >= 0) evidence(d, "net.ipv4.tcp_fin_timeout = %d s (orphaned ones end then)", f->fin_timeout_s);
     snprintf(d->advice, sizeof d->advice,
              "The remote applications do not close after our close: fix them, or rely on "

@@ -1,5 +1,5 @@
 /* netstat.c: the `netstat -an [-o]` view of a stack, in the columns and state names of Linux
- * net-tools, so that people read synack's table as they read their host's. */
+ * net-tools (tcp6 rows, ":::80" for a dual-stack listener), so that people read synack's table as they read their host's. */
 #include <stdlib.h>
 
 #include <synack/inspect.h>
@@ -37,7 +37,9 @@ void synack_netstat_print(const synack_stack *st, FILE *out, bool with_timers)
         bool listening = ci->state == SYNACK_LISTEN;
         endpoint_text(&ci->local, false, l, sizeof l);
         endpoint_text(&ci->remote, listening, r, sizeof r);
-        fprintf(out, "tcp   %6u %6u %-23s %-23s %-11s", ci->recv_q, ci->send_q, l, r,
+        /* tcp6 for IPv6 rows, dual-stack listeners included (":::80"), as Linux netstat. */
+        fprintf(out, "%-5s %6u %6u %-23s %-23s %-11s", ci->local.addr.family == SYNACK_AF_INET6 ? "tcp6" : "tcp",
+                ci->recv_q, ci->send_q, l, r,
                 synack_state_netstat_name(ci->state));
         if (with_timers) fprintf(out, " %s", synack_netstat_timer_format(ci, tm, sizeof tm));
         fputc('\n', out);
