@@ -85,7 +85,7 @@ static void rule_close_wait(const ns_table *t, ns_diag *out, size_t cap, size_t 
     for (size_t i = 0; i < t->n; i++)
         if (t->rows[i].state == SYNACK_CLOSE_WAIT) {
             n++;
-            if (t->rows[i].recv_q) unread++;
+            if (t->rows[i].recv_q > 1) unread++; /* Linux counts the FIN's sequence number in Recv-Q */
             ng = group_add(g, ng, &t->rows[i], same_pid);
         }
     if (n < NS_DIAG_CLOSE_WAIT_MIN) return;
