@@ -396,6 +396,10 @@ static void control_client(control_server *cs, int fd)
     FILE *out = open_memstream(&text, &len);
     if (!out) return;
     synack_stack *st = synack_loop_stack(cs->lp);
+    /* The stack's clock moves only when the loop polls it; an idle stack would show the time
+     * left as of its last packet. Bring it to the loop's now (due timers run; their segments go
+     * out at the loop's next flush) so that two calls a second apart differ by a second. */
+    synack_poll(st, synack_loop_now(cs->lp));
     if (!strcmp(line, "conns")) ns_wire_write(out, st);
     else if (!strcmp(line, "netstat")) synack_netstat_print(st, out, false);
     else if (!strcmp(line, "netstat -o")) synack_netstat_print(st, out, true);
