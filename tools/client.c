@@ -205,7 +205,9 @@ static int run_client(client *c, const net_opts *o, void (*app)(synack_loop *, v
     c->sd = -1;
     /* A closed stdout pipe is an error to report (and a RST to send), not a silent death. */
     signal(SIGPIPE, SIG_IGN);
-    int rc = net_start(o, o->control, &c->rt);
+    char ctl[128];
+    if (o->control) net_control_resolve(o->control, ctl, sizeof ctl);
+    int rc = net_start(o, o->control ? ctl : NULL, &c->rt);
     if (rc) return rc;
     c->st = c->rt.st;
     c->lp = c->rt.lp;

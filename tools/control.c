@@ -18,6 +18,7 @@
 #include <synack/secret.h>
 
 #include "drivers/impair_io.h"
+#include "netstat.h"
 
 /* ---- options ---- */
 
@@ -184,9 +185,24 @@ void net_opts_usage(FILE *f)
             "    -v, -vv, -vvv       more logging on stderr (connections, details, every core event)\n");
 }
 
+unsigned long net_netns_id(void)
+{
+    struct stat sb;
+    return stat("/proc/self/ns/net", &sb) == 0 ? (unsigned long)sb.st_ino : 0;
+}
+
 void net_control_default(const char *dev, char *buf, size_t cap)
 {
-    snprintf(buf, cap, NET_CONTROL_DIR "/%s.ctl", dev);
+    /* /run is shared by every network namespace (ip netns exec keeps it), so the name carries
+     * the namespace: two serves on tun0 in two namespaces get two sockets, and netstat in one
+     * namespace never reads another's table. */
+    snprintf(buf, cap, NET_CONTROL_DIR "/net%lu-%s.ctl", net_netns_id(), dev);
+}
+
+void net_control_resolve(const char *name, char *buf, size_t cap)
+{
+    if (strchr(name, '/')) snprintf(buf, cap, "%s", name);
+    else snprintf(buf, cap, NET_CONTROL_DIR "/%s.ctl", name);
 }
 
 /* ---- bringing a stack up ---- */
@@ -380,10 +396,15 @@ static void control_client(control_server *cs, int fd)
     FILE *out = open_memstream(&text, &len);
     if (!out) return;
     synack_stack *st = synack_loop_stack(cs->lp);
-    if (!strcmp(line, "netstat")) synack_netstat_print(st, out, false);
+    /* The stack's clock moves only when the loop polls it; an idle stack would show the time
+     * left as of its last packet. Bring it to the loop's now (due timers run; their segments go
+     * out at the loop's next flush) so that two calls a second apart differ by a second. */
+    synack_poll(st, synack_loop_now(cs->lp));
+    if (!strcmp(line, "conns")) ns_wire_write(out, st);
+    else if (!strcmp(line, "netstat")) synack_netstat_print(st, out, false);
     else if (!strcmp(line, "netstat -o")) synack_netstat_print(st, out, true);
     else if (!strcmp(line, "stats")) control_stats(cs->lp, out);
-    else fprintf(out, "error: unknown request '%s' (netstat, netstat -o, stats)\n", line);
+    else fprintf(out, "error: unknown request '%s' (conns, netstat, netstat -o, stats)\n", line);
     fclose(out);
     for (size_t off = 0; off < len;) {
         ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
@@ -462,76 +483,4 @@ void control_close(control_server *cs)
     close(cs->fd);
     unlink(cs->path);
     free(cs);
-}
-
-/* ---- synack netstat ---- */
-
-static void netstat_usage(FILE *f)
-{
-    fprintf(f, "usage: synack netstat [--control PATH | --dev NAME] [-o] [-s]\n"
-               "  prints the connection table of a running synack serve (or get/connect with\n"
-               "  --control) as `netstat -tan` does; -o adds the timers, -s the counters instead.\n"
-               "  --control PATH  its control socket (default " NET_CONTROL_DIR "/<dev>.ctl)\n"
-               "  --dev NAME      the device it runs on (default " NET_DEFAULT_DEV ")\n");
-}
-
-int cmd_netstat(int argc, char **argv)
-{
-    const char *path = NULL, *dev = NET_DEFAULT_DEV;
-    bool timers = false, stats = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-o") || !strcmp(a, "--timers")) timers = true;
-        else if (!strcmp(a, "-s") || !strcmp(a, "--stats")) stats = true;
-        else if (!strcmp(a, "-an") || !strcmp(a, "-a") || !strcmp(a, "-n") || !strcmp(a, "-t")) continue;
-        else if (!strcmp(a, "-ano") || !strcmp(a, "-tano")) timers = true;
-        else if (!strcmp(a, "--control") && i + 1 < argc) path = argv[++i];
-        else if (!strcmp(a, "--dev") && i + 1 < argc) dev = argv[++i];
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            netstat_usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "synack netstat: unknown or incomplete option '%s'\n", a);
-            netstat_usage(stderr);
-            return 2;
-        }
-    }
-    char def[128];
-    if (!path) {
-        net_control_default(dev, def, sizeof def);
-        path = def;
-    }
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof sa.sun_path) {
-        fprintf(stderr, "synack netstat: control path too long\n");
-        return 2;
-    }
-    memcpy(sa.sun_path, path, strnlen(path, sizeof sa.sun_path - 1));
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        fprintf(stderr, "synack netstat: cannot reach %s: %s (is a synack running with that "
-                        "--control?)\n", path, strerror(errno));
-        if (s >= 0) close(s);
-        return 1;
-    }
-    const char *req = stats ? "stats\n" : timers ? "netstat -o\n" : "netstat\n";
-    if (send(s, req, strlen(req), MSG_NOSIGNAL) < 0) {
-        fprintf(stderr, "synack netstat: %s: %s\n", path, strerror(errno));
-        close(s);
-        return 1;
-    }
-    char buf[4096];
-    ssize_t r;
-    size_t total = 0;
-    while ((r = recv(s, buf, sizeof buf, 0)) > 0) {
-        fwrite(buf, 1, (size_t)r, stdout);
-        total += (size_t)r;
-    }
-    close(s);
-    fflush(stdout);
-    if (r < 0 || total == 0) {
-        fprintf(stderr, "synack netstat: no answer from %s\n", path);
-        return 1;
-    }
-    return 0;
 }

@@ -56,11 +56,17 @@ typedef struct net_runtime {
 int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt);
 /* Frees everything net_start made; at -v prints the loop's and stack's figures first. */
 void net_stop(net_runtime *rt);
-/* The default control path of a device: /run/synack/<dev>.ctl. */
+/* The default control path of a device in this network namespace:
+ * /run/synack/net<inode of /proc/self/ns/net>-<dev>.ctl. */
 void net_control_default(const char *dev, char *buf, size_t cap);
+/* --control NAME (no '/'): /run/synack/NAME.ctl, a named instance; with a '/': that path. */
+void net_control_resolve(const char *name, char *buf, size_t cap);
+/* The inode of this process's network namespace (0 when unknown). */
+unsigned long net_netns_id(void);
 
-/* Control server: accepts on a Unix stream socket; each client sends one line ("netstat",
- * "netstat -o", "stats") and gets the text back. NULL after logging why. */
+/* Control server: accepts on a Unix stream socket; each client sends one line ("conns": the
+ * table for `synack netstat` (netstat_wire.c); "netstat", "netstat -o": text; "stats") and gets
+ * the answer back. NULL after logging why. */
 control_server *control_listen(synack_loop *lp, const char *path);
 void control_close(control_server *cs);
 
@@ -68,6 +74,6 @@ void control_close(control_server *cs);
 int cmd_serve(int argc, char **argv);   /* serve.c */
 int cmd_get(int argc, char **argv);     /* client.c */
 int cmd_connect(int argc, char **argv); /* client.c */
-int cmd_netstat(int argc, char **argv); /* control.c: the control socket's client */
+int cmd_netstat(int argc, char **argv); /* netstat_cli.c */
 
 #endif

@@ -602,8 +602,9 @@ static void usage(FILE *f)
             "                    name:PORT moves one (default: all four)\n"
             "  --root DIR        what http serves (default: the current directory)\n"
             "  --close-delay T   after a peer's FIN, stay in CLOSE-WAIT for T before closing\n"
-            "  --control PATH    control socket for `synack netstat` (default " NET_CONTROL_DIR
-            "/<dev>.ctl)\n");
+            "  --control NAME|PATH  control socket for `synack netstat`: a NAME is " NET_CONTROL_DIR
+            "/NAME.ctl\n"
+            "                    (default " NET_CONTROL_DIR "/net<netns inode>-<dev>.ctl: one per namespace)\n");
     net_opts_usage(f);
 }
 
@@ -723,7 +724,7 @@ int cmd_serve(int argc, char **argv)
         }
     }
     char ctl[128];
-    if (o.control) snprintf(ctl, sizeof ctl, "%s", o.control);
+    if (o.control) net_control_resolve(o.control, ctl, sizeof ctl);
     else net_control_default(o.dev, ctl, sizeof ctl);
     int rc = net_start(&o, ctl, &sv->rt);
     if (rc) {

@@ -30,7 +30,20 @@ typedef struct synack_conn_info {
     bool ts_ok, sack_ok, ws_ok;
     uint8_t snd_wscale, rcv_wscale;
     uint16_t syn_queue_len;   /* LISTEN: half-open (SYN-RECEIVED) children */
+    /* A wildcard listener that takes both IPv4 and IPv6 (the stack has both addresses): Linux
+     * shows such a socket as tcp6 ":::80". */
+    bool dual_stack;
+    /* As ss -i shows them (tcp_info): octets of data acknowledged by the peer and received in
+     * order from it (SYN and FIN excluded), segments sent again, and how long ago the state
+     * last changed (TIME-WAIT records: since their last FIN, 2*MSL less the time left). */
+    uint64_t bytes_acked, bytes_received;
+    uint32_t retransmits_total;
+    synack_time_us state_age_us;
+    const char *cc_name;      /* congestion control, e.g. "newreno" (static text) */
 } synack_conn_info;
+
+/* netstat -o's timer for a connection still opening shows the earlier of the retransmission and
+ * the establishment deadline (75 s by default): the SYN's last chance is the latter. */
 
 /* Fills up to cap snapshots (listeners first, then connections by id); returns the total count. */
 size_t synack_conn_list(const synack_stack *st, synack_conn_info *out, size_t cap);

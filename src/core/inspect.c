@@ -18,10 +18,33 @@ static void fill_netstat_timer(const synack_stack *st, const tcb *t, synack_conn
     else if (d[SYNACK_TIMER_PERSIST] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_PERSIST, kind = SYNACK_NT_PROBE;
     else if (d[SYNACK_TIMER_FIN_WAIT_2] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_FIN_WAIT_2, kind = SYNACK_NT_TIMEWAIT;
     else if (d[SYNACK_TIMER_KEEPALIVE] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_KEEPALIVE, kind = SYNACK_NT_KEEPALIVE;
+    /* An opening connection ends at the establishment deadline even if a retransmission is
+     * due later (at 63 s a SYN's next backoff says 64 s, but it has 12 s left): show the earlier,
+     * as the time this timer state really has. */
+    if (which == SYNACK_TIMER_REXMT && d[SYNACK_TIMER_CONN_EST] < d[which]) which = SYNACK_TIMER_CONN_EST;
     ci->nt_timer = kind;
     ci->nt_remaining_us = which >= 0 && d[which] > st->now ? d[which] - st->now : 0;
     ci->nt_retransmits = kind == SYNACK_NT_ON ? t->rexmt_shift : 0;
     ci->nt_probes = kind == SYNACK_NT_PROBE ? t->persist_shift : kind == SYNACK_NT_KEEPALIVE ? t->keep_probes : 0;
+}
+
+/* Octets acknowledged and received: offsets from ISS and IRS plus the counted 2^32 wraps, less
+ * the SYN and FIN, which take a sequence number each but are no data. */
+static uint64_t bytes_acked(const tcb *t)
+{
+    if (t->state == SYNACK_LISTEN || (t->snd_una == t->iss && !t->snd_una_wraps)) return 0;
+    uint64_t off = ((uint64_t)t->snd_una_wraps << 32) + (uint32_t)(t->snd_una - t->iss) - 1;
+    bool fin_acked = t->fin_queued && seq_gt(t->snd_una, t->snd_buf_seq + t->sndbuf.len);
+    return off && fin_acked ? off - 1 : off;
+}
+
+static uint64_t bytes_received(const tcb *t)
+{
+    if (t->state == SYNACK_LISTEN || t->state == SYNACK_SYN_SENT ||
+        (t->rcv_nxt == t->irs && !t->rcv_nxt_wraps))
+        return 0;
+    uint64_t off = ((uint64_t)t->rcv_nxt_wraps << 32) + (uint32_t)(t->rcv_nxt - t->irs) - 1;
+    return off && t->fin_rcvd ? off - 1 : off;
 }
 
 static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
@@ -61,6 +84,18 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->ws_ok = t->ws_ok;
     ci->snd_wscale = t->snd_wscale;
     ci->rcv_wscale = t->rcv_wscale;
+    ci->dual_stack = t->state == SYNACK_LISTEN && synack_addr_is_any(&t->local.addr) &&
+                     st->cfg.addr.family != SYNACK_AF_NONE && st->cfg.addr6.family != SYNACK_AF_NONE;
+    if (ci->dual_stack) { /* shown as Linux shows a dual-stack socket: [::]:port */
+        memset(&ci->local.addr, 0, sizeof ci->local.addr);
+        ci->local.addr.family = SYNACK_AF_INET6;
+        ci->remote.addr = ci->local.addr;
+    }
+    ci->bytes_acked = bytes_acked(t);
+    ci->bytes_received = bytes_received(t);
+    ci->retransmits_total = t->rexmit_total;
+    ci->state_age_us = (synack_time_us)(uint32_t)((uint32_t)(st->now / 1000) - t->state_since_ms) * 1000u;
+    ci->cc_name = "newreno";
 }
 
 /* A compact TIME-WAIT record as netstat sees it: TIME-WAIT with its 2*MSL timer. */
@@ -79,6 +114,11 @@ static void fill_tw(const synack_stack *st, const tw_rec *w, synack_conn_info *c
     ci->snd_una = ci->snd_nxt = w->snd_nxt;
     ci->rcv_nxt = w->rcv_nxt;
     ci->rcv_wnd = w->rcv_wnd;
+    /* The record keeps no counters (it is kept small): those stay zero. Its age is counted from
+     * the last FIN, which (re)started the 2*MSL wait. */
+    synack_time_us left = ci->nt_remaining_us, msl2 = 2 * st->cfg.msl_us;
+    ci->state_age_us = msl2 > left ? msl2 - left : 0;
+    ci->cc_name = "";
 }
 
 /* Shown: listeners and connections; a socket that never connected is not a connection. */

@@ -1,5 +1,5 @@
 /* netstat.c: the `netstat -an [-o]` view of a stack, in the columns and state names of Linux
- * net-tools, so that people read synack's table as they read their host's. */
+ * net-tools (tcp6 rows, ":::80" for a dual-stack listener), so that people read synack's table as they read their host's. */
 #include <stdlib.h>
 
 #include <synack/inspect.h>

@@ -109,7 +109,8 @@ wait_until() {
   return 1
 }
 
-netstat_synack() { "$SYNACK" netstat --control "$CTL" "$@"; }
+# -a: listeners too (netstat shows connections only by default)
+netstat_synack() { "$SYNACK" netstat --control "$CTL" -a "$@"; }
 listening() { netstat_synack | grep -q "LISTEN"; }
 
 # start_serve ARGS...: synack serve on tun0 with our control socket, www root in $WORK/www.

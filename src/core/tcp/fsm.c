@@ -71,6 +71,7 @@ void tcp_set_state(synack_stack *st, tcb *t, int to, synack_cause cause)
     int from = t->state;
     if (from == to) return;
     t->state = (uint8_t)to;
+    t->state_since_ms = (uint32_t)(st->now / 1000);
     stack_note_transition(st, t->id, t->sd, &t->local, &t->remote, from, to, cause);
     enter_state(st, t, from);
 }

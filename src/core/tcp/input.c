@@ -495,7 +495,7 @@ static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
         t->snd_buf_seq += data;
         tcp_ring_release_if_empty(st, &t->sndbuf, &t->snd_hint);
     }
-    t->snd_una = ack;
+    tcp_snd_una_set(t, ack);
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     if (t->bufs_on) tcp_sack_trim(st, t);
     t->rexmt_shift = 0;
@@ -654,7 +654,7 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
     }
     if (!t->bufs_on) return V_DROP;
     if (t->rd_shut) { /* shutdown(SHUT_RD): acknowledge and discard what arrives in order */
-        if (v->seq == t->rcv_nxt) t->rcv_nxt += v->len;
+        if (v->seq == t->rcv_nxt) tcp_rcv_nxt_set(t, t->rcv_nxt + v->len);
         t->ack_now = true;
         return V_CONTINUE;
     }
@@ -667,11 +667,11 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
     if (off == 0) {
         write_new_octets(t, v);
         ring_commit(&t->rcvbuf, v->len);
-        t->rcv_nxt += v->len;
+        tcp_rcv_nxt_set(t, t->rcv_nxt + v->len);
         if (t->ooo.n) {
             uint32_t upto = rangeset_advance(&t->ooo, t->rcv_nxt);
             ring_commit(&t->rcvbuf, upto - t->rcv_nxt);
-            t->rcv_nxt = upto;
+            tcp_rcv_nxt_set(t, upto);
             tcp_ranges_release_if_empty(st, &t->ooo);
             t->ack_now = true; /* a hole filled: ACK at once (RFC 5681 4.2) */
         }
@@ -715,7 +715,7 @@ static enum verdict process_fin(synack_stack *st, tcb *t, const tcp_seg *seg, co
     t->ooo_fin = false;
     if (!t->fin_rcvd) {
         t->fin_rcvd = true;
-        t->rcv_nxt++;
+        tcp_rcv_nxt_set(t, t->rcv_nxt + 1);
         if (t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_READABLE, 0);
     }
     t->ack_now = true;

@@ -102,6 +102,10 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     ip_l4_cksum_set(tcp, hl + len, 16, &t->local.addr, &t->remote.addr, IP_PROTO_TCP);
     ip_header_emit(st, p, &t->local.addr, &t->remote.addr, IP_PROTO_TCP, hl + len);
     stack_outq_commit(st, iph + hl + len);
+    /* Sent before (below SND.MAX) and taking sequence space: a retransmission of this
+     * connection, whichever path sent it (RTO, fast or SACK recovery, SYN backoff). */
+    if ((len || (flags & (SYNACK_SYN | SYNACK_FIN))) && !(flags & SYNACK_RST) && seq_lt(seq, t->snd_max))
+        t->rexmit_total++;
     if (flags & SYNACK_ACK) { /* this segment carries our ACK: nothing is owed any more */
         t->ack_now = false;
         t->delack_segs = 0;

@@ -58,6 +58,9 @@ struct tcb {
     uint8_t snd_wscale, rcv_wscale;
     uint16_t snd_mss;     /* effective send MSS (RFC 9293 3.7.1) */
     uint16_t rcv_mss;     /* MSS we announce */
+    /* Times SND.UNA - ISS wrapped past 2^32: with it the octets acknowledged are a 48-bit count
+     * (tcp_bytes_acked) that costs no TCB space (it fills a padding hole). Saturates. */
+    uint16_t snd_una_wraps;
     /* Receive sequence variables. rcv_adv is the right edge we last advertised. */
     uint32_t irs, rcv_nxt, rcv_adv;
     uint32_t ooo_fin_seq;
@@ -92,11 +95,15 @@ struct tcb {
     synack_time_us deadline[SYNACK_TIMER_COUNT];
     synack_time_us next_deadline;
     uint32_t heap_idx;    /* position in the timer heap, UINT32_MAX when absent */
+    /* When the state last changed, in milliseconds of st->now modulo 2^32: the age is exact for
+     * 49 days (a whole synack_time_us would add 8 bytes to every TCB). */
+    uint32_t state_since_ms;
     synack_time_us last_rcv_time;   /* keepalive idle */
     synack_time_us user_timeout_us, keepidle_us, keepintvl_us;
     uint32_t keepcnt;
     int so_error;         /* positive errno waiting for the user */
     int soft_error;       /* last ICMP soft error: reported instead of ETIMEDOUT (RFC 1122 4.2.3.9) */
+    uint32_t rexmit_total; /* segments of this connection sent again (ss -i "retrans:N/total") */
 
     /* Lists. */
     tcb *all_prev, *all_next; /* every TCB of the stack */
@@ -105,9 +112,24 @@ struct tcb {
     tcb *aq_head, *aq_tail; /* listener: children established, waiting for accept */
     tcb *out_next;        /* pending-output list */
     uint16_t backlog, aq_len, syn_rcvd_len; /* listener: accept queue limit and lengths */
+    uint16_t rcv_nxt_wraps; /* times RCV.NXT - IRS wrapped past 2^32 (see snd_una_wraps) */
     synack_time_us cookie_sent_us; /* listener: when it last sent a cookie */
     synack_time_us cookie_until;   /* from_cookie: the last moment its cookie could validate */
 };
+
+/* Octet counters without counters (ss -i bytes_acked / bytes_received): offsets from ISS and IRS,
+ * with the wraps past 2^32 counted where SND.UNA and RCV.NXT advance. SYN and FIN take a
+ * sequence number each and are not octets of data. */
+static inline void tcp_snd_una_set(tcb *t, uint32_t ack)
+{
+    if (ack - t->iss < t->snd_una - t->iss && t->snd_una_wraps < UINT16_MAX) t->snd_una_wraps++;
+    t->snd_una = ack;
+}
+static inline void tcp_rcv_nxt_set(tcb *t, uint32_t nxt)
+{
+    if (nxt - t->irs < t->rcv_nxt - t->irs && t->rcv_nxt_wraps < UINT16_MAX) t->rcv_nxt_wraps++;
+    t->rcv_nxt = nxt;
+}
 
 /* ---- fsm.c ---- */
 bool tcp_transition_legal(int from, int to);

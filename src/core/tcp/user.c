@@ -17,6 +17,7 @@ tcb *tcp_tcb_alloc(synack_stack *st)
     t->id = st->next_conn_id++;
     t->sd = -1;
     t->state = SYNACK_CLOSED;
+    t->state_since_ms = (uint32_t)(st->now / 1000);
     t->heap_idx = UINT32_MAX;
     for (int i = 0; i < SYNACK_TIMER_COUNT; i++) t->deadline[i] = SYNACK_TIME_NEVER;
     t->next_deadline = SYNACK_TIME_NEVER;
