@@ -531,7 +531,10 @@ static int dup_to(int old, int new, int flags, bool three)
     psock *so = pl_sock(old);
     if (!so && !pl_fd_get(new)) return three ? REAL(dup3)(old, new, flags) : REAL(dup2)(old, new);
     pl_lock();
-    if (pl_fd_internal(new)) pl_fd_evict_internal(new);
+    if (pl_fd_internal(new) && !pl_fd_evict_internal(new)) {
+        pl_unlock();
+        return fail(EBUSY); /* the library's own descriptor; Linux says EBUSY in dup2 races */
+    }
     int r = three ? REAL(dup3)(old, new, flags) : REAL(dup2)(old, new);
     int e = errno;
     if (r >= 0 && old != new) {

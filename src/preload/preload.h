@@ -122,8 +122,9 @@ int pl_sock_new(synack_stack *st, int sd, int family, int flags);
 bool pl_fd_bind(int fd, psock *s);
 /* Forgets program descriptor fd; the last one closes the synack socket. Holding the lock. */
 void pl_fd_release(int fd);
-/* Moves an internal descriptor out of the way before the program takes its number. */
-void pl_fd_evict_internal(int fd);
+/* Moves an internal descriptor out of the way before the program takes its number (dup2).
+ * False when it cannot move (the device, the loop's wake-up descriptor). Holding the lock. */
+bool pl_fd_evict_internal(int fd);
 /* Brings s's mirror up to date (holding the lock); pulse: new data arrived. */
 void pl_mirror_update(synack_stack *st, psock *s, bool pulse);
 

@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,7 +129,8 @@ static struct {
     _Atomic int state;
     bool child;               /* fork()ed without exec */
     int fd_base;              /* internal descriptors go at or above this number */
-    int tun_fd, kick_fd;
+    int tun_fd, kick_fd;      /* kick_fd: a timerfd the loop watches (see kick) */
+    synack_time_us kick_at;   /* when it is armed for, or SYNACK_TIME_NEVER */
     synack_stack *st;
     synack_loop *lp;
     control_server *ctl;
@@ -159,28 +160,28 @@ static int fd_high(int fd)
     return h;
 }
 
-void pl_fd_evict_internal(int fd)
+bool pl_fd_evict_internal(int fd)
 {
-    /* Which internal descriptor is it? The psocks' and the runtime's. */
+    /* The loop knows the device and its wake-up descriptor by number: those cannot move. */
+    if (fd == rt.tun_fd || fd == rt.kick_fd) return false;
     int h = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, rt.fd_base > fd ? rt.fd_base : fd + 1);
-    if (h < 0) return;
-    fd_set_entry(h, PL_INTERNAL);
-    fd_set_entry(fd, NULL);
-    if (fd == rt.tun_fd || fd == rt.kick_fd) {
-        /* The loop watches these by number: they stay; the program gets EBUSY-free dup2 only
-         * for psock descriptors. Give the copy back. */
-        REAL(close)(h);
-        fd_set_entry(h, NULL);
-        fd_set_entry(fd, PL_INTERNAL);
-        return;
-    }
+    if (h < 0) return false;
+    bool found = false;
     for (size_t i = 0; i < rt.by_sd_cap; i++) {
         psock *s = rt.by_sd[i];
         if (!s) continue;
-        if (s->app_fd == fd) s->app_fd = h;
-        if (s->peer_fd == fd) s->peer_fd = h;
+        if (s->app_fd == fd) s->app_fd = h, found = true;
+        if (s->peer_fd == fd) s->peer_fd = h, found = true;
     }
+    if (!found) {
+        /* A socket already closed at exit (sd -1) or the control socket: keep it. */
+        REAL(close)(h);
+        return false;
+    }
+    fd_set_entry(h, PL_INTERNAL);
+    fd_set_entry(fd, NULL);
     REAL(close)(fd);
+    return true;
 }
 
 static void env_time(const char *name, synack_time_us *out, synack_time_us unit)
@@ -219,14 +220,21 @@ static void kick_cb(synack_loop *lp, int fd, uint32_t events, void *ctx)
 {
     uint64_t v;
     while (REAL(read)(fd, &v, sizeof v) == (ssize_t)sizeof v) continue;
+    rt.kick_at = SYNACK_TIME_NEVER;
 }
 
-static void kick(void)
+/* A call made the stack's next deadline t earlier than the sleeping loop's: arm the loop's
+ * timerfd for t. A system call, but no wake-up now (an eventfd would wake the loop's thread
+ * for every send that arms a retransmission timer). Holding the lock. */
+static void kick(synack_time_us t)
 {
-    uint64_t one = 1;
-    if (REAL(write)(rt.kick_fd, &one, sizeof one) < 0) {
-        /* The counter is full: the loop has not read it yet and will wake anyway. */
-    }
+    if (t == rt.kick_at) return;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = (time_t)(t / 1000000u);
+    its.it_value.tv_nsec = (long)(t % 1000000u) * 1000;
+    if (t == 0) its.it_value.tv_nsec = 1; /* zero would disarm it */
+    if (timerfd_settime(rt.kick_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0) rt.kick_at = t;
 }
 
 static void *loop_thread(void *arg)
@@ -350,7 +358,8 @@ int pl_start(void)
         r = start_fail("%s", "the stack refused its configuration (SYNACK_SNDBUF/SYNACK_RCVBUF?)");
         goto out;
     }
-    rt.kick_fd = fd_high(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    rt.kick_fd = fd_high(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    rt.kick_at = SYNACK_TIME_NEVER;
     synack_loop_config lc = {.tun_fd = rt.tun_fd, .lock = lock_cb, .unlock = unlock_cb};
     rt.lp = rt.kick_fd >= 0 ? synack_loop_new(rt.st, &lc) : NULL;
     if (!rt.lp || synack_loop_watch(rt.lp, rt.kick_fd, EPOLLIN, kick_cb, NULL) < 0) {
@@ -407,7 +416,8 @@ void pl_leave(psock *s)
     if (s && !s->dead && s->sd >= 0) pl_mirror_update(rt.st, s, false);
     process_events(rt.st);
     synack_loop_flush(rt.lp);
-    if (synack_next_deadline(rt.st) < synack_loop_wait_deadline(rt.lp)) kick();
+    synack_time_us next = synack_next_deadline(rt.st);
+    if (next < synack_loop_wait_deadline(rt.lp) && next < rt.kick_at) kick(next);
     pl_unlock();
 }
 
