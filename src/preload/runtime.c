@@ -652,4 +652,9 @@ __attribute__((destructor)) static void pl_fini(void)
         struct timespec ts = {0, 2000000};
         nanosleep(&ts, NULL);
     }
+    /* The control socket's file goes with the process. */
+    pl_lock();
+    control_close(rt.ctl);
+    rt.ctl = NULL;
+    pl_unlock();
 }

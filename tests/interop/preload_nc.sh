@@ -31,9 +31,9 @@ say "ok: nc -l on synack received 8 MiB from the kernel's nc, sha256 equal"
 bg klisten2 sh -c "exec timeout 20 nc -l 198.18.0.1 5003 > '$WORK/got3'"
 KL=$LAST_PID
 wait_until 5 port_up 5003 || fail "kernel nc -l did not come up"
-bg sclient sh -c "(printf hello; sleep 2) | exec timeout 20 $SYNACK run --dev tun0 --no-create --control '$CTL' -- nc -N 198.18.0.1 5003"
+bg sclient sh -c "(printf hello; sleep 5) | exec timeout 20 $SYNACK run --dev tun0 --no-create --control '$CTL' -- nc -N 198.18.0.1 5003"
 established() { netstat_synack | grep -q "198.18.0.1:5003 *ESTABLISHED"; }
-wait_until 5 established || fail "synack netstat does not show the nc connection ESTABLISHED"
+wait_until 10 established || fail "synack netstat does not show the nc connection ESTABLISHED"
 netstat_synack | grep "5003"
 wait "$KL" || fail "kernel nc -l exited with $?"
 [ "$(cat "$WORK/got3")" = hello ] || fail "the kernel got '$(cat "$WORK/got3")', not hello"
