@@ -6,8 +6,9 @@ for pkg in build-essential cmake make gcc clang; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # Interop tests and the TUN benchmark (tests/interop, scripts/bench-tun.sh): ip/ss, curl, nft,
-# ping, socat, python3 (http.server and tests/interop/peer.py).
-for pkg in iproute2 curl nftables iputils-ping socat python3; do
+# ping, socat, python3 (http.server and tests/interop/peer.py); netcat-openbsd and iperf3 for the
+# preload library's tests (tests/interop/preload_*.sh).
+for pkg in iproute2 curl nftables iputils-ping socat python3 netcat-openbsd iperf3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

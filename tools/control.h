@@ -75,5 +75,6 @@ int cmd_serve(int argc, char **argv);   /* serve.c */
 int cmd_get(int argc, char **argv);     /* client.c */
 int cmd_connect(int argc, char **argv); /* client.c */
 int cmd_netstat(int argc, char **argv); /* netstat_cli.c */
+int cmd_run(int argc, char **argv);     /* run.c: a program on synack via the preload library */
 
 #endif

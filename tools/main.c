@@ -27,6 +27,8 @@ static void usage(FILE *f)
             "  connect HOST PORT      nc-like: stdin to the connection, the connection to stdout\n"
             "  netstat [--control PATH] [-o] [-s]\n"
             "        the connection table of a running `synack serve` (netstat -an view)\n"
+            "  run [--dev NAME] [--addr A] [--addr6 A6] [options] -- PROG [ARGS...]\n"
+            "        run an unmodified program with its TCP sockets on synack (LD_PRELOAD)\n"
             "  help  this text\n"
             "\n"
             "Each command takes --help for all its options.\n",
@@ -93,6 +95,7 @@ static const struct command {
     {"get", cmd_get},
     {"connect", cmd_connect},
     {"netstat", cmd_netstat},
+    {"run", cmd_run},
     {"help", cmd_help},
 };
 

@@ -30,6 +30,12 @@ typedef struct synack_loop_config {
     uint64_t impair_seed;
     unsigned read_batch;            /* packets read per wake-up before the stack runs; 0 = 64 */
     bool handle_signals;            /* SIGINT/SIGTERM stop the loop (code 128 + signal) */
+    /* A stack shared with other threads (the preload library): the loop holds this lock while
+     * it touches the stack, runs watchers and the app callback, and releases it only to wait.
+     * Other threads take it around their calls. NULL: one thread owns everything. */
+    void (*lock)(void *ctx);
+    void (*unlock)(void *ctx);
+    void *lock_ctx;
 } synack_loop_config;
 
 /* NULL on failure (no memory, epoll or signalfd failed: errno is set). */
@@ -56,6 +62,13 @@ void synack_loop_wake_at(synack_loop *lp, synack_time_us t);
  * the device failed. */
 int synack_loop_run(synack_loop *lp);
 void synack_loop_stop(synack_loop *lp, int code);
+
+/* For other threads, holding the loop's lock: sends what the stack has queued now (instead of
+ * waiting for the loop's next iteration), and tells when the waiting loop wakes by itself (the
+ * deadline it computed before releasing the lock): a caller that made the stack's deadline
+ * earlier wakes it through a watched descriptor. SYNACK_TIME_NEVER: it waits for input only. */
+void synack_loop_flush(synack_loop *lp);
+synack_time_us synack_loop_wait_deadline(const synack_loop *lp);
 
 typedef struct synack_loop_stats {
     uint64_t iterations, wakeups;

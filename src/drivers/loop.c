@@ -91,6 +91,10 @@ struct synack_loop {
     bool stop, pwait2_missing;
     int code;
     uint32_t idle_spins; /* rounds in a row whose core deadline was already past */
+    void (*lock)(void *);
+    void (*unlock)(void *);
+    void *lock_ctx;
+    synack_time_us wait_deadline; /* what the current (or last) wait was computed for */
     watcher w[MAX_WATCHERS];
     synack_loop_stats stats;
     uint8_t buf[PKT_CAP];
@@ -104,6 +108,9 @@ synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg)
     lp->tun_fd = cfg->tun_fd;
     lp->sig_fd = -1;
     lp->read_batch = cfg->read_batch ? cfg->read_batch : 64;
+    lp->lock = cfg->lock;
+    lp->unlock = cfg->unlock;
+    lp->lock_ctx = cfg->lock_ctx;
     lp->app_deadline = SYNACK_TIME_NEVER;
     for (int i = 0; i < MAX_WATCHERS; i++) lp->w[i].fd = -1;
     lp->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -241,6 +248,20 @@ static void flush_output(synack_loop *lp)
     }
 }
 
+void synack_loop_flush(synack_loop *lp) { flush_output(lp); }
+
+synack_time_us synack_loop_wait_deadline(const synack_loop *lp) { return lp->wait_deadline; }
+
+static void loop_lock(synack_loop *lp)
+{
+    if (lp->lock) lp->lock(lp->lock_ctx);
+}
+
+static void loop_unlock(synack_loop *lp)
+{
+    if (lp->unlock) lp->unlock(lp->lock_ctx);
+}
+
 static void deliver_impaired(synack_loop *lp)
 {
     link_pkt p;
@@ -313,6 +334,8 @@ static int wait_events(synack_loop *lp, struct epoll_event *evs, synack_time_us 
 int synack_loop_run(synack_loop *lp)
 {
     struct epoll_event evs[MAX_EVENTS];
+    int rc = 0;
+    loop_lock(lp);
     lp->stop = false;
     while (!lp->stop) {
         lp->stats.iterations++;
@@ -344,12 +367,16 @@ int synack_loop_run(synack_loop *lp)
                                              "waiting 1 ms per round");
             if (deadline < lp->now + 1000) deadline = lp->now + 1000;
         }
+        lp->wait_deadline = deadline;
+        loop_unlock(lp);
         int n = wait_events(lp, evs, deadline);
+        int e = errno;
+        loop_lock(lp);
         if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
+            if (e == EINTR) continue;
             synack_log(SYNACK_LOG_ERROR, "epoll: %s", strerror(e));
-            return -e;
+            rc = -e;
+            break;
         }
         lp->stats.wakeups++;
         lp->now = synack_clock_us();
@@ -358,12 +385,14 @@ int synack_loop_run(synack_loop *lp)
             if (tag == TAG_TUN) {
                 if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
                     synack_log(SYNACK_LOG_ERROR, "the TUN device went away");
-                    return -ENODEV;
+                    rc = -ENODEV;
+                    goto out;
                 }
                 int r = read_tun(lp);
                 if (r < 0) {
                     synack_log(SYNACK_LOG_ERROR, "reading the TUN device: %s", strerror(-r));
-                    return r;
+                    rc = r;
+                    goto out;
                 }
             } else if (tag == TAG_SIGNAL) {
                 struct signalfd_siginfo si;
@@ -380,5 +409,9 @@ int synack_loop_run(synack_loop *lp)
             }
         }
     }
-    return lp->code;
+    if (lp->stop) rc = lp->code;
+out:
+    lp->wait_deadline = 0;
+    loop_unlock(lp);
+    return rc;
 }
