@@ -1,6 +1,10 @@
 # A newcomer types `make demo` or `make test`; CMake does the rest.
 JOBS ?= 2
-.PHONY: all demo test build setup fuzz clean bench
+# `make install` puts the library, headers, pkg-config and CMake files, the synack command and
+# its man pages under $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: all demo test build setup fuzz clean bench install
 
 all: build
 
@@ -19,6 +23,11 @@ test:
 	cmake -S . -B build-asan -DSYNACK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS)
+
+install:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build build -j$(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install build
 
 # Speed and memory figures (bench/README.md): the release build, pinned, medians, one JSON line per
 # figure with its anchor and the ratio. Not tests: nothing fails on a missed target. ~7 minutes.

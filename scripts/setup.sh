@@ -5,6 +5,11 @@ need=()
 for pkg in build-essential cmake make gcc clang; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# The install test builds a program against the installed tree with pkg-config
+# (tests/install/install_tree.sh); the man page test renders with groff (tests/tools/manpages.sh).
+for pkg in pkg-config groff-base; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 # Interop tests and the TUN benchmark (tests/interop, scripts/bench-tun.sh): ip/ss, curl, nft,
 # ping, socat, python3 (http.server and tests/interop/peer.py); netcat-openbsd and iperf3 for the
 # preload library's tests (tests/interop/preload_*.sh).

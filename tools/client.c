@@ -238,12 +238,13 @@ static int run_client(client *c, const net_opts *o, void (*app)(synack_loop *, v
 
 static void get_usage(FILE *f)
 {
-    fprintf(f, "usage: synack get [-o FILE] [-I] [--max-time SECS] [stack options] http://HOST[:PORT]/PATH\n"
+    fprintf(f, "usage: synack get [options] http://HOST[:PORT]/PATH\n"
                "  downloads with HTTP/1.1 through synack; HOST is an IPv4 or [IPv6] literal.\n"
-               "  -o FILE         write the body to FILE (default: stdout)\n"
-               "  -I, --head      send HEAD and print the response head\n"
-               "  --max-time S    give up after S seconds (exit 28)\n"
-               "  exit: 0 ok, 1 network or protocol error, 2 usage, 22 HTTP status >= 400\n");
+               "  -o, --output FILE  write the body to FILE (default: stdout)\n"
+               "  -I, --head         send HEAD and print the response head\n"
+               "  -m, --max-time S   give up after S seconds (exit 28)\n"
+               "  exit: 0 ok, 1 network or protocol error, 2 usage, 22 HTTP status >= 400,\n"
+               "        28 --max-time reached\n");
     net_opts_usage(f);
 }
 
@@ -504,43 +505,59 @@ int cmd_get(int argc, char **argv)
     c->max_time_deadline = SYNACK_TIME_NEVER;
     const char *url = NULL;
     double max_time = 0;
-    int rc = 2;
-    for (int i = 1; i < argc; i++) {
-        int t = net_opts_take(&o, argc, argv, &i);
-        if (t < 0) goto out;
-        if (t > 0) continue;
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    int rc = CLI_EXIT_USAGE;
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"head", no_argument, NULL, 'I'},
+        {"max-time", required_argument, NULL, 'm'},
+        NET_LONGOPTS,
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli cl;
+    cli_init(&cl, o.cmd, argc, argv, "o:Im:" NET_SHORTOPTS CLI_COMMON_SHORTOPTS, longopts);
+    const char *arg;
+    for (int opt; (opt = cli_next(&cl, &arg)) != -1;) {
+        switch (opt) {
+        case 'h':
             get_usage(stdout);
             rc = 0;
             goto out;
-        } else if (!strcmp(a, "-o") && i + 1 < argc) {
-            c->out_path = argv[++i];
-        } else if (!strcmp(a, "-I") || !strcmp(a, "--head")) {
+        case CLI_OPT_VERSION:
+            cli_version(stdout);
+            rc = 0;
+            goto out;
+        case 'o':
+            c->out_path = arg;
+            break;
+        case 'I':
             c->head_only = true;
-        } else if (!strcmp(a, "--max-time") && i + 1 < argc) {
-            char *end;
-            max_time = strtod(argv[++i], &end);
-            if (*end || !(max_time > 0)) {
-                fprintf(stderr, "synack get: bad --max-time '%s'\n", argv[i]);
+            break;
+        case 'm':
+            if (!cli_parse_seconds(arg, false, &max_time)) {
+                cli_bad_value(&cl, arg, "seconds > 0");
                 goto out;
             }
-        } else if (a[0] != '-' && !url) {
-            url = a;
-        } else {
-            fprintf(stderr, "synack get: unknown or incomplete option '%s'\n\n", a);
-            get_usage(stderr);
+            break;
+        case '?':
             goto out;
+        default:
+            if (net_opts_apply(&o, &cl, opt, arg) <= 0) goto out;
         }
     }
-    if (!url) {
-        get_usage(stderr);
+    if (optind >= argc) {
+        cli_usage_error(o.cmd, "no URL given");
+        goto out;
+    }
+    url = argv[optind];
+    if (optind + 1 < argc) {
+        cli_usage_error(o.cmd, "unexpected argument '%s' after the URL", argv[optind + 1]);
         goto out;
     }
     char host[160], path[2048];
     if (!parse_url(url, &c->remote, host, sizeof host, path, sizeof path)) {
-        fprintf(stderr, "synack get: '%s' is not http://HOST[:PORT]/PATH with an IPv4 or [IPv6] "
-                        "literal HOST\n", url);
+        cli_usage_error(o.cmd, "'%s' is not http://HOST[:PORT]/PATH with an IPv4 or [IPv6] "
+                               "literal HOST", url);
         goto out;
     }
     remote_text(c);
@@ -548,7 +565,7 @@ int cmd_get(int argc, char **argv)
                      "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: synack\r\nAccept: */*\r\n"
                      "Connection: close\r\n\r\n", c->head_only ? "HEAD" : "GET", path, host);
     if (n < 0 || (size_t)n >= sizeof c->request) {
-        fprintf(stderr, "synack get: URL too long\n");
+        cli_usage_error(o.cmd, "URL too long: '%s'", url);
         goto out;
     }
     c->req_len = (size_t)n;
@@ -576,11 +593,13 @@ out:
 
 static void connect_usage(FILE *f)
 {
-    fprintf(f, "usage: synack connect [-q SECS] [--max-time SECS] [stack options] HOST PORT\n"
+    fprintf(f, "usage: synack connect [options] HOST PORT\n"
                "  like nc: copies stdin to the connection and the connection to stdout. At the end\n"
                "  of stdin it sends FIN (shutdown), and exits once the peer has closed too.\n"
-               "  -q SECS       after the end of stdin, wait at most SECS for the peer to close\n"
-               "  --max-time S  give up after S seconds (exit 28)\n");
+               "  HOST is an IPv4 or IPv6 literal, PORT 1-65535.\n"
+               "  -q, --quit-after S  after the end of stdin, wait at most S seconds for the peer to close\n"
+               "  -m, --max-time S    give up after S seconds (exit 28)\n"
+               "  exit: 0 ok, 1 network error, 2 usage, 28 --max-time reached\n");
     net_opts_usage(f);
 }
 
@@ -698,50 +717,62 @@ int cmd_connect(int argc, char **argv)
     c->quit_at = SYNACK_TIME_NEVER;
     c->in_fd = STDIN_FILENO;
     const char *host = NULL, *port = NULL;
-    int rc = 2;
-    for (int i = 1; i < argc; i++) {
-        int t = net_opts_take(&o, argc, argv, &i);
-        if (t < 0) goto out;
-        if (t > 0) continue;
-        const char *a = argv[i];
-        char *end;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    int rc = CLI_EXIT_USAGE;
+    static const struct option longopts[] = {
+        {"quit-after", required_argument, NULL, 'q'},
+        {"max-time", required_argument, NULL, 'm'},
+        NET_LONGOPTS,
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli cl;
+    cli_init(&cl, o.cmd, argc, argv, "q:m:" NET_SHORTOPTS CLI_COMMON_SHORTOPTS, longopts);
+    const char *arg;
+    double secs;
+    for (int opt; (opt = cli_next(&cl, &arg)) != -1;) {
+        switch (opt) {
+        case 'h':
             connect_usage(stdout);
             rc = 0;
             goto out;
-        } else if (!strcmp(a, "-q") && i + 1 < argc) {
-            double q = strtod(argv[++i], &end);
-            if (*end || !(q >= 0)) {
-                fprintf(stderr, "synack connect: bad -q '%s'\n", argv[i]);
-                goto out;
-            }
-            c->quit_after_us = (synack_time_us)(q * 1e6);
-        } else if (!strcmp(a, "--max-time") && i + 1 < argc) {
-            double m = strtod(argv[++i], &end);
-            if (*end || !(m > 0)) {
-                fprintf(stderr, "synack connect: bad --max-time '%s'\n", argv[i]);
-                goto out;
-            }
-            c->max_time_deadline = synack_clock_us() + (synack_time_us)(m * 1e6);
-        } else if (a[0] != '-' && !host) {
-            host = a;
-        } else if (a[0] != '-' && !port) {
-            port = a;
-        } else {
-            fprintf(stderr, "synack connect: unknown or incomplete option '%s'\n\n", a);
-            connect_usage(stderr);
+        case CLI_OPT_VERSION:
+            cli_version(stdout);
+            rc = 0;
             goto out;
+        case 'q':
+            if (!cli_parse_seconds(arg, true, &secs)) {
+                cli_bad_value(&cl, arg, "seconds >= 0");
+                goto out;
+            }
+            c->quit_after_us = (synack_time_us)(secs * 1e6);
+            break;
+        case 'm':
+            if (!cli_parse_seconds(arg, false, &secs)) {
+                cli_bad_value(&cl, arg, "seconds > 0");
+                goto out;
+            }
+            c->max_time_deadline = synack_clock_us() + (synack_time_us)(secs * 1e6);
+            break;
+        case '?':
+            goto out;
+        default:
+            if (net_opts_apply(&o, &cl, opt, arg) <= 0) goto out;
         }
     }
-    if (!host || !port) {
-        connect_usage(stderr);
+    if (argc - optind != 2) {
+        if (argc - optind < 2) cli_usage_error(o.cmd, "need HOST and PORT");
+        else cli_usage_error(o.cmd, "unexpected argument '%s' after HOST PORT", argv[optind + 2]);
         goto out;
     }
-    char *end;
-    long p = strtol(port, &end, 10);
-    if (*end || p < 1 || p > 65535 || !parse_host(host, &c->remote.addr)) {
-        fprintf(stderr, "synack connect: need an IPv4 or IPv6 literal and a port 1-65535, not '%s %s'\n",
-                host, port);
+    host = argv[optind];
+    port = argv[optind + 1];
+    uint32_t p;
+    if (!parse_host(host, &c->remote.addr)) {
+        cli_usage_error(o.cmd, "bad HOST '%s' (an IPv4 or IPv6 literal)", host);
+        goto out;
+    }
+    if (!cli_parse_u32(port, 1, 65535, &p)) {
+        cli_usage_error(o.cmd, "bad PORT '%s' (1-65535)", port);
         goto out;
     }
     c->remote.port = (uint16_t)p;

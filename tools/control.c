@@ -1,4 +1,4 @@
-/* control.c: what the network commands share: options, stack + TUN + loop setup and teardown,
+/* control.c: what the network commands share: stack + TUN + loop setup and teardown,
  * the Unix control socket and `synack netstat` (its client). No service or protocol logic:
  * serve.c and client.c own what runs on the stack; the core is read only through inspect.h. */
 #include "control.h"
@@ -19,171 +19,6 @@
 
 #include "drivers/impair_io.h"
 #include "netstat.h"
-
-/* ---- options ---- */
-
-void net_opts_init(net_opts *o, const char *cmd)
-{
-    memset(o, 0, sizeof *o);
-    o->cmd = cmd;
-    o->dev = NET_DEFAULT_DEV;
-}
-
-bool net_addr_parse(const char *text, synack_addr *out)
-{
-    char buf[64];
-    size_t n = strlen(text);
-    if (n >= sizeof buf) return false;
-    if (text[0] == '[' && n > 2 && text[n - 1] == ']') {
-        memcpy(buf, text + 1, n - 2);
-        buf[n - 2] = 0;
-    } else {
-        memcpy(buf, text, n + 1);
-    }
-    memset(out, 0, sizeof *out);
-    if (inet_pton(AF_INET, buf, out->bytes) == 1) {
-        out->family = SYNACK_AF_INET;
-        return true;
-    }
-    if (inet_pton(AF_INET6, buf, out->bytes) == 1) {
-        out->family = SYNACK_AF_INET6;
-        return true;
-    }
-    return false;
-}
-
-/* "250", "250ms", "2s", "500us" -> microseconds; a bare number is milliseconds. */
-static bool parse_ms(const char *v, synack_time_us *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (end == v || errno || *v == '-') return false;
-    unsigned long long mult;
-    if (!*end || !strcmp(end, "ms")) mult = 1000;
-    else if (!strcmp(end, "s")) mult = 1000000;
-    else if (!strcmp(end, "us")) mult = 1;
-    else return false;
-    if (x > UINT64_MAX / mult / 2) return false;
-    *out = x * mult;
-    return true;
-}
-
-/* "262144", "256k", "4m" -> bytes. */
-static bool parse_bytes(const char *v, uint32_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (end == v || errno || *v == '-') return false;
-    if (*end == 'k' || *end == 'K') x <<= 10, end++;
-    else if (*end == 'm' || *end == 'M') x <<= 20, end++;
-    if (*end || x < 1024 || x > (1ull << 30)) return false;
-    *out = (uint32_t)x;
-    return true;
-}
-
-static int bad(const net_opts *o, const char *opt, const char *v)
-{
-    fprintf(stderr, "%s: bad value '%s' for %s\n", o->cmd, v, opt);
-    return -1;
-}
-
-int net_opts_take(net_opts *o, int argc, char **argv, int *i)
-{
-    const char *a = argv[*i];
-    if (!strcmp(a, "-v") || !strcmp(a, "-vv") || !strcmp(a, "-vvv")) {
-        o->verbose += (int)strlen(a) - 1;
-        return 1;
-    }
-    if (!strcmp(a, "--verbose")) {
-        o->verbose++;
-        return 1;
-    }
-    if (!strcmp(a, "--no-create")) {
-        o->no_create = true;
-        return 1;
-    }
-    static const char *const with_value[] = {
-        "--dev", "--addr", "--addr6", "--mtu", "--impair", "--control", "--seed", "--user-timeout",
-        "--msl", "--connect-timeout", "--rto-min", "--fin-wait-2-timeout", "--sndbuf", "--rcvbuf"};
-    bool known = false;
-    for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-        if (!strcmp(a, with_value[k])) known = true;
-    if (!known) return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "%s: %s needs a value\n", o->cmd, a);
-        return -1;
-    }
-    const char *v = argv[++*i];
-    if (!strcmp(a, "--dev")) {
-        if (!*v || strlen(v) > 15) return bad(o, a, v);
-        o->dev = v;
-    } else if (!strcmp(a, "--addr")) {
-        if (!net_addr_parse(v, &o->addr) || o->addr.family != SYNACK_AF_INET) return bad(o, a, v);
-    } else if (!strcmp(a, "--addr6")) {
-        if (!net_addr_parse(v, &o->addr6) || o->addr6.family != SYNACK_AF_INET6) return bad(o, a, v);
-    } else if (!strcmp(a, "--mtu")) {
-        char *end;
-        long m = strtol(v, &end, 10);
-        if (*end || m < 576 || m > 65535) return bad(o, a, v);
-        o->mtu = (int)m;
-    } else if (!strcmp(a, "--impair")) {
-        synack_impair imp;
-        uint64_t seed = 0;
-        char err[200];
-        if (!impair_parse(v, &imp, &seed, err, sizeof err)) {
-            fprintf(stderr, "%s: --impair: %s\n", o->cmd, err);
-            return -1;
-        }
-        o->impair = v;
-    } else if (!strcmp(a, "--control")) {
-        if (strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path)) return bad(o, a, v);
-        o->control = v;
-    } else if (!strcmp(a, "--seed")) {
-        char *end;
-        errno = 0;
-        o->seed = strtoull(v, &end, 0);
-        if (*end || errno) return bad(o, a, v);
-        o->seed_set = true;
-    } else if (!strcmp(a, "--sndbuf") || !strcmp(a, "--rcvbuf")) {
-        if (!parse_bytes(v, a[2] == 's' ? &o->sndbuf : &o->rcvbuf)) return bad(o, a, v);
-    } else {
-        synack_time_us *dst = !strcmp(a, "--user-timeout")      ? &o->user_timeout_us
-                              : !strcmp(a, "--msl")             ? &o->msl_us
-                              : !strcmp(a, "--connect-timeout") ? &o->conn_timeout_us
-                              : !strcmp(a, "--rto-min")         ? &o->rto_min_us
-                                                                : &o->fin_wait_2_us;
-        if (!parse_ms(v, dst) || *dst == 0) return bad(o, a, v);
-    }
-    return 1;
-}
-
-void net_opts_usage(FILE *f)
-{
-    fprintf(f,
-            "  stack options (serve, get, connect):\n"
-            "    --dev NAME          TUN device (default " NET_DEFAULT_DEV "); attached when it exists,\n"
-            "                        else created and brought up (its kernel side then has no address)\n"
-            "    --no-create         fail instead of creating the device\n"
-            "    --addr A.B.C.D      synack's IPv4 address (default 198.18.0.2)\n"
-            "    --addr6 X::Y        synack's IPv6 address (default 2001:db8::2)\n"
-            "                        (giving only one of --addr/--addr6 leaves the other family off)\n"
-            "    --mtu N             set the device's MTU (default: keep it); MSS = MTU - 40\n"
-            "    --impair SPEC       impair both directions inside synack, e.g.\n"
-            "                        loss=5%%,delay=20ms,jitter=2ms,reorder=2%%,duplicate=1%%,corrupt=0.5%%\n"
-            "                        (also reorder_delay=, rate=100mbit, limit=N, seed=N)\n"
-            "    --control PATH      Unix control socket for `synack netstat`\n"
-            "    --user-timeout T    RFC 9293 user timeout for every connection (ms, or 2s)\n"
-            "    --msl T             maximum segment lifetime: TIME-WAIT lasts 2*MSL (default 30s)\n"
-            "    --connect-timeout T give up connection establishment after T (default 75s)\n"
-            "    --rto-min T         lower bound of the retransmission timeout (default 200ms)\n"
-            "    --fin-wait-2-timeout T  orphaned FIN-WAIT-2 lifetime (default 600s)\n"
-            "    --sndbuf N, --rcvbuf N  socket buffers in bytes (256k, 4m; default 256k)\n"
-            "    --seed N            reproducible ISNs, timestamps, ports and impairments: a zero\n"
-            "                        secret with N mixed in (default: a secret from getrandom)\n"
-            "    -v, -vv, -vvv       more logging on stderr (connections, details, every core event)\n");
-}
 
 unsigned long net_netns_id(void)
 {
@@ -257,16 +92,7 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
         }
     }
     cfg.seed = rt->seed;
-    if (o->user_timeout_us) cfg.user_timeout_us = o->user_timeout_us;
-    if (o->msl_us) cfg.msl_us = o->msl_us;
-    if (o->conn_timeout_us) cfg.conn_timeout_us = o->conn_timeout_us;
-    if (o->rto_min_us) {
-        cfg.rto_min_us = o->rto_min_us;
-        if (cfg.rto_max_us < cfg.rto_min_us) cfg.rto_max_us = cfg.rto_min_us;
-    }
-    if (o->fin_wait_2_us) cfg.fin_wait_2_timeout_us = o->fin_wait_2_us;
-    if (o->sndbuf) cfg.sndbuf_bytes = o->sndbuf;
-    if (o->rcvbuf) cfg.rcvbuf_bytes = o->rcvbuf;
+    net_opts_config(o, &cfg);
 
     rt->st = synack_stack_new(&cfg);
     if (!rt->st) {
@@ -292,6 +118,14 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
         return 1;
     }
     if (ctl_path) rt->ctl = control_listen(rt->lp, ctl_path);
+
+    /* The limits as the stack holds them (not as typed): tests read this line. */
+    const synack_config *sc = synack_stack_config(rt->st);
+    static const char *const cookie_mode[] = {"off", "auto", "always"};
+    synack_log(SYNACK_LOG_INFO, "limits: max-conns %u, max-sockets %u, max-time-wait %u, "
+                                "syn-queue %u, syncookies %s", (unsigned)sc->max_conns,
+               (unsigned)sc->max_sockets, (unsigned)sc->max_time_wait, (unsigned)sc->syn_queue_max,
+               sc->syncookies <= SYNACK_SYNCOOKIES_ALWAYS ? cookie_mode[sc->syncookies] : "?");
 
     char a4[48] = "-", a6[48] = "-", ib[200];
     if (cfg.addr.family) synack_addr_format(&cfg.addr, a4, sizeof a4);

@@ -1,6 +1,6 @@
-/* control.h: what the network commands (serve, get, connect, netstat) share: their common options
- * (--dev, --addr, --addr6, --impair, -v...), bringing a stack up on a TUN device with its event
- * loop, and the Unix control socket through which `synack netstat` reads a running stack. */
+/* control.h: what the network commands (serve, get, connect, netstat) share: bringing a stack up
+ * on a TUN device with its event loop from their common options (net_opts.h), and the Unix
+ * control socket through which `synack netstat` reads a running stack. */
 #ifndef SYNACK_TOOLS_CONTROL_H
 #define SYNACK_TOOLS_CONTROL_H
 
@@ -12,33 +12,7 @@
 #include <synack/stack.h>
 #include <synack/tun.h>
 
-#define NET_DEFAULT_DEV "tun0"
-#define NET_CONTROL_DIR "/run/synack"
-
-typedef struct net_opts {
-    const char *cmd;              /* "synack serve": the prefix of messages */
-    const char *dev;              /* TUN device name, default tun0 */
-    bool no_create;               /* --no-create: attach only */
-    synack_addr addr, addr6;      /* family NONE when not given */
-    int mtu;                      /* 0: keep the device's */
-    const char *impair;           /* --impair text, or NULL */
-    const char *control;          /* --control PATH, or NULL for the default (serve) / none */
-    int verbose;
-    bool seed_set;
-    uint64_t seed;
-    /* Knobs of the stack; 0 = the core's default. */
-    synack_time_us user_timeout_us, msl_us, conn_timeout_us, rto_min_us, fin_wait_2_us;
-    uint32_t sndbuf, rcvbuf;
-} net_opts;
-
-void net_opts_init(net_opts *o, const char *cmd);
-/* Takes argv[*i] (and its value, advancing *i) when it is a shared option. Returns 1 when taken,
- * 0 when it is not one of ours, -1 after printing why its value is bad. */
-int net_opts_take(net_opts *o, int argc, char **argv, int *i);
-/* The shared options' help lines. */
-void net_opts_usage(FILE *f);
-/* Parses an IPv4 or IPv6 literal (brackets allowed around IPv6). */
-bool net_addr_parse(const char *text, synack_addr *out);
+#include "net_opts.h"
 
 typedef struct control_server control_server;
 

@@ -6,34 +6,46 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "control.h"
 #include "demo.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: synack <command> [options]\n"
+            "usage: synack [--help | --version] <command> [options] [arguments]\n"
             "\n"
             "commands:\n"
-            "  demo [--scenario N] [--pcap DIR] [--no-color]\n"
+            "  demo [-s N] [--pcap DIR] [--no-color]\n"
             "        a guided tour of TCP's states (netstat -ano) on two simulated hosts\n"
-            "        --scenario N  run only scenario N (1-%d); default: all\n"
-            "        --pcap DIR    write one pcap per scenario into DIR (opens in Wireshark)\n"
-            "        --no-color    plain text (color is used only on a terminal anyway)\n"
-            "  serve [--dev NAME] [--addr A] [--addr6 A6] [--services LIST] [--root DIR]\n"
-            "        [--impair SPEC] [--control PATH]\n"
+            "  serve [options]\n"
             "        run a stack on a TUN device with echo, discard, chargen and HTTP services\n"
-            "  get [-o FILE] URL      an HTTP client on its own stack (TUN)\n"
-            "  connect HOST PORT      nc-like: stdin to the connection, the connection to stdout\n"
+            "  get [-o FILE] [-I] [options] URL\n"
+            "        an HTTP client on its own stack (TUN)\n"
+            "  connect [-q S] [options] HOST PORT\n"
+            "        nc-like: stdin to the connection, the connection to stdout\n"
             "  netstat [--control PATH] [-o] [-s]\n"
             "        the connection table of a running `synack serve` (netstat -an view)\n"
             "  run [--dev NAME] [--addr A] [--addr6 A6] [options] -- PROG [ARGS...]\n"
             "        run an unmodified program with its TCP sockets on synack (LD_PRELOAD)\n"
             "  help  this text\n"
             "\n"
-            "Each command takes --help for all its options.\n",
+            "Each command takes --help for all its options and --version. Options may come in any\n"
+            "order, short ones combined (-vIo FILE), long ones as --opt VALUE or --opt=VALUE, and\n"
+            "-- ends them. Exit status 2 means a bad command line. See synack(1).\n");
+}
+
+static void demo_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: synack demo [options]\n"
+            "  a guided tour of TCP's states (netstat -ano) on two simulated hosts, in virtual time\n"
+            "  -s, --scenario N  run only scenario N (1-%d); default: all\n"
+            "  -p, --pcap DIR    write one pcap per scenario into DIR (opens in Wireshark)\n"
+            "  --no-color        plain text (color is used only on a terminal anyway)\n"
+            "  -h, --help        this text;  --version  the version\n",
             DEMO_SCENARIOS);
-    fprintf(f, "\ndemo scenarios:\n");
+    fprintf(f, "\nscenarios:\n");
     for (int n = 1; n <= DEMO_SCENARIOS; n++) fprintf(f, "  %d  %s\n", n, demo_scenario_title(n));
 }
 
@@ -44,34 +56,52 @@ static bool want_color(bool no_color_flag)
     return !no_color_flag && !(env && *env) && isatty(STDOUT_FILENO);
 }
 
+enum { OPT_NO_COLOR = CLI_OPT_COMMAND };
+
 static int cmd_demo(int argc, char **argv)
 {
     int scenario = 0;
     const char *pcap_dir = NULL;
     bool no_color = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--no-color")) {
+    static const struct option longopts[] = {
+        {"scenario", required_argument, NULL, 's'},
+        {"pcap", required_argument, NULL, 'p'},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli c;
+    cli_init(&c, "synack demo", argc, argv, "s:p:" CLI_COMMON_SHORTOPTS, longopts);
+    const char *arg;
+    for (int opt; (opt = cli_next(&c, &arg)) != -1;) {
+        switch (opt) {
+        case OPT_NO_COLOR:
             no_color = true;
-        } else if (!strcmp(a, "--scenario") && i + 1 < argc) {
-            char *end;
-            long n = strtol(argv[++i], &end, 10);
-            if (*end || n < 1 || n > DEMO_SCENARIOS) {
-                fprintf(stderr, "synack demo: --scenario takes a number from 1 to %d\n", DEMO_SCENARIOS);
-                return 2;
+            break;
+        case 's': {
+            uint32_t n;
+            if (!cli_parse_u32(arg, 1, DEMO_SCENARIOS, &n)) {
+                char want[32];
+                snprintf(want, sizeof want, "1-%d", DEMO_SCENARIOS);
+                return cli_bad_value(&c, arg, want);
             }
             scenario = (int)n;
-        } else if (!strcmp(a, "--pcap") && i + 1 < argc) {
-            pcap_dir = argv[++i];
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
+            break;
+        }
+        case 'p':
+            pcap_dir = arg;
+            break;
+        case 'h':
+            demo_usage(stdout);
             return 0;
-        } else {
-            fprintf(stderr, "synack demo: unknown or incomplete option '%s'\n\n", a);
-            usage(stderr);
-            return 2;
+        case CLI_OPT_VERSION:
+            cli_version(stdout);
+            return 0;
+        default:
+            return CLI_EXIT_USAGE;
         }
     }
+    if (optind < argc) return cli_usage_error("synack demo", "unexpected argument '%s'", argv[optind]);
     int rc = demo_run(stdout, scenario, pcap_dir, want_color(no_color));
     fflush(stdout);
     return rc;
@@ -101,14 +131,26 @@ static const struct command {
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
+    /* Options before the command: "+" stops at the command name, whose own options follow. */
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    cli c;
+    cli_init(&c, "synack", argc, argv, "+" CLI_COMMON_SHORTOPTS, longopts);
+    const char *arg;
+    for (int opt; (opt = cli_next(&c, &arg)) != -1;) {
+        if (opt == 'h') return cmd_help(0, NULL);
+        if (opt == CLI_OPT_VERSION) {
+            cli_version(stdout);
+            return 0;
+        }
+        return CLI_EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return cmd_help(argc - 1, argv + 1);
+    if (optind >= argc) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[optind];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "synack: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
-    return 2;
+        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - optind, argv + optind);
+    return cli_usage_error("synack", "unknown command '%s' (demo, serve, get, connect, netstat, help)",
+                           name);
 }

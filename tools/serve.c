@@ -595,16 +595,16 @@ static void serve_app(synack_loop *lp, void *ctx)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: synack serve [--dev NAME] [--addr A] [--addr6 A6] [--services LIST] [--root DIR]\n"
-            "                    [--impair SPEC] [--control PATH] [--close-delay T] [options]\n"
+            "usage: synack serve [options]\n"
             "  runs synack on a TUN device with built-in services until SIGINT/SIGTERM.\n"
-            "  --services LIST   comma list of echo (7), discard (9), chargen (19), http (80);\n"
-            "                    name:PORT moves one (default: all four)\n"
-            "  --root DIR        what http serves (default: the current directory)\n"
-            "  --close-delay T   after a peer's FIN, stay in CLOSE-WAIT for T before closing\n"
+            "  -s, --services LIST  comma list of echo (7), discard (9), chargen (19), http (80);\n"
+            "                       name:PORT moves one (default: all four)\n"
+            "  -r, --root DIR       what http serves (default: the current directory)\n"
+            "  --close-delay T      after a peer's FIN, stay in CLOSE-WAIT for T (ms, or 2s)\n"
+            "                       before closing\n"
             "  --control NAME|PATH  control socket for `synack netstat`: a NAME is " NET_CONTROL_DIR
             "/NAME.ctl\n"
-            "                    (default " NET_CONTROL_DIR "/net<netns inode>-<dev>.ctl: one per namespace)\n");
+            "                       (default " NET_CONTROL_DIR "/net<netns inode>-<dev>.ctl: one per namespace)\n");
     net_opts_usage(f);
 }
 
@@ -669,45 +669,59 @@ static bool open_listeners(server *sv, const uint16_t ports[SVC_COUNT], bool wan
     return true;
 }
 
+enum { OPT_CLOSE_DELAY = CLI_OPT_COMMAND };
+
 int cmd_serve(int argc, char **argv)
 {
     net_opts o;
     net_opts_init(&o, "synack serve");
     const char *services = "echo,discard,chargen,http", *root = ".";
     synack_time_us close_delay = 0;
-    for (int i = 1; i < argc; i++) {
-        int t = net_opts_take(&o, argc, argv, &i);
-        if (t < 0) return 2;
-        if (t > 0) continue;
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    static const struct option longopts[] = {
+        {"services", required_argument, NULL, 's'},
+        {"root", required_argument, NULL, 'r'},
+        {"close-delay", required_argument, NULL, OPT_CLOSE_DELAY},
+        NET_LONGOPTS,
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli cl;
+    cli_init(&cl, o.cmd, argc, argv, "s:r:" NET_SHORTOPTS CLI_COMMON_SHORTOPTS, longopts);
+    const char *arg;
+    for (int opt; (opt = cli_next(&cl, &arg)) != -1;) {
+        switch (opt) {
+        case 'h':
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--services") && i + 1 < argc) {
-            services = argv[++i];
-        } else if (!strcmp(a, "--root") && i + 1 < argc) {
-            root = argv[++i];
-        } else if (!strcmp(a, "--close-delay") && i + 1 < argc) {
+        case CLI_OPT_VERSION:
+            cli_version(stdout);
+            return 0;
+        case 's':
+            services = arg;
+            break;
+        case 'r':
+            root = arg;
+            break;
+        case OPT_CLOSE_DELAY: {
             char *end;
-            double ms = strtod(argv[++i], &end);
-            if (!strcmp(end, "s")) ms *= 1000;
-            else if (*end && strcmp(end, "ms")) ms = -1;
-            if (!(ms >= 0 && ms < 3.6e6)) {
-                fprintf(stderr, "synack serve: bad value '%s' for --close-delay\n", argv[i]);
-                return 2;
-            }
+            double ms = arg[0] >= '0' && arg[0] <= '9' ? strtod(arg, &end) : -1;
+            if (ms >= 0 && !strcmp(end, "s")) ms *= 1000;
+            else if (ms >= 0 && *end && strcmp(end, "ms")) ms = -1;
+            if (!(ms >= 0 && ms < 3.6e6)) return cli_bad_value(&cl, arg, "0 to 1 hour: ms, or 2s");
             close_delay = (synack_time_us)(ms * 1000);
-        } else {
-            fprintf(stderr, "synack serve: unknown or incomplete option '%s'\n\n", a);
-            usage(stderr);
-            return 2;
+            break;
+        }
+        case '?':
+            return CLI_EXIT_USAGE;
+        default:
+            if (net_opts_apply(&o, &cl, opt, arg) <= 0) return CLI_EXIT_USAGE;
         }
     }
+    if (optind < argc) return cli_usage_error(o.cmd, "unexpected argument '%s'", argv[optind]);
     uint16_t ports[SVC_COUNT];
     if (!parse_services(services, ports)) {
-        fprintf(stderr, "synack serve: bad --services '%s' (echo, discard, chargen, http[:PORT])\n",
-                services);
-        return 2;
+        return cli_usage_error(o.cmd, "bad value '%s' for --services (echo, discard, chargen, "
+                                      "http[:PORT])", services);
     }
 
     server *sv = calloc(1, sizeof *sv);

@@ -7,6 +7,7 @@
 
 #include "event.h"
 #include "types.h"
+#include "version.h"
 
 typedef struct synack_stack synack_stack;
 
@@ -112,6 +113,10 @@ typedef struct synack_config {
 } synack_config;
 
 void synack_config_default(synack_config *cfg);
+
+/* The version of the library that is loaded, e.g. "0.1.0" (SYNACK_VERSION is that of the headers
+ * the program was compiled with; version.h). */
+const char *synack_version(void);
 
 /* Creates a stack; all memory pools are sized from cfg. Returns NULL on bad config or no memory. */
 synack_stack *synack_stack_new(const synack_config *cfg);
