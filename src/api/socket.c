@@ -8,6 +8,8 @@
 
 #include "stack_impl.h"
 
+#include "check.h"
+
 static tcb *sock_tcb(synack_stack *st, int sd)
 {
     if (sd < 0 || (uint32_t)sd >= st->socks_cap) return NULL;
@@ -134,14 +136,18 @@ ssize_t synack_send(synack_stack *st, int sd, const void *buf, size_t len)
 {
     tcb *t = sock_tcb(st, sd);
     if (!t) return -EBADF;
-    return tcp_user_send(st, t, buf, len);
+    ssize_t r = tcp_user_send(st, t, buf, len);
+    TCB_CHECK(st, t);
+    return r;
 }
 
 ssize_t synack_recv(synack_stack *st, int sd, void *buf, size_t len)
 {
     tcb *t = sock_tcb(st, sd);
     if (!t) return -EBADF;
-    return tcp_user_recv(st, t, buf, len, false);
+    ssize_t r = tcp_user_recv(st, t, buf, len, false);
+    TCB_CHECK(st, t);
+    return r;
 }
 
 ssize_t synack_peek(synack_stack *st, int sd, void *buf, size_t len)

@@ -2,6 +2,8 @@
  * events, connection lookup and the timer heap. It owns no protocol decisions: TCP lives in tcp/. */
 #include "stack_impl.h"
 
+#include "check.h"
+
 #include "ip/ip.h"
 #include "ip/reass.h"
 
@@ -152,6 +154,7 @@ void synack_input(synack_stack *st, synack_time_us now, const uint8_t *pkt, size
 {
     advance_time(st, now);
     ip_input(st, pkt, len);
+    STACK_CHECK(st);
 }
 
 void synack_poll(synack_stack *st, synack_time_us now)
@@ -168,6 +171,7 @@ void synack_poll(synack_stack *st, synack_time_us now)
         slab_age(&st->bufs.ranges, epoch);
         for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_age(&st->bufs.cls[i], epoch);
     }
+    STACK_CHECK(st);
 }
 
 synack_time_us synack_next_deadline(const synack_stack *st)
@@ -331,9 +335,12 @@ void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
 void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const synack_endpoint *local,
                            const synack_endpoint *remote, int from, int to, synack_cause cause)
 {
-    /* An illegal transition is a bug in a caller; count it so tests catch it (they assert the
-     * counter stays zero) instead of crashing a running stack. */
-    if (!tcp_transition_legal(from, to)) CNT(st, tcp_illegal_transition);
+    /* An illegal transition is a bug in a caller: counted in a running stack (tests assert the
+     * counter stays zero), fatal in checked builds. */
+    if (!tcp_transition_legal(from, to)) {
+        CNT(st, tcp_illegal_transition);
+        CHECK_INV(!"illegal state transition");
+    }
     st->transitions[from][to]++;
     CNT(st, tcp_state_changes);
     synack_event ev = event_of(st, conn_id, sd, SYNACK_EV_STATE, to, local, remote);

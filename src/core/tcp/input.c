@@ -6,6 +6,8 @@
 
 #include "stack_impl.h"
 
+#include "check.h"
+
 enum verdict {
     V_CONTINUE, /* go on to the next step */
     V_DROP,     /* stop; send whatever output is owed (ACKs) */
@@ -796,7 +798,10 @@ void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endp
     enum verdict r = t->state == SYNACK_SYN_SENT ? syn_sent_input(st, t, seg) : sync_input(st, t, seg);
     /* MUST-59: process every queued segment before sending any ACK: output (ACKs and what the
      * ACKs allow to send) is built when the driver takes packets after its batch of input. */
-    if (r != V_GONE) stack_output_later(st, t);
+    if (r != V_GONE) {
+        stack_output_later(st, t);
+        TCB_CHECK(st, t);
+    }
 }
 
 void tcp_icmp_error(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
