@@ -21,6 +21,8 @@ typedef struct net_opts {
     bool no_create;               /* --no-create: attach only */
     synack_addr addr, addr6;      /* family NONE when not given */
     int mtu;                      /* 0: keep the device's */
+    int offload;                  /* --offload: 1 on (fail without), -1 off, 0 default: on
+                                     where the device supports it and nothing is impaired */
     const char *impair;           /* --impair text, or NULL */
     const char *control;          /* --control PATH, or NULL for the default (serve) / none */
     int verbose;
