@@ -81,7 +81,7 @@ serve_start() {
     --services discard,chargen --offload "$1" --control "$WORK/ctl" -v "${EXTRA[@]}" >"$WORK/serve-$1.log" 2>&1 &
   SERVE=$!
   PIDS+=("$SERVE")
-  for _ in $(seq 100); do "$SYNACK" netstat --control "$WORK/ctl" 2>/dev/null | grep -q LISTEN && return 0; sleep 0.05; done
+  for _ in $(seq 100); do "$SYNACK" netstat --control "$WORK/ctl" -a 2>/dev/null | grep -q LISTEN && return 0; sleep 0.05; done
   say "bench-tun.sh: synack serve --offload $1 did not come up"; tail -5 "$WORK/serve-$1.log" >&2; exit 1
 }
 serve_stop() {
