@@ -4,7 +4,7 @@ JOBS ?= 2
 # its man pages under $(DESTDIR)$(PREFIX).
 PREFIX ?= /usr/local
 DESTDIR ?=
-.PHONY: all demo test build setup fuzz clean bench install
+.PHONY: all demo test build setup fuzz clean bench bench-tun install
 
 all: build
 
@@ -33,6 +33,11 @@ install:
 # figure with its anchor and the ratio. Not tests: nothing fails on a missed target. ~7 minutes.
 bench: build
 	python3 bench/run.py --build build
+
+# Kernel <-> synack over TUN, offloads on and off, against kernel <-> kernel over veth: JSON
+# lines (scripts/bench-tun.sh; root, about 1 minute). BENCH_TUN_ARGS=--smoke for a quick run.
+bench-tun: build
+	./scripts/bench-tun.sh --synack build/synack $(BENCH_TUN_ARGS)
 
 # libFuzzer targets (clang). Replays the corpora in the repository (tests/fuzz/corpus/*,
 # tests/fuzz/regressions), then fuzzes each target FUZZ_TIME seconds (0: replay only), new

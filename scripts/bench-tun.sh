@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# bench-tun.sh: bulk throughput, kernel -> synack over TUN, next to kernel -> kernel over a veth
-# pair with the same MTU, measured in the same run. Not a test: it prints figures and the ratio.
-# Each run is bounded (--seconds of sending, then at most 30 s to drain); every namespace it makes
-# is removed on exit. Traffic stays inside private namespaces on 198.18.0.0/15.
+# bench-tun.sh: bulk throughput between the kernel and synack over TUN, both directions, with
+# offloads on (virtio-net header: checksums, GSO/TSO super-segments) and off (plain TUN), next to
+# kernel -> kernel over a veth pair with the same MTU and its offloads on (the anchor), measured
+# in the same run. Not a test: it prints figures. One JSON line per figure on stdout:
+#   {"bench": ..., "value": ..., "unit": "Gbit/s", "anchor": ..., "anchor_value": ..., "ratio": ...}
+# (medians of --runs runs); a table for people on stderr. Every run is bounded (--seconds of
+# sending, at most 30 s to drain); every namespace it makes is removed on exit; synack on CPU 1,
+# the kernel's end on CPU 0 (taskset). Traffic stays inside private namespaces on 198.18.0.0/15.
 #
-#   scripts/bench-tun.sh [--synack PATH] [--seconds N] [--mtu N] [--runs N] [-- serve options]
+#   scripts/bench-tun.sh [--synack PATH] [--seconds N] [--mtu N] [--runs N] [--smoke] [-- serve options]
 #
-# PATH defaults to build/synack (the release build: `make build`); N = 5 s, MTU 1500, 1 run.
+# PATH defaults to build/synack (the release build: `make build`); N = 3 s, MTU 1500, 3 runs.
+# --smoke: 1 run of 1 s (CI: proves the bench still runs; its figures mean nothing).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYNACK=$ROOT/build/synack
-SECONDS_SEND=5
+SECONDS_SEND=3
 MTU=1500
-RUNS=1
+RUNS=3
 EXTRA=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -21,8 +26,9 @@ while [ $# -gt 0 ]; do
   --seconds) SECONDS_SEND=$2; shift 2 ;;
   --mtu) MTU=$2; shift 2 ;;
   --runs) RUNS=$2; shift 2 ;;
+  --smoke) SECONDS_SEND=1 RUNS=1; shift ;;
   --) shift; EXTRA=("$@"); break ;;
-  -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
   *) echo "bench-tun.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +46,7 @@ PEER="$ROOT/tests/interop/peer.py"
 TUN_NS=sab-tun-$$ A_NS=sab-a-$$ B_NS=sab-b-$$
 WORK=$(mktemp -d /tmp/synack-bench.XXXXXX)
 PIDS=()
+SERVE=
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -56,27 +63,34 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+say() { echo "$*" >&2; }
 wait_listen() { # NS PORT
   for _ in $(seq 100); do
     ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
     sleep 0.05
   done
-  echo "bench-tun.sh: nothing listens on port $2 in $1" >&2
+  say "bench-tun.sh: nothing listens on port $2 in $1"
   exit 1
 }
+gbit() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.3f", b * 8 / s / 1e9 }'; }
+median() { printf "%s\n" "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-mbit() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b * 8 / s / 1e6 }'; }
+# synack serve on the TUN device, offloads MODE (on|off), pinned to CPU 1.
+serve_start() {
+  ip netns exec "$TUN_NS" taskset -c 1 "$SYNACK" serve --dev tun0 --no-create --addr 198.18.0.2 \
+    --services discard,chargen --offload "$1" --control "$WORK/ctl" -v "${EXTRA[@]}" >"$WORK/serve-$1.log" 2>&1 &
+  SERVE=$!
+  PIDS+=("$SERVE")
+  for _ in $(seq 100); do "$SYNACK" netstat --control "$WORK/ctl" -a 2>/dev/null | grep -q LISTEN && return 0; sleep 0.05; done
+  say "bench-tun.sh: synack serve --offload $1 did not come up"; tail -5 "$WORK/serve-$1.log" >&2; exit 1
+}
+serve_stop() {
+  kill -TERM "$SERVE" 2>/dev/null || true
+  wait "$SERVE" 2>/dev/null || true
+  SERVE=
+}
 
-# ---- TUN: kernel -> synack (discard service) ----
 "$ROOT/scripts/netns.sh" up "$TUN_NS" --mtu "$MTU"
-# Pinned as the machine notes ask (2 cores): synack on CPU 1, the kernel-side sender on CPU 0.
-ip netns exec "$TUN_NS" taskset -c 1 "$SYNACK" serve --dev tun0 --no-create --addr 198.18.0.2 --services discard \
-  --control "$WORK/ctl" -v "${EXTRA[@]}" >"$WORK/serve.log" 2>&1 &
-SERVE=$!
-PIDS+=("$SERVE")
-for _ in $(seq 100); do "$SYNACK" netstat --control "$WORK/ctl" 2>/dev/null | grep -q LISTEN && break; sleep 0.05; done
-
-# ---- veth: kernel -> kernel, same MTU ----
 ip netns add "$A_NS"
 ip netns add "$B_NS"
 ip link add sab-v0-$$ netns "$A_NS" type veth peer name sab-v1-$$ netns "$B_NS"
@@ -87,32 +101,44 @@ ip -n "$B_NS" link set sab-v1-$$ mtu "$MTU" up
 ip -n "$A_NS" addr add 198.18.1.1/24 dev sab-v0-$$
 ip -n "$B_NS" addr add 198.18.1.2/24 dev sab-v1-$$
 
-echo "bench: $RUNS run(s) of $SECONDS_SEND s bulk send, MTU $MTU, synack: $SYNACK ${EXTRA[*]}"
-printf "%-5s %-34s %12s %10s\n" run path bytes Mbit/s
-tun_all=() veth_all=()
+say "bench: $RUNS run(s) of $SECONDS_SEND s bulk transfer, MTU $MTU, synack: $SYNACK ${EXTRA[*]}"
+say "$(printf "%-4s %-36s %12s %8s" run path bytes Gbit/s)"
+declare -A ALL
+row() { say "$(printf "%-4s %-36s %12s %8s" "$1" "$2" "$3" "$4")"; ALL[$2]+="$4 "; }
 for run in $(seq "$RUNS"); do
-  out=$(ip netns exec "$TUN_NS" taskset -c 0 "$PY" "$PEER" send 198.18.0.2 9 "$SECONDS_SEND") ||
-    { echo "bench-tun.sh: TUN run failed" >&2; tail -5 "$WORK/serve.log" >&2; exit 1; }
-  read -r tb ts <<<"$out"
-  tun=$(mbit "$tb" "$ts")
-  printf "%-5s %-34s %12s %10s\n" "$run" "kernel -> synack (TUN)" "$tb" "$tun"
-
+  # kernel -> kernel over veth (offloads on, as veth comes up): the anchor.
   ip netns exec "$B_NS" taskset -c 1 "$PY" "$PEER" sink 198.18.1.2 9 $(( SECONDS_SEND + 40 )) >"$WORK/sink.out" 2>&1 &
   SINK=$!
   PIDS+=("$SINK")
   wait_listen "$B_NS" 9
   out=$(ip netns exec "$A_NS" taskset -c 0 "$PY" "$PEER" send 198.18.1.2 9 "$SECONDS_SEND") ||
-    { echo "bench-tun.sh: veth run failed" >&2; exit 1; }
+    { say "bench-tun.sh: veth run failed"; exit 1; }
   wait "$SINK" || true
-  read -r vb vs <<<"$out"
-  veth=$(mbit "$vb" "$vs")
-  printf "%-5s %-34s %12s %10s\n" "$run" "kernel -> kernel (veth)" "$vb" "$veth"
-  tun_all+=("$tun") veth_all+=("$veth")
+  read -r b s <<<"$out"
+  row "$run" veth_kernel_to_kernel "$b" "$(gbit "$b" "$s")"
+
+  for mode in on off; do
+    serve_start "$mode"
+    out=$(ip netns exec "$TUN_NS" taskset -c 0 "$PY" "$PEER" send 198.18.0.2 9 "$SECONDS_SEND") ||
+      { say "bench-tun.sh: kernel -> synack (offload $mode) failed"; tail -5 "$WORK/serve-$mode.log" >&2; exit 1; }
+    read -r b s <<<"$out"
+    row "$run" "tun_kernel_to_synack_offload_$mode" "$b" "$(gbit "$b" "$s")"
+    out=$(ip netns exec "$TUN_NS" taskset -c 0 "$PY" "$PEER" recv 198.18.0.2 19 "$SECONDS_SEND") ||
+      { say "bench-tun.sh: synack -> kernel (offload $mode) failed"; tail -5 "$WORK/serve-$mode.log" >&2; exit 1; }
+    read -r b s <<<"$out"
+    row "$run" "tun_synack_to_kernel_offload_$mode" "$b" "$(gbit "$b" "$s")"
+    "$SYNACK" netstat --control "$WORK/ctl" -s 2>/dev/null | grep -E "^(offload|loop):" | sed "s/^/  synack ($mode) /" >&2 || true
+    serve_stop
+  done
 done
-median() { printf "%s\n" "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-tun_med=$(median "${tun_all[@]}") veth_med=$(median "${veth_all[@]}")
-ratio=$(awk -v a="$tun_med" -v b="$veth_med" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
-echo "kernel -> synack over TUN:    $tun_med Mbit/s (median of $RUNS)"
-echo "kernel -> kernel over veth:   $veth_med Mbit/s (median of $RUNS)"
-echo "ratio TUN/veth:               $ratio"
-"$SYNACK" netstat --control "$WORK/ctl" -s 2>/dev/null | grep -E "^(device|loop):" | sed 's/^/synack /' || true
+
+# shellcheck disable=SC2086
+anchor=$(median ${ALL[veth_kernel_to_kernel]})
+for name in tun_kernel_to_synack_offload_on tun_synack_to_kernel_offload_on \
+            tun_kernel_to_synack_offload_off tun_synack_to_kernel_offload_off; do
+  # shellcheck disable=SC2086
+  v=$(median ${ALL[$name]})
+  ratio=$(awk -v a="$v" -v b="$anchor" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')
+  printf '{"bench": "%s", "value": %s, "unit": "Gbit/s", "anchor": "veth_kernel_to_kernel_offload_on", "anchor_value": %s, "ratio": %s, "runs": %s, "mtu": %s}\n' \
+    "$name" "$v" "$anchor" "$ratio" "$RUNS" "$MTU"
+done

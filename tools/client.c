@@ -219,16 +219,12 @@ static int run_client(client *c, const net_opts *o, void (*app)(synack_loop *, v
         if (c->sd >= 0) synack_abort(c->st, c->sd);
         c->sd = -1;
         /* Let the RST out before the device closes. */
-        uint8_t pkt[65536];
-        size_t n;
-        while ((n = synack_output(c->st, pkt, sizeof pkt)) > 0) synack_tun_write(c->rt.tun_fd, pkt, n);
+        synack_loop_flush(c->lp);
     } else if (rc < 0) {
         rc = 1;
     } else {
         /* Flush what the final iteration left (the last ACK of a FIN). */
-        uint8_t pkt[65536];
-        size_t n;
-        while ((n = synack_output(c->st, pkt, sizeof pkt)) > 0) synack_tun_write(c->rt.tun_fd, pkt, n);
+        synack_loop_flush(c->lp);
     }
     net_stop(&c->rt);
     return rc;

@@ -60,6 +60,13 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
 
     char err[300];
     unsigned tflags = o->no_create ? SYNACK_TUN_NO_CREATE : 0;
+    if (o->offload > 0 && o->impair) {
+        synack_log(SYNACK_LOG_ERROR, "--offload on and --impair do not mix: the impairments work on "
+                                     "wire-sized packets with complete checksums");
+        return 2;
+    }
+    if (o->offload > 0) tflags |= SYNACK_TUN_OFFLOAD | SYNACK_TUN_OFFLOAD_REQUIRED;
+    else if (o->offload == 0 && !o->impair) tflags |= SYNACK_TUN_OFFLOAD;
     rt->tun_fd = synack_tun_open(o->dev, tflags, o->mtu, &rt->tun, err, sizeof err);
     if (rt->tun_fd < 0) {
         synack_log(SYNACK_LOG_ERROR, "%s", err);
@@ -75,6 +82,9 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
      * 20 more off for IPv6). */
     uint32_t mss = (uint32_t)rt->tun.mtu - 40;
     cfg.mss = (uint16_t)(mss > 65495 ? 65495 : mss);
+    /* What the kernel takes from us: partial checksums, and super-segments it cuts itself. */
+    cfg.tx_csum_offload = rt->tun.offloads & SYNACK_TUN_F_CSUM;
+    if ((rt->tun.offloads & SYNACK_TUN_F_TSO4) && (rt->tun.offloads & SYNACK_TUN_F_TSO6)) cfg.tso_max_bytes = 65535;
     if (o->seed_set) {
         /* A reproducible run: the secret stays zero and the seed alone keys ISNs, timestamp
          * offsets and ports (and seeds the impairments), as in the simulations. */
@@ -110,7 +120,7 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
         return 2;
     }
     synack_loop_config lc = {.tun_fd = rt->tun_fd, .impair = o->impair ? &imp : NULL,
-                             .impair_seed = iseed, .handle_signals = true};
+                             .impair_seed = iseed, .handle_signals = true, .vnet_hdr = rt->tun.vnet_hdr};
     rt->lp = synack_loop_new(rt->st, &lc);
     if (!rt->lp) {
         synack_log(SYNACK_LOG_ERROR, "cannot start the event loop: %s", strerror(errno));
@@ -130,8 +140,10 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
     char a4[48] = "-", a6[48] = "-", ib[200];
     if (cfg.addr.family) synack_addr_format(&cfg.addr, a4, sizeof a4);
     if (cfg.addr6.family) synack_addr_format(&cfg.addr6, a6, sizeof a6);
-    synack_log(SYNACK_LOG_INFO, "on %s (mtu %d, mss %u): %s %s%s%s", rt->tun.name, rt->tun.mtu,
-               (unsigned)cfg.mss, a4, a6, o->impair ? ", impaired: " : "",
+    synack_log(SYNACK_LOG_INFO, "on %s (mtu %d, mss %u, offloads %s%s%s): %s %s%s%s", rt->tun.name,
+               rt->tun.mtu, (unsigned)cfg.mss, !rt->tun.vnet_hdr ? "off" : rt->tun.offloads ? "csum" : "none",
+               rt->tun.offloads & SYNACK_TUN_F_TSO4 ? ",tso4" : "", rt->tun.offloads & SYNACK_TUN_F_TSO6 ? ",tso6" : "",
+               a4, a6, o->impair ? ", impaired: " : "",
                o->impair ? impair_format(&imp, ib, sizeof ib) : "");
     return 0;
 }
@@ -148,6 +160,11 @@ void net_stop(net_runtime *rt)
                    (unsigned long long)s.pkts_out, (unsigned long long)s.bytes_out,
                    (unsigned long long)s.wakeups, (unsigned long long)s.full_batches,
                    (unsigned long long)s.write_errors);
+        synack_log(SYNACK_LOG_INFO,
+                   "offload: %llu super-segments in (GSO), %llu checksums vouched for by the kernel, "
+                   "%llu super-segments out (TSO), %llu partial checksums out",
+                   (unsigned long long)s.gso_in, (unsigned long long)s.csum_valid_in,
+                   (unsigned long long)s.tso_out, (unsigned long long)s.csum_partial_out);
         if (s.impair_lost || s.impair_duplicated || s.impair_corrupted)
             synack_log(SYNACK_LOG_INFO, "impairment: %llu lost, %llu duplicated, %llu corrupted",
                        (unsigned long long)s.impair_lost, (unsigned long long)s.impair_duplicated,
@@ -191,6 +208,9 @@ static void control_stats(synack_loop *lp, FILE *out)
     fprintf(out, "loop: %llu iterations, %llu wake-ups, %llu full read batches, %llu write errors\n",
             (unsigned long long)s.iterations, (unsigned long long)s.wakeups,
             (unsigned long long)s.full_batches, (unsigned long long)s.write_errors);
+    fprintf(out, "offload: %llu gso in, %llu csum valid in, %llu tso out, %llu csum partial out\n",
+            (unsigned long long)s.gso_in, (unsigned long long)s.csum_valid_in,
+            (unsigned long long)s.tso_out, (unsigned long long)s.csum_partial_out);
     fprintf(out, "impairment: %llu lost, %llu duplicated, %llu corrupted\n",
             (unsigned long long)s.impair_lost, (unsigned long long)s.impair_duplicated,
             (unsigned long long)s.impair_corrupted);

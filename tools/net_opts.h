@@ -21,6 +21,8 @@ typedef struct net_opts {
     bool no_create;               /* --no-create: attach only */
     synack_addr addr, addr6;      /* family NONE when not given */
     int mtu;                      /* 0: keep the device's */
+    int offload;                  /* --offload: 1 on (fail without), -1 off, 0 default: on
+                                     where the device supports it and nothing is impaired */
     const char *impair;           /* --impair text, or NULL */
     const char *control;          /* --control PATH, or NULL for the default (serve) / none */
     int verbose;
@@ -41,7 +43,7 @@ enum {
     NET_OPT_CONTROL, NET_OPT_SEED, NET_OPT_USER_TIMEOUT, NET_OPT_MSL, NET_OPT_CONNECT_TIMEOUT,
     NET_OPT_RTO_MIN, NET_OPT_FIN_WAIT_2, NET_OPT_SNDBUF, NET_OPT_RCVBUF, NET_OPT_MAX_CONNS,
     NET_OPT_MAX_SOCKETS, NET_OPT_MAX_TIME_WAIT, NET_OPT_SYN_QUEUE, NET_OPT_SYNCOOKIES,
-    NET_OPT_VERBOSE,
+    NET_OPT_VERBOSE, NET_OPT_OFFLOAD,
 };
 
 /* Goes into a command's getopt_long table (and "v" into its short options). */
@@ -53,6 +55,7 @@ enum {
     {"addr6", required_argument, NULL, NET_OPT_ADDR6},                      \
     {"mtu", required_argument, NULL, NET_OPT_MTU},                          \
     {"impair", required_argument, NULL, NET_OPT_IMPAIR},                    \
+    {"offload", required_argument, NULL, NET_OPT_OFFLOAD},                  \
     {"control", required_argument, NULL, NET_OPT_CONTROL},                  \
     {"seed", required_argument, NULL, NET_OPT_SEED},                        \
     {"user-timeout", required_argument, NULL, NET_OPT_USER_TIMEOUT},        \

@@ -173,7 +173,7 @@ static const char *service_echo(server *sv, conn *c, synack_loop *lp)
 
 static const char *drain_input(server *sv, conn *c)
 {
-    uint8_t tmp[16384];
+    uint8_t tmp[65536]; /* a super-segment's worth per call */
     for (;;) {
         ssize_t n = synack_recv(sv->st, c->sd, tmp, sizeof tmp);
         if (n == -EAGAIN) return NULL;

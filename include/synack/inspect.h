@@ -64,6 +64,9 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(tcp_bad_cksum, "TCP: bad checksum") X(tcp_bad_port, "TCP: port 0 or bad address") \
     X(tcp_in, "TCP segments received") X(tcp_out, "TCP segments sent") \
     X(tcp_rst_out, "RSTs sent") X(tcp_no_conn, "segments for no connection") \
+    X(tcp_tso_out, "TCP super-segments sent for the link to cut (TSO)") \
+    X(tcp_gso_in, "TCP segments received larger than the MSS (GSO from the link)") \
+    X(tcp_csum_offloaded, "TCP segments received with the checksum vouched for by the link") \
     X(tcp_unacceptable, "segments outside the window") X(tcp_challenge_ack, "challenge ACKs") \
     X(tcp_synfin, "SYN+FIN dropped") X(tcp_listen_drop, "SYNs dropped: SYN queue full, no cookies") \
     X(tcp_ack_unsent, "ACKs of unsent data") X(tcp_old_ack, "duplicate/old ACKs") \

@@ -36,9 +36,13 @@ typedef struct synack_loop_config {
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *lock_ctx;
+    bool vnet_hdr;                  /* the device was opened with offloads (synack_tun_info
+                                       vnet_hdr): packets carry a virtio-net header, checksums
+                                       and super-segments go both ways. Not with impair (the
+                                       impairments work on wire-sized, complete packets) */
 } synack_loop_config;
 
-/* NULL on failure (no memory, epoll or signalfd failed: errno is set). */
+/* NULL on failure (no memory, epoll or signalfd failed, impair with vnet_hdr: errno is set). */
 synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg);
 void synack_loop_free(synack_loop *lp);
 synack_stack *synack_loop_stack(const synack_loop *lp);
@@ -62,9 +66,9 @@ void synack_loop_wake_at(synack_loop *lp, synack_time_us t);
  * the device failed. */
 int synack_loop_run(synack_loop *lp);
 void synack_loop_stop(synack_loop *lp, int code);
-
-/* For other threads, holding the loop's lock: sends what the stack has queued now (instead of
- * waiting for the loop's next iteration), and tells when the waiting loop wakes by itself (the
+/* Writes every packet the stack has queued to the device now: after the loop stopped (the RST of
+ * an abort, the last ACK of a FIN), or from another thread holding the loop's lock (instead of
+ * waiting for the loop's next iteration). synack_loop_wait_deadline tells when the waiting loop wakes by itself (the
  * deadline it computed before releasing the lock): a caller that made the stack's deadline
  * earlier wakes it through a watched descriptor. SYNACK_TIME_NEVER: it waits for input only. */
 void synack_loop_flush(synack_loop *lp);
@@ -76,6 +80,8 @@ typedef struct synack_loop_stats {
     uint64_t pkts_out, bytes_out;   /* written to the device */
     uint64_t read_calls, full_batches; /* wake-ups whose read batch was full */
     uint64_t write_errors, read_errors;
+    uint64_t gso_in, csum_valid_in; /* super-segments, checksums vouched for by the kernel */
+    uint64_t tso_out, csum_partial_out; /* super-segments, partial checksums handed to it */
     uint64_t impair_lost, impair_duplicated, impair_corrupted; /* both directions */
 } synack_loop_stats;
 void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out);

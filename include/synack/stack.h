@@ -73,6 +73,14 @@ typedef struct synack_config {
     uint8_t syncookies;            /* enum synack_syncookies, default SYNACK_SYNCOOKIES_AUTO */
     uint32_t outq_bytes;           /* outbound packet queue, default 1 MiB */
     synack_allocator allocator;    /* default: the C library */
+    /* Link offloads (a TUN device with a virtio-net header; see synack_output_meta). Both off
+     * by default: every packet then leaves complete and at most one MSS of data long. */
+    bool tx_csum_offload;          /* TCP checksums left partial (the pseudo-header sum in the
+                                      field) for the link to complete */
+    uint32_t tso_max_bytes;        /* > 0: TCP may build super-segments of up to this many bytes
+                                      (IP header included, at most 65535) carrying several MSS of
+                                      data, which the link cuts into MSS segments (TSO);
+                                      implies partial checksums on them. 0 = off */
     uint32_t eventq_len;           /* event ring, default 4096 */
     /* Timers. */
     synack_time_us conn_timeout_us;     /* connection establishment, default 75 s */
@@ -127,6 +135,17 @@ const synack_config *synack_stack_config(const synack_stack *st);
  * dropped and counted (see inspect.h). The buffer is only read during the call. */
 void synack_input(synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len);
 
+enum synack_input_flags {
+    /* The link vouches for the TCP checksum (it checked it, or the packet comes from the local
+     * kernel with a checksum still partial: virtio-net DATA_VALID / NEEDS_CSUM). The core
+     * skips its own pass over the data. */
+    SYNACK_IN_CSUM_VALID = 1
+};
+/* synack_input with flags (enum synack_input_flags). A TCP segment may be larger than the MSS
+ * (a GSO super-segment from a link that coalesces): it is taken whole. */
+void synack_input_flags(synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len,
+                        unsigned flags);
+
 /* Advances time to now and runs every timer that is due. */
 void synack_poll(synack_stack *st, synack_time_us now);
 
@@ -142,6 +161,20 @@ synack_time_us synack_now(const synack_stack *st);
  * input is built here, when the driver takes it: feed a batch of packets with synack_input(),
  * then call synack_output() until it returns 0, and one ACK answers the whole batch. */
 size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap);
+
+/* What a link with offloads needs to know of an outbound packet (virtio-net header terms). */
+typedef struct synack_out_meta {
+    uint16_t gso_size;     /* > 0: a TCP super-segment to cut into segments of this many data
+                              bytes (the TCP header, options included, repeated on each) */
+    uint16_t hdr_len;      /* IP + TCP header bytes, when gso_size > 0 */
+    uint16_t csum_start;   /* > 0: the checksum is partial: the link sums from csum_start */
+    uint16_t csum_offset;  /* and stores the result at csum_start + csum_offset */
+    bool ipv6;             /* the packet is IPv6 (for the GSO type) */
+} synack_out_meta;
+/* synack_output with the packet's offload needs. With tx_csum_offload or tso_max_bytes set, a
+ * driver must take packets with this call (synack_output completes a partial checksum itself
+ * but cannot cut a super-segment: it drops and counts it, out_too_big). */
+size_t synack_output_meta(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta);
 
 /* Takes the next event; false when none. Events are traces: missing them changes nothing. */
 bool synack_event_next(synack_stack *st, synack_event *ev);

@@ -71,7 +71,8 @@ static bool config_valid(const synack_config *c)
            c->mss >= 64 && c->sndbuf_bytes >= 1024 && c->rcvbuf_bytes >= 1024 &&
            c->wscale <= 14 && c->initial_cwnd_segments > 0 && c->reass_max_ranges > 0 &&
            c->reass_max_ranges <= 1024 && c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi &&
-           c->ephemeral_hi <= 65535 && c->outq_bytes >= 65536 + 2 &&
+           c->ephemeral_hi <= 65535 && c->outq_bytes >= 65536 + OUTQ_REC_HDR &&
+           c->tso_max_bytes <= 65535 &&
            c->sndbuf_bytes <= BUF_MAX_BYTES && c->rcvbuf_bytes <= BUF_MAX_BYTES && c->max_sockets < (1u << 31) && c->eventq_len > 0 &&
            c->rto_min_us > 0 && c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
            c->delack_us > 0 && c->persist_min_us > 0 && c->persist_min_us <= c->persist_max_us &&
@@ -153,7 +154,15 @@ static void advance_time(synack_stack *st, synack_time_us now)
 void synack_input(synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len)
 {
     advance_time(st, now);
-    ip_input(st, pkt, len);
+    ip_input(st, pkt, len, false);
+    STACK_CHECK(st);
+}
+
+void synack_input_flags(synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len,
+                        unsigned flags)
+{
+    advance_time(st, now);
+    ip_input(st, pkt, len, flags & SYNACK_IN_CSUM_VALID);
     STACK_CHECK(st);
 }
 
@@ -190,11 +199,11 @@ uint8_t *stack_outq_reserve(synack_stack *st, size_t len)
     /* Records never wrap: if the tail has no room for the whole record we pad with a zero-length
      * marker and start again at the beginning of the ring's memory. */
     ring *q = &st->outq;
-    if (len + 2 > q->cap) return NULL;
+    if (len + OUTQ_REC_HDR > q->cap) return NULL;
     uint32_t tail = q->head + q->len;
     if (tail >= q->cap) tail -= q->cap;
     uint32_t contiguous = q->cap - tail;
-    uint32_t need = (uint32_t)len + 2;
+    uint32_t need = (uint32_t)len + OUTQ_REC_HDR;
     if (contiguous < need) {
         if (ring_space(q) < contiguous + need) return NULL;
         if (contiguous >= 2) {
@@ -206,20 +215,27 @@ uint8_t *stack_outq_reserve(synack_stack *st, size_t len)
     } else if (ring_space(q) < need) {
         return NULL;
     }
-    return q->buf + tail + 2;
+    return q->buf + tail + OUTQ_REC_HDR;
 }
 
-void stack_outq_commit(synack_stack *st, size_t len)
+void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uint16_t csum_start)
 {
     ring *q = &st->outq;
     uint32_t tail = q->head + q->len;
     if (tail >= q->cap) tail -= q->cap;
-    q->buf[tail] = (uint8_t)(len >> 8);
-    q->buf[tail + 1] = (uint8_t)len;
-    q->len += (uint32_t)len + 2;
+    uint8_t *h = q->buf + tail;
+    h[0] = (uint8_t)(len >> 8);
+    h[1] = (uint8_t)len;
+    h[2] = (uint8_t)(gso_size >> 8);
+    h[3] = (uint8_t)gso_size;
+    h[4] = (uint8_t)(csum_start >> 8);
+    h[5] = (uint8_t)csum_start;
+    q->len += (uint32_t)len + OUTQ_REC_HDR;
     st->outq_count++;
     CNT(st, tcp_out);
 }
+
+void stack_outq_commit(synack_stack *st, size_t len) { stack_outq_commit_meta(st, len, 0, 0); }
 
 void stack_output_later(synack_stack *st, tcb *t)
 {
@@ -261,30 +277,37 @@ static void run_pending(synack_stack *st)
     }
 }
 
-size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap)
+size_t synack_output_meta(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta)
 {
     ring *q = &st->outq;
     if (q->len == 0) st->outq_blocked = false;
     if (st->pending_head && !st->outq_blocked) run_pending(st);
     while (q->len > 0) {
         uint32_t contiguous = q->cap - q->head;
-        if (contiguous < 2) { /* too short for a header: skipped padding */
+        if (contiguous < OUTQ_REC_HDR) { /* too short for a header: skipped padding */
             ring_consume(q, contiguous);
             continue;
         }
-        size_t len = ((size_t)q->buf[q->head] << 8) | q->buf[q->head + 1];
+        const uint8_t *h = q->buf + q->head;
+        size_t len = ((size_t)h[0] << 8) | h[1];
         if (len == 0) { /* padding marker to the end of memory */
             ring_consume(q, contiguous);
             continue;
         }
         size_t out = 0;
         if (len <= cap) {
-            memcpy(buf, q->buf + q->head + 2, len);
+            memcpy(buf, h + OUTQ_REC_HDR, len);
             out = len;
+            memset(meta, 0, sizeof *meta);
+            meta->gso_size = (uint16_t)(h[2] << 8 | h[3]);
+            meta->csum_start = (uint16_t)(h[4] << 8 | h[5]);
+            meta->ipv6 = (buf[0] >> 4) == 6;
+            if (meta->csum_start) meta->csum_offset = 16; /* TCP is the only partial sum */
+            if (meta->gso_size) meta->hdr_len = (uint16_t)(meta->csum_start + (buf[meta->csum_start + 12] >> 4) * 4);
         } else {
             CNT(st, out_too_big);
         }
-        ring_consume(q, (uint32_t)len + 2);
+        ring_consume(q, (uint32_t)len + OUTQ_REC_HDR);
         st->outq_count--;
         if (q->len == 0 && st->pending_head) {
             st->outq_blocked = false;
@@ -293,6 +316,28 @@ size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap)
         if (out) return out;
     }
     return 0;
+}
+
+size_t synack_output(synack_stack *st, uint8_t *buf, size_t cap)
+{
+    synack_out_meta m;
+    for (;;) {
+        size_t n = synack_output_meta(st, buf, cap, &m);
+        if (n == 0) return 0;
+        if (m.gso_size) { /* a link without segmentation offload cannot carry it */
+            CNT(st, out_too_big);
+            continue;
+        }
+        if (m.csum_start) { /* complete the partial checksum here, for a plain link */
+            uint8_t *f = buf + m.csum_start + m.csum_offset;
+            uint32_t pseudo = (uint32_t)(f[0] << 8 | f[1]);
+            f[0] = f[1] = 0;
+            uint16_t c = cksum_fold(cksum_add(pseudo, buf + m.csum_start, n - m.csum_start));
+            f[0] = (uint8_t)(c >> 8);
+            f[1] = (uint8_t)c;
+        }
+        return n;
+    }
 }
 
 /* ---- events ---- */

@@ -66,7 +66,8 @@ struct synack_stack {
     tcb **heap;
     uint32_t heap_len, heap_cap;
 
-    /* Outbound packet queue: [u16 length][packet] records in a byte ring. */
+    /* Outbound packet queue: [u16 length][u16 gso_size][u16 csum_start][packet] records in a
+     * byte ring (OUTQ_REC_HDR bytes of header). */
     ring outq;
     uint8_t *outq_mem;
     uint32_t outq_count;
@@ -95,6 +96,7 @@ struct synack_stack {
 };
 
 enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };
+enum { OUTQ_REC_HDR = 6 };
 
 #define CNT(st, name) ((st)->counters[SYNACK_CNT_##name]++)
 
@@ -116,6 +118,9 @@ uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote);
 /* Output queue: reserve room for a packet of up to len bytes; NULL when full. */
 uint8_t *stack_outq_reserve(synack_stack *st, size_t len);
 void stack_outq_commit(synack_stack *st, size_t len);
+/* Commits a packet with offload needs: gso_size > 0 for a TCP super-segment, csum_start > 0
+ * (the IP header length) when its TCP checksum is partial. */
+void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uint16_t csum_start);
 void stack_pending_add(synack_stack *st, tcb *t);
 /* Output for this connection is built when the driver next takes packets, so that a batch of
  * input segments is answered by one ACK (RFC 9293 3.10.7.4, MUST-58/59). */

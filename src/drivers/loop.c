@@ -64,6 +64,7 @@ synack_time_us synack_clock_us(void)
 #define MAX_WATCHERS 32
 #define MAX_EVENTS 64
 #define PKT_CAP 65536 /* any IPv4 or IPv6 packet without jumbograms */
+#define VHDR SYNACK_TUN_VNET_HDR_LEN
 
 /* epoll data: the watcher's slot in the low half, its generation in the high half, so that an
  * event for a descriptor unwatched earlier in the same batch is recognised and skipped. */
@@ -95,9 +96,10 @@ struct synack_loop {
     void (*unlock)(void *);
     void *lock_ctx;
     synack_time_us wait_deadline; /* what the current (or last) wait was computed for */
+    bool vnet;           /* virtio-net header in front of every packet on the device */
     watcher w[MAX_WATCHERS];
     synack_loop_stats stats;
-    uint8_t buf[PKT_CAP];
+    uint8_t buf[VHDR + PKT_CAP]; /* [virtio-net header room][packet] */
 };
 
 synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg)
@@ -112,7 +114,13 @@ synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg)
     lp->unlock = cfg->unlock;
     lp->lock_ctx = cfg->lock_ctx;
     lp->app_deadline = SYNACK_TIME_NEVER;
+    lp->vnet = cfg->vnet_hdr;
     for (int i = 0; i < MAX_WATCHERS; i++) lp->w[i].fd = -1;
+    if (cfg->vnet_hdr && cfg->impair) {
+        free(lp);
+        errno = EINVAL;
+        return NULL;
+    }
     lp->ep = epoll_create1(EPOLL_CLOEXEC);
     if (lp->ep < 0) goto fail;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_TUN};
@@ -224,11 +232,10 @@ void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out)
 
 /* ---- packet paths ---- */
 
-static void to_kernel(synack_loop *lp, const uint8_t *pkt, size_t len)
+static void count_out(synack_loop *lp, int r, size_t len)
 {
     /* A TUN write either takes the whole packet or fails; a failed one is a packet lost on the
      * wire, which TCP repairs, so it is counted and not retried. */
-    int r = synack_tun_write(lp->tun_fd, pkt, len);
     if (r < 0) {
         if (lp->stats.write_errors++ == 0)
             synack_log(SYNACK_LOG_ERROR, "warning: writing to the TUN device: %s (packet dropped)",
@@ -239,12 +246,37 @@ static void to_kernel(synack_loop *lp, const uint8_t *pkt, size_t len)
     lp->stats.bytes_out += len;
 }
 
+/* A complete packet (from the impairment queue) to the device. */
+static void to_kernel(synack_loop *lp, const uint8_t *pkt, size_t len)
+{
+    if (!lp->vnet) {
+        count_out(lp, synack_tun_write(lp->tun_fd, pkt, len), len);
+        return;
+    }
+    if (len > PKT_CAP) return;
+    memmove(lp->buf + VHDR, pkt, len);
+    count_out(lp, synack_tun_write_vnet(lp->tun_fd, lp->buf, len, NULL), len);
+}
+
 static void flush_output(synack_loop *lp)
 {
     size_t len;
+    if (lp->vnet) {
+        /* The stack builds into the buffer right behind the header room; the header says
+         * what the kernel has to finish (checksum) or cut (TSO). */
+        synack_out_meta m;
+        while ((len = synack_output_meta(lp->st, lp->buf + VHDR, PKT_CAP, &m)) > 0) {
+            synack_tun_tx tx = {.gso_size = m.gso_size, .hdr_len = m.hdr_len, .csum_start = m.csum_start,
+                                .csum_offset = m.csum_offset, .ipv6 = m.ipv6};
+            if (m.gso_size) lp->stats.tso_out++;
+            if (m.csum_start) lp->stats.csum_partial_out++;
+            count_out(lp, synack_tun_write_vnet(lp->tun_fd, lp->buf, len, &tx), len);
+        }
+        return;
+    }
     while ((len = synack_output(lp->st, lp->buf, sizeof lp->buf)) > 0) {
         if (lp->imp) impair_io_from_stack(lp->imp, lp->now, lp->buf, len);
-        else to_kernel(lp, lp->buf, len);
+        else count_out(lp, synack_tun_write(lp->tun_fd, lp->buf, len), len);
     }
 }
 
@@ -273,24 +305,34 @@ static void deliver_impaired(synack_loop *lp)
 }
 
 /* Reads up to read_batch packets (TUN gives one per read; there is no recvmmsg for it), so one
- * wake-up hands the stack a burst and its ACKs go out together after. Returns -errno when the
- * device is gone. */
+ * wake-up hands the stack a burst and its ACKs go out together after. With offloads each read
+ * may be a 64 KiB super-segment. Returns -errno when the device is gone. */
 static int read_tun(synack_loop *lp)
 {
     unsigned n;
     for (n = 0; n < lp->read_batch; n++) {
-        ssize_t r = synack_tun_read(lp->tun_fd, lp->buf, sizeof lp->buf);
+        synack_tun_rx rx = {0};
+        uint8_t *pkt = lp->buf;
+        ssize_t r = lp->vnet ? synack_tun_read_vnet(lp->tun_fd, lp->buf, sizeof lp->buf, &rx)
+                             : synack_tun_read(lp->tun_fd, lp->buf, sizeof lp->buf);
         if (r == 0) break;
+        if (r == -EPROTO) { /* a header we cannot honour: the packet is dropped */
+            lp->stats.read_errors++;
+            continue;
+        }
         if (r < 0) {
             lp->stats.read_errors++;
             if (r == -EBADFD || r == -EIO || r == -ENXIO || r == -EBADF) return (int)r;
             break;
         }
+        if (lp->vnet) pkt += VHDR;
         lp->stats.read_calls++;
         lp->stats.pkts_in++;
         lp->stats.bytes_in += (uint64_t)r;
-        if (lp->imp) impair_io_from_kernel(lp->imp, lp->now, lp->buf, (size_t)r);
-        else synack_input(lp->st, lp->now, lp->buf, (size_t)r);
+        if (rx.gso_size) lp->stats.gso_in++;
+        if (rx.csum_valid) lp->stats.csum_valid_in++;
+        if (lp->imp) impair_io_from_kernel(lp->imp, lp->now, pkt, (size_t)r);
+        else synack_input_flags(lp->st, lp->now, pkt, (size_t)r, rx.csum_valid ? SYNACK_IN_CSUM_VALID : 0);
     }
     if (n == lp->read_batch) lp->stats.full_batches++;
     return 0;

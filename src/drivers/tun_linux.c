@@ -1,11 +1,13 @@
-/* tun_linux.c: the Linux TUN device: attach/create by name, bring up, MTU, one-packet reads and
- * writes. Knows nothing of the stack, clocks or impairments; never exits or aborts: every
- * failure is a sentence in the caller's buffer. */
+/* tun_linux.c: the Linux TUN device: attach/create by name, bring up, MTU, offload negotiation
+ * (IFF_VNET_HDR, TUNSETOFFLOAD), one-packet reads and writes, plain or behind a virtio-net header.
+ * Knows nothing of the stack, clocks or impairments; never exits or aborts: every failure is a
+ * sentence in the caller's buffer. */
 #include <synack/tun.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,10 @@
 #include <unistd.h>
 
 #define TUN_PATH "/dev/net/tun"
+
+_Static_assert(sizeof(struct virtio_net_hdr) == SYNACK_TUN_VNET_HDR_LEN, "virtio-net header size");
+_Static_assert(SYNACK_TUN_F_CSUM == TUN_F_CSUM && SYNACK_TUN_F_TSO4 == TUN_F_TSO4 &&
+               SYNACK_TUN_F_TSO6 == TUN_F_TSO6, "TUN offload bits");
 
 /* Writes "<what>: <strerror(e)>" into err; returns -1 with errno = e. */
 static int fail(char *err, size_t cap, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -102,8 +108,14 @@ int synack_tun_open(const char *name, unsigned flags, int mtu, synack_tun_info *
     memset(&ifr, 0, sizeof ifr);
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
     if (flags & SYNACK_TUN_MULTI_QUEUE) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    if (flags & SYNACK_TUN_OFFLOAD) ifr.ifr_flags |= IFF_VNET_HDR;
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int r = ioctl(fd, TUNSETIFF, &ifr);
+    if (r < 0 && errno == EINVAL && (flags & SYNACK_TUN_OFFLOAD) && !(flags & SYNACK_TUN_OFFLOAD_REQUIRED)) {
+        ifr.ifr_flags &= (short)~IFF_VNET_HDR; /* a kernel without the header: plain packets */
+        r = ioctl(fd, TUNSETIFF, &ifr);
+    }
+    if (r < 0) {
         int e = errno;
         close(fd);
         switch (e) {
@@ -127,6 +139,31 @@ int synack_tun_open(const char *name, unsigned flags, int mtu, synack_tun_info *
     }
     snprintf(info->name, sizeof info->name, "%s", ifr.ifr_name);
     info->created = !existed;
+    info->vnet_hdr = ifr.ifr_flags & IFF_VNET_HDR;
+    if (info->vnet_hdr) {
+        int hl = SYNACK_TUN_VNET_HDR_LEN;
+        unsigned want = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+        if (ioctl(fd, TUNSETVNETHDRSZ, &hl) < 0) {
+            int e = errno;
+            close(fd);
+            return fail(err, errcap, e, "cannot set the virtio-net header size of %s", info->name);
+        }
+        /* TSO needs checksum offload; without TSO, checksums alone are still worth having. */
+        if (ioctl(fd, TUNSETOFFLOAD, want) == 0) info->offloads = want;
+        else if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM) == 0) info->offloads = TUN_F_CSUM;
+        if (!info->offloads && (flags & SYNACK_TUN_OFFLOAD_REQUIRED)) {
+            int e = errno;
+            close(fd);
+            return fail(err, errcap, e, "TUN device %s refuses checksum offload", info->name);
+        }
+    } else if (flags & SYNACK_TUN_OFFLOAD_REQUIRED) {
+        close(fd);
+        return fail(err, errcap, EOPNOTSUPP, "TUN device %s: no virtio-net header here", info->name);
+    } else {
+        /* Offloads granted to an earlier holder of a persistent device outlive it: a plain
+         * reader must not be handed super-segments. (Fails harmlessly on old kernels.) */
+        (void)ioctl(fd, TUNSETOFFLOAD, 0u);
+    }
 
     /* An existing device was configured by whoever made it: we change its MTU only when asked to.
      * It is brought up either way (a no-op when it is up), or the kernel would not send to it. */
@@ -165,4 +202,41 @@ int synack_tun_write(int fd, const void *pkt, size_t len)
         if (errno == EINTR) continue;
         return -errno;
     }
+}
+
+/* The virtio-net header is in the device's byte order, which for TUN is the host's unless
+ * TUNSETVNETBE/LE said otherwise (we never do). */
+ssize_t synack_tun_read_vnet(int fd, uint8_t *buf, size_t cap, synack_tun_rx *rx)
+{
+    memset(rx, 0, sizeof *rx);
+    ssize_t n = synack_tun_read(fd, buf, cap);
+    if (n <= 0) return n;
+    if ((size_t)n < SYNACK_TUN_VNET_HDR_LEN) return -EPROTO;
+    struct virtio_net_hdr h;
+    memcpy(&h, buf, sizeof h);
+    uint8_t gso = h.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    /* Only TCP super-segments were offered (TUN_F_TSO4/6); anything else is not ours to cut. */
+    if (gso != VIRTIO_NET_HDR_GSO_NONE && gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6)
+        return -EPROTO;
+    rx->csum_valid = h.flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID);
+    rx->gso_size = gso != VIRTIO_NET_HDR_GSO_NONE ? h.gso_size : 0;
+    return n - SYNACK_TUN_VNET_HDR_LEN;
+}
+
+int synack_tun_write_vnet(int fd, uint8_t *buf, size_t len, const synack_tun_tx *tx)
+{
+    struct virtio_net_hdr h;
+    memset(&h, 0, sizeof h);
+    if (tx && tx->csum_start) {
+        h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        h.csum_start = tx->csum_start;
+        h.csum_offset = tx->csum_offset;
+    }
+    if (tx && tx->gso_size) {
+        h.gso_type = tx->ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+        h.gso_size = tx->gso_size;
+        h.hdr_len = tx->hdr_len;
+    }
+    memcpy(buf, &h, sizeof h);
+    return synack_tun_write(fd, buf, len + SYNACK_TUN_VNET_HDR_LEN);
 }

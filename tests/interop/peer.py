@@ -9,6 +9,7 @@ namespace. Each subcommand is one small, bounded socket script; none loops witho
   send HOST PORT SECONDS          send zeros for SECONDS, shutdown, wait for the peer's EOF; print
                                   "bytes seconds" (the benchmark's sender)
   sink HOST PORT SECONDS          accept one connection and read it to EOF (at most SECONDS)
+  recv HOST PORT SECONDS          connect and read for SECONDS (from chargen); print "bytes seconds"
 """
 import errno
 import socket
@@ -110,9 +111,29 @@ def sink(host, port, seconds):
     return 0
 
 
+def recv(host, port, seconds):
+    """Connects and reads for `seconds` (e.g. from chargen): prints bytes and seconds."""
+    s = connect(host, port)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    buf = bytearray(1 << 20)
+    t0 = time.monotonic()
+    stop = t0 + float(seconds)
+    total = 0
+    s.settimeout(10.0)
+    while time.monotonic() < stop:
+        n = s.recv_into(buf)
+        if n == 0:
+            break
+        total += n
+    dt = time.monotonic() - t0
+    s.close()
+    print(f"{total} {dt:.6f}", flush=True)
+    return 0
+
+
 def main(argv):
     cmds = {"halfclose": (halfclose, 3), "get-hold": (get_hold, 4), "refused": (refused, 2),
-            "send": (send, 3), "sink": (sink, 3)}
+            "send": (send, 3), "sink": (sink, 3), "recv": (recv, 3)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__, file=sys.stderr)
         return 2

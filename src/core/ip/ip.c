@@ -31,6 +31,20 @@ static uint32_t pseudo_sum(const synack_addr *src, const synack_addr *dst, uint3
     return cksum_pseudo_ip4(src->bytes, dst->bytes, len);
 }
 
+void ip_tcp_cksum_finish(uint8_t *tcp, size_t hdr_len, size_t data_len, uint32_t data_sum,
+                         const synack_addr *src, const synack_addr *dst, bool partial)
+{
+    uint32_t s = pseudo_sum(src, dst, (uint32_t)(hdr_len + data_len), IP_PROTO_TCP);
+    if (partial) { /* as Linux's CHECKSUM_PARTIAL: the folded pseudo-header sum, uncomplemented */
+        wr16(tcp + 16, (uint16_t)~cksum_fold(s));
+        return;
+    }
+    wr16(tcp + 16, 0);
+    s = cksum_add(s, tcp, hdr_len);
+    /* hdr_len is a multiple of 4, so the data's own sum joins without a swap. */
+    wr16(tcp + 16, cksum_fold(cksum_add_at(s, data_sum, hdr_len)));
+}
+
 void ip_l4_cksum_set(uint8_t *l4, size_t len, size_t cksum_off, const synack_addr *src,
                      const synack_addr *dst, uint8_t proto)
 {
@@ -62,11 +76,14 @@ size_t ip_header_emit(synack_stack *st, uint8_t *p, const synack_addr *src, cons
     return ip4_emit(p, IP4_HDR_LEN, &h, payload_len);
 }
 
+/* csum_ok: the link vouched for the checksum (synack_input_flags), so the pass over the data is
+ * skipped. */
 static void tcp_deliver(synack_stack *st, const synack_addr *src, const synack_addr *dst,
-                        const uint8_t *payload, size_t plen)
+                        const uint8_t *payload, size_t plen, bool csum_ok)
 {
     tcp_seg seg;
-    if (cksum_fold(cksum_add(pseudo_sum(src, dst, (uint32_t)plen, IP_PROTO_TCP), payload, plen)) != 0) {
+    if (csum_ok) CNT(st, tcp_csum_offloaded);
+    else if (cksum_fold(cksum_add(pseudo_sum(src, dst, (uint32_t)plen, IP_PROTO_TCP), payload, plen)) != 0) {
         CNT(st, tcp_bad_cksum);
         return;
     }
@@ -85,7 +102,7 @@ static void tcp_deliver(synack_stack *st, const synack_addr *src, const synack_a
 }
 
 /* reassembled: pkt was rebuilt by ip/reass.c, so it must not be a fragment again. */
-static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len, bool reassembled)
+static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len, bool reassembled, bool csum_ok)
 {
     ip4_hdr ip;
     const uint8_t *payload;
@@ -114,12 +131,12 @@ static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len, bool rea
     synack_addr src = {SYNACK_AF_INET, {0}}, dst = {SYNACK_AF_INET, {0}};
     memcpy(src.bytes, ip.src, 4);
     memcpy(dst.bytes, ip.dst, 4);
-    if (ip.proto == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen);
+    if (ip.proto == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen, csum_ok);
     else if (ip.proto == IP_PROTO_ICMP) icmp4_input(st, &ip, payload, plen);
     else CNT(st, ip_not_tcp);
 }
 
-static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, bool reassembled)
+static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, bool reassembled, bool csum_ok)
 {
     ip6_hdr ip;
     const uint8_t *payload;
@@ -150,15 +167,16 @@ static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, bool rea
     synack_addr src = {SYNACK_AF_INET6, {0}}, dst = {SYNACK_AF_INET6, {0}};
     memcpy(src.bytes, ip.src, 16);
     memcpy(dst.bytes, ip.dst, 16);
-    if (ip.next == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen);
+    if (ip.next == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen, csum_ok);
     else if (ip.next == IP_PROTO_ICMP6) icmp6_input(st, &ip, payload, plen);
     else CNT(st, ip_not_tcp);
 }
 
 void ip_input_reassembled(synack_stack *st, const uint8_t *pkt, size_t len)
 {
-    if (len >= 1 && pkt[0] >> 4 == 6) ip6_input(st, pkt, len, true);
-    else ip4_input(st, pkt, len, true);
+    /* A datagram rebuilt from fragments had its checksum completed before it was cut. */
+    if (len >= 1 && pkt[0] >> 4 == 6) ip6_input(st, pkt, len, true, false);
+    else ip4_input(st, pkt, len, true, false);
 }
 
 /* Copies n bytes at offset off of the concatenation head || body. */
@@ -241,9 +259,9 @@ bool ip_send(synack_stack *st, const synack_addr *src, const synack_addr *dst, u
     return true;
 }
 
-void ip_input(synack_stack *st, const uint8_t *pkt, size_t len)
+void ip_input(synack_stack *st, const uint8_t *pkt, size_t len, bool csum_ok)
 {
     CNT(st, ip_in);
-    if (len >= 1 && pkt[0] >> 4 == 6) ip6_input(st, pkt, len, false);
-    else ip4_input(st, pkt, len, false);
+    if (len >= 1 && pkt[0] >> 4 == 6) ip6_input(st, pkt, len, false, csum_ok);
+    else ip4_input(st, pkt, len, false, csum_ok);
 }

@@ -11,7 +11,7 @@ typedef struct synack_stack synack_stack;
 
 #define IP_MAX_HDR IP6_HDR_LEN
 
-void ip_input(synack_stack *st, const uint8_t *pkt, size_t len);
+void ip_input(synack_stack *st, const uint8_t *pkt, size_t len, bool csum_ok);
 /* Writes the IP header for a payload of payload_len bytes; returns its length (20 or 40). */
 size_t ip_header_emit(synack_stack *st, uint8_t *p, const synack_addr *src, const synack_addr *dst,
                       uint8_t proto, size_t payload_len);
@@ -19,6 +19,11 @@ static inline size_t ip_header_len(const synack_addr *a)
 {
     return a->family == SYNACK_AF_INET6 ? IP6_HDR_LEN : IP4_HDR_LEN;
 }
+/* The TCP checksum of a segment whose data_len data bytes after its hdr_len header bytes sum to
+ * data_sum (cksum_copy while they were copied in): complete, or partial (the pseudo-header sum
+ * alone, for a link that completes it). */
+void ip_tcp_cksum_finish(uint8_t *tcp, size_t hdr_len, size_t data_len, uint32_t data_sum,
+                         const synack_addr *src, const synack_addr *dst, bool partial);
 /* Computes and stores the checksum at l4 + cksum_off over len bytes, with the pseudo-header for
  * TCP and ICMPv6 (ICMPv4 has none: pass proto IP_PROTO_ICMP). */
 void ip_l4_cksum_set(uint8_t *l4, size_t len, size_t cksum_off, const synack_addr *src,

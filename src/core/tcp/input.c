@@ -680,6 +680,12 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
         /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): at least every second full segment. */
         uint32_t full = t->rcv_mss - (t->ts_ok ? 12u : 0u);
         if (v->len >= full || v->len >= tcp_data_mss(t)) t->delack_segs++;
+        /* A GSO super-segment from the link (several segments the kernel did not cut) counts
+         * as the segments it holds, so it is ACKed at once as they would have been. */
+        if (v->len > full) {
+            t->delack_segs += v->len / full;
+            CNT(st, tcp_gso_in);
+        }
         if (t->delack_segs >= 2) t->ack_now = true;
         else if (!tcp_timer_armed(t, SYNACK_TIMER_DELACK))
             tcp_timer_arm(st, t, SYNACK_TIMER_DELACK, st->now + st->cfg.delack_us);

@@ -58,7 +58,8 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
             seq_range blocks[TCP_MAX_SACK];
             int max = t->ts_ok ? 3 : 4; /* 40 option bytes: TS leaves room for three */
             /* With data, only as many blocks as the segment has room for under the MSS. */
-            uint32_t room = len ? tcp_data_mss(t) - len : 40;
+            /* A super-segment (TSO) repeats its options on every piece: none to spare. */
+            uint32_t room = !len ? 40 : len < tcp_data_mss(t) ? tcp_data_mss(t) - len : 0;
             int fit = room >= 12 ? (int)((room - 4) / 8) : 0;
             if (fit < max) max = fit;
             int n = rangeset_sack_blocks(&t->ooo, blocks, max);
@@ -75,8 +76,37 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
     }
 }
 
+/* Copies n bytes at offset off of the send ring to dst, summing them on the way when sum is
+ * set (one pass over the data instead of a copy and a checksum pass). The ring may wrap at an
+ * odd offset: the second piece's sum joins at its position. */
+static uint32_t sndbuf_copy(const ring *r, uint32_t off, uint8_t *dst, uint32_t n, bool sum)
+{
+    if (!sum) {
+        ring_read_at(r, off, dst, n);
+        return 0;
+    }
+    uint32_t pos = r->head + off;
+    if (pos >= r->cap) pos -= r->cap;
+    uint32_t first = r->cap - pos < n ? r->cap - pos : n;
+    uint32_t s = cksum_copy(0, dst, r->buf + pos, first);
+    if (n > first) s = cksum_add_at(s, cksum_copy(0, dst + first, r->buf, n - first), first);
+    return s;
+}
+
+/* The most data bytes one segment may carry: the MSS, or with TSO (cfg.tso_max_bytes) as many
+ * whole MSS as fit a super-segment of that size, headers included. */
+static uint32_t seg_max_len(const synack_stack *st, const tcb *t)
+{
+    uint32_t mss = tcp_data_mss(t);
+    if (!st->cfg.tso_max_bytes) return mss;
+    uint32_t hdrs = (uint32_t)ip_header_len(&t->remote.addr) + TCP_HDR_LEN + 40;
+    uint32_t room = st->cfg.tso_max_bytes > hdrs ? st->cfg.tso_max_bytes - hdrs : 0;
+    return room / mss > 1 ? room / mss * mss : mss;
+}
+
 /* Builds IP + TCP headers into the queue and copies len data bytes from the send buffer at the
- * offset of seq. Returns false when the queue has no room. */
+ * offset of seq. Returns false when the queue has no room. More than one MSS of data (TSO) goes
+ * out as one super-segment for the link to cut (gso_size = the MSS) with a partial checksum. */
 static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t len)
 {
     uint8_t *p = stack_outq_reserve(st, MAX_HDRS + len);
@@ -98,10 +128,14 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     }
     h.wnd = (flags & SYNACK_RST) ? 0 : window_field(t, flags & SYNACK_SYN);
     size_t hl = tcp_hdr_emit(tcp, 60, &h, opt_len);
-    if (len) ring_read_at(&t->sndbuf, seq - t->snd_buf_seq, tcp + hl, len);
-    ip_l4_cksum_set(tcp, hl + len, 16, &t->local.addr, &t->remote.addr, IP_PROTO_TCP);
+    uint32_t mss = tcp_data_mss(t);
+    bool tso = len > mss;
+    bool partial = tso || st->cfg.tx_csum_offload;
+    uint32_t data_sum = len ? sndbuf_copy(&t->sndbuf, seq - t->snd_buf_seq, tcp + hl, len, !partial) : 0;
+    ip_tcp_cksum_finish(tcp, hl, len, data_sum, &t->local.addr, &t->remote.addr, partial);
     ip_header_emit(st, p, &t->local.addr, &t->remote.addr, IP_PROTO_TCP, hl + len);
-    stack_outq_commit(st, iph + hl + len);
+    stack_outq_commit_meta(st, iph + hl + len, tso ? (uint16_t)mss : 0, partial ? (uint16_t)iph : 0);
+    if (tso) CNT(st, tcp_tso_out);
     /* Sent before (below SND.MAX) and taking sequence space: a retransmission of this
      * connection, whichever path sent it (RTO, fast or SACK recovery, SYN backoff). */
     if ((len || (flags & (SYNACK_SYN | SYNACK_FIN))) && !(flags & SYNACK_RST) && seq_lt(seq, t->snd_max))
@@ -286,8 +320,11 @@ void tcp_output(synack_stack *st, tcb *t)
         uint32_t usable = by_wnd < by_cwnd ? by_wnd : by_cwnd;
         if (t->force_send && usable == 0 && t->snd_wnd > flight) usable = t->snd_wnd - flight;
         uint32_t len = left < usable ? left : usable;
-        uint32_t mss = tcp_data_mss(t);
-        if (len > mss) len = mss;
+        uint32_t mss = tcp_data_mss(t), max_len = seg_max_len(st, t);
+        if (len > max_len) len = max_len;
+        /* A super-segment short of the end of the data carries whole segments only: the rest
+         * waits for the window as any short segment would (Nagle, SWS avoidance). */
+        if (len > mss && len < left) len -= len % mss;
         if (rexmit && t->scoreboard.n) len = tcp_sack_run(t, t->snd_nxt, len);
         if (len > 0 && len < mss && !rexmit && !t->force_send) {
             /* Nagle (RFC 9293 3.7.4) and sender SWS avoidance (3.8.6.2.1): a short segment

@@ -373,7 +373,10 @@ long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len)
 void tcp_window_update(synack_stack *st, tcb *t)
 {
     /* Announce the reopened window when it grew by two segments or half the buffer, so a
-     * sender stopped by a full buffer resumes without waiting for its persist timer. */
+     * sender stopped by a full buffer resumes without waiting for its persist timer. Built when
+     * the driver next takes output: an application reading in small pieces sends one window
+     * update per batch, not one per read (with 64 KiB super-segments arriving, four per read
+     * of 16 KiB otherwise). */
     if (!TCPS_HAVE_ESTABLISHED(t->state) || t->fin_rcvd) return;
     uint32_t promised = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     uint32_t free_bytes = tcp_rcv_window(t);
@@ -382,7 +385,7 @@ void tcp_window_update(synack_stack *st, tcb *t)
     uint32_t step = 2u * t->rcv_mss < t->rcvbuf_size / 2 ? 2u * t->rcv_mss : t->rcvbuf_size / 2;
     if (free_bytes >= promised + step) {
         t->ack_now = true;
-        tcp_output(st, t);
+        stack_output_later(st, t);
     }
 }
 

@@ -28,6 +28,18 @@ enum wire_verdict {
 /* Adds len bytes at p to a running 32-bit one's-complement sum (folds as needed; any length,
  * odd lengths padded with zero as the RFC says). Start with sum = 0. */
 uint32_t cksum_add(uint32_t sum, const uint8_t *p, size_t len);
+/* cksum_add without the run-time choice of a wider vector loop (tests compare both). */
+uint32_t cksum_add_portable(uint32_t sum, const uint8_t *p, size_t len);
+/* Copies len bytes from src to dst (not overlapping) and adds them to sum as cksum_add(sum,
+ * src, len) does, touching the bytes once more while they are in cache. */
+uint32_t cksum_copy(uint32_t sum, uint8_t *dst, const uint8_t *src, size_t len);
+/* Adds part, the cksum_add(0, ...) of a piece that starts offset bytes into the summed data
+ * (an odd offset pairs its bytes the other way), to sum: joins pieces of any lengths. */
+uint32_t cksum_add_at(uint32_t sum, uint32_t part, size_t offset);
+/* RFC 1624: the checksum field check after a 16-bit (32-bit) word of the covered data changed
+ * from old_word to new_word, without summing the rest again. Values as on the wire. */
+uint16_t cksum_update16(uint16_t check, uint16_t old_word, uint16_t new_word);
+uint16_t cksum_update32(uint16_t check, uint32_t old_word, uint32_t new_word);
 /* Folds and complements: the value to store in a checksum field. */
 uint16_t cksum_fold(uint32_t sum);
 /* Sum of the IPv4 TCP pseudo-header (src, dst, zero, proto 6, tcp length). */
