@@ -67,9 +67,14 @@ uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
          * TIME-WAIT record that may be reused) and no listener on the port (ports that sockets
          * merely bound are not checked). For bind(port 0): a port nobody holds (a walk of the
          * connections; bind is rare). */
-        bool suitable = remote->port ? !stack_lookup(st, &local, remote) && !stack_lookup_listener(st, &local) &&
-                                           tcp_tw_reusable(st, &local, remote)
-                                     : !stack_local_in_use(st, &local, false);
+        bool suitable;
+        if (remote->port) {
+            uint32_t h = stack_tuple_hash(st, &local, remote); /* one hash for both tables */
+            suitable = !stack_lookup_hashed(st, &local, remote, h) && !stack_lookup_listener(st, &local) &&
+                       tcp_tw_reusable(st, &local, remote, h);
+        } else {
+            suitable = !stack_local_in_use(st, &local, false);
+        }
         if (suitable) {
             port_advance(st, index, i + 1, num_ephemeral);
             return local.port;

@@ -241,9 +241,9 @@ static bool may_reuse(const synack_stack *st, const tw_rec *w)
     return st->cfg.tw_reuse && w->ts_ok && (uint32_t)(st->now / 1000000u) - w->ts_recent_sec >= 1;
 }
 
-bool tcp_tw_reusable(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
+bool tcp_tw_reusable(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote, uint32_t h)
 {
-    tw_rec *w = tcp_tw_lookup(st, local, remote);
+    tw_rec *w = tcp_tw_lookup_hashed(st, local, remote, h);
     return !w || may_reuse(st, w);
 }
 

@@ -58,8 +58,8 @@ bool tcp_tw_input(synack_stack *st, tw_rec *w, const tcp_seg *seg, uint32_t *iss
  * then protects the new incarnation), as Linux's tcp_tw_reuse. */
 bool tcp_tw_reuse(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
                   uint32_t *iss_floor);
-/* For choosing a port: false when a record holds the 4-tuple and may not be reused yet. */
-bool tcp_tw_reusable(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
+/* For choosing a port (h: the 4-tuple's hash): false when a record holds it and may not be reused yet. */
+bool tcp_tw_reusable(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote, uint32_t h);
 /* Ends every record whose 2*MSL has passed. */
 void tcp_tw_expire(synack_stack *st);
 synack_time_us tcp_tw_next_deadline(const synack_stack *st);
