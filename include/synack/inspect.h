@@ -40,6 +40,7 @@ typedef struct synack_conn_info {
     uint32_t retransmits_total;
     synack_time_us state_age_us;
     const char *cc_name;      /* congestion control, e.g. "newreno" (static text) */
+    const char *cc_phase;     /* its phase, e.g. "slow-start" (static text; "" when none) */
 } synack_conn_info;
 
 /* netstat -o's timer for a connection still opening shows the earlier of the retransmission and

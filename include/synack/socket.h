@@ -44,6 +44,7 @@ enum synack_sockopt {
     SYNACK_SO_KEEPCNT,       /* int */
     SYNACK_SO_ERROR,         /* int: pending error (positive errno), cleared by reading */
     SYNACK_SO_REUSEADDR,     /* int: bind over TIME-WAIT connections */
+    SYNACK_SO_CONGESTION,    /* char[]: congestion control by name, as TCP_CONGESTION; any time */
 };
 struct synack_linger { int onoff; int seconds; };
 int synack_setsockopt(synack_stack *st, int sd, int opt, const void *val, size_t len);

@@ -255,6 +255,15 @@ int synack_setsockopt(synack_stack *st, int sd, int opt, const void *val, size_t
         if (get_int(val, len, &v) || v < 1) return -EINVAL;
         t->keepcnt = (uint32_t)v;
         return 0;
+    case SYNACK_SO_CONGESTION: {
+        char name[16];
+        if (!val || len == 0) return -EINVAL;
+        size_t n = strnlen(val, len < sizeof name ? len : sizeof name);
+        if (n >= sizeof name) return -ENOENT;
+        memcpy(name, val, n);
+        name[n] = 0;
+        return tcp_cc_select(st, t, name) ? -ENOENT : 0; /* Linux: ENOENT for an unknown name */
+    }
     default:
         return -ENOPROTOOPT;
     }
@@ -296,6 +305,14 @@ int synack_getsockopt(synack_stack *st, int sd, int opt, void *val, size_t *len)
         int e = t->so_error;
         t->so_error = 0;
         return put_int(val, len, e);
+    }
+    case SYNACK_SO_CONGESTION: {
+        const char *name = cc_ops_of(&t->cc)->name;
+        size_t n = strlen(name) + 1;
+        if (!val || !len || *len < n) return -EINVAL;
+        memcpy(val, name, n);
+        *len = n;
+        return 0;
     }
     case SYNACK_SO_LINGER: {
         struct synack_linger l = {t->linger_on, t->linger_sec};

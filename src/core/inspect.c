@@ -73,8 +73,8 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->snd_wnd = t->snd_wnd;
     ci->rcv_nxt = t->rcv_nxt;
     ci->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    ci->cwnd = t->cwnd;
-    ci->ssthresh = t->ssthresh;
+    ci->cwnd = t->cc.cwnd;
+    ci->ssthresh = t->cc.ssthresh;
     ci->snd_mss = t->snd_mss;
     ci->srtt_us = t->srtt_us;
     ci->rttvar_us = t->rttvar_us;
@@ -95,7 +95,9 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->bytes_received = bytes_received(t);
     ci->retransmits_total = t->rexmit_total;
     ci->state_age_us = (synack_time_us)(uint32_t)((uint32_t)(st->now / 1000) - t->state_since_ms) * 1000u;
-    ci->cc_name = "newreno";
+    ci->cc_name = cc_ops_of(&t->cc)->name;
+    const cc_ops *ops = cc_ops_of(&t->cc);
+    ci->cc_phase = t->cc_ready && ops->phase ? ops->phase(&t->cc) : "";
 }
 
 /* A compact TIME-WAIT record as netstat sees it: TIME-WAIT with its 2*MSL timer. */
@@ -119,6 +121,7 @@ static void fill_tw(const synack_stack *st, const tw_rec *w, synack_conn_info *c
     synack_time_us left = ci->nt_remaining_us, msl2 = 2 * st->cfg.msl_us;
     ci->state_age_us = msl2 > left ? msl2 - left : 0;
     ci->cc_name = "";
+    ci->cc_phase = "";
 }
 
 /* Shown: listeners and connections; a socket that never connected is not a connection. */

@@ -67,6 +67,7 @@ static tcb *child_new(synack_stack *st, tcb *lst, const synack_endpoint *local,
     c->local = *local;
     c->remote = *remote;
     c->nodelay = lst->nodelay;
+    c->cc.algo = lst->cc.algo;
     c->keepalive = lst->keepalive;
     c->linger_on = lst->linger_on;
     c->linger_sec = lst->linger_sec;
@@ -263,7 +264,7 @@ static enum verdict syn_sent_input(synack_stack *st, tcb *t, const tcp_seg *seg)
     if (!(seg->flags & SYNACK_SYN)) return V_DROP;
     syn_sent_rcv_init(t, seg);
     opts_from_syn(st, t, seg);
-    cc_init(st, t);
+    tcp_cc_init(st, t);
     if (ack) {
         t->snd_una = seg->ack;
         if (t->rtt_timing && t->rexmt_shift == 0) tcp_rtt_sample(st, t, st->now - t->rtt_start);
@@ -480,11 +481,13 @@ static bool fin_acked(const tcb *t)
 /* New data acknowledged: free the send buffer, time the RTT, restart or stop the timer. */
 static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
 {
+    synack_time_us rtt = 0;
     if (t->rtt_timing && seq_gt(ack, t->rtt_seq)) {
-        tcp_rtt_sample(st, t, st->now - t->rtt_start);
+        rtt = st->now - t->rtt_start;
+        tcp_rtt_sample(st, t, rtt);
         t->rtt_timing = false;
     }
-    uint32_t acked = ack - t->snd_una;
+    uint32_t acked = ack - t->snd_una, prior_flight = tcp_flight(t);
     if (t->snd_una == t->iss) { /* our SYN is acknowledged: the handshake is over */
         acked--;
         tcp_timer_cancel(st, t, SYNACK_TIMER_CONN_EST);
@@ -510,7 +513,7 @@ static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
         if (t->user_timeout_us)
             tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
     }
-    if (TCPS_HAVE_ESTABLISHED(t->state)) cc_ack(st, t, acked);
+    if (TCPS_HAVE_ESTABLISHED(t->state)) tcp_recovery_on_ack(st, t, acked, prior_flight, rtt);
     if (was_full && data && t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_WRITABLE, 0);
 }
 
@@ -572,7 +575,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
             tcp_drop(st, t, ENOBUFS, cause_seg(seg->flags));
             return V_GONE;
         }
-        cc_init(st, t);
+        tcp_cc_init(st, t);
         syn_timed_out_rto(t);
         tcp_set_state(st, t, SYNACK_ESTABLISHED, cause_seg(seg->flags));
         t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
@@ -602,7 +605,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
         /* RFC 5681 2 (a): data outstanding under the retransmission timer; answers to
          * zero-window probes are not duplicate ACKs. */
         CNT(st, tcp_old_ack); /* a duplicate ACK in RFC 5681's sense */
-        cc_dupack(st, t);
+        tcp_recovery_on_dupack(st, t);
     }
     window_update(st, t, seg);
 
@@ -826,8 +829,9 @@ void tcp_icmp_error(synack_stack *st, const synack_endpoint *local, const synack
         if (mss >= t->snd_mss) return;
         CNT(st, icmp_pmtu);
         t->snd_mss = (uint16_t)mss;
-        if (t->cwnd > t->snd_mss * st->cfg.initial_cwnd_segments)
-            t->cwnd = t->snd_mss * st->cfg.initial_cwnd_segments;
+        if (t->cc.cwnd > t->snd_mss * st->cfg.initial_cwnd_segments)
+            t->cc.cwnd = t->snd_mss * st->cfg.initial_cwnd_segments;
+        t->cc.mss = t->snd_mss;
         t->snd_nxt = t->snd_una;
         t->rtt_timing = false;
         tcp_output(st, t);

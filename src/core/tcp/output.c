@@ -260,7 +260,7 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
     if (!tcp_sack_recovery(t)) return false;
     uint32_t mss = tcp_data_mss(t), fin_seq = t->snd_buf_seq + t->sndbuf.len;
     for (int guard = 0; guard < 256; guard++) {
-        if (tcp_sack_pipe(t) + mss > t->cwnd) break;
+        if (tcp_sack_pipe(t) + mss > t->cc.cwnd) break;
         uint32_t seq = 0, len = tcp_sack_next_hole(t, &seq);
         if (len == 0 || !seq_lt(seq, fin_seq)) break;
         if (len > mss) len = mss;
@@ -314,7 +314,7 @@ void tcp_output(synack_stack *st, tcb *t)
         uint32_t by_wnd = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
         /* Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment
          * go beyond cwnd, so that a small window still produces the third. */
-        uint32_t allowed = t->cwnd;
+        uint32_t allowed = t->cc.cwnd;
         if (!t->in_recovery && t->dupacks > 0 && t->dupacks < 3) allowed += t->dupacks * tcp_data_mss(t);
         uint32_t by_cwnd = allowed > in_net ? allowed - in_net : 0;
         uint32_t usable = by_wnd < by_cwnd ? by_wnd : by_cwnd;

@@ -8,6 +8,8 @@
 void tcp_rtt_sample(synack_stack *st, tcb *t, synack_time_us rtt)
 {
     if (rtt == 0) rtt = 1;
+    uint32_t r32 = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+    if (t->min_rtt_us == 0 || r32 < t->min_rtt_us) t->min_rtt_us = r32;
     if (t->srtt_us == 0) { /* RFC 6298 2.2: first measurement */
         t->srtt_us = rtt;
         t->rttvar_us = rtt / 2;

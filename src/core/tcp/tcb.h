@@ -7,6 +7,7 @@
 #include <synack/event.h>
 #include <synack/stack.h>
 
+#include "cc/cc.h"
 #include "util/rangeset.h"
 #include "util/ring.h"
 #include "util/seq.h"
@@ -38,7 +39,8 @@ struct tcb {
     bool ts_ok, sack_ok, ws_ok;
     bool ack_now;         /* send an ACK at the next output */
     bool rtt_timing;
-    bool in_recovery;     /* NewReno fast recovery (RFC 6582) */
+    bool in_recovery;     /* loss recovery (tcp/recovery.c) */
+    bool cc_ready;        /* congestion control initialised (at ESTABLISHED) */
     bool ooo_fin;         /* a FIN arrived beyond a hole; ooo_fin_seq is its sequence number */
     bool out_pending;     /* on the stack's pending-output list */
     bool fin_rcvd;        /* the peer's FIN was received in order (end of stream) */
@@ -88,8 +90,10 @@ struct tcb {
     uint8_t persist_probes; /* zero-window probes since the peer last sent anything */
     uint8_t delack_segs;  /* full segments received since our last ACK */
 
-    /* Congestion control (RFC 5681, RFC 6582). */
-    uint32_t cwnd, ssthresh, recover, dupacks, bytes_acked;
+    /* Loss recovery (tcp/recovery.c) and congestion control (cc/cc.h). */
+    uint32_t recover, dupacks;
+    uint32_t min_rtt_us;  /* smallest RTT sample, saturating; 0: none yet */
+    cc_conn cc;
 
     /* Timers: one deadline per timer; the earliest keys this tcb in the stack's heap. */
     synack_time_us deadline[SYNACK_TIMER_COUNT];
@@ -248,11 +252,15 @@ uint32_t tcp_sack_skip(const tcb *t, uint32_t seq);
 uint32_t tcp_sack_run(const tcb *t, uint32_t seq, uint32_t cap);
 static inline bool tcp_sack_recovery(const tcb *t) { return t->in_recovery && t->sack_ok && t->bufs_on; }
 
-/* ---- cc (newreno.c) ---- */
-void cc_init(synack_stack *st, tcb *t);
-void cc_ack(synack_stack *st, tcb *t, uint32_t acked);   /* new data acknowledged */
-void cc_dupack(synack_stack *st, tcb *t);                /* duplicate ACK */
-void cc_rto(synack_stack *st, tcb *t, bool first);       /* retransmission timeout */
+/* ---- recovery.c: loss detection and recovery, and the calls into congestion control ---- */
+/* The connection became ESTABLISHED: initial window, the algorithm chosen in t->cc.algo. */
+void tcp_cc_init(synack_stack *st, tcb *t);
+/* Chooses the algorithm by name (TCP_CONGESTION); a running connection keeps its window. */
+int tcp_cc_select(synack_stack *st, tcb *t, const char *name);
+/* New data acknowledged: acked octets, what was in flight before, an RTT sample (0: none). */
+void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prior_flight, synack_time_us rtt);
+void tcp_recovery_on_dupack(synack_stack *st, tcb *t);          /* duplicate ACK (RFC 5681 2) */
+void tcp_recovery_on_rto(synack_stack *st, tcb *t, bool first); /* retransmission timeout */
 static inline uint32_t tcp_flight(const tcb *t) { return t->snd_nxt - t->snd_una; }
 /* Data octets per full segment: the send MSS less the timestamp option every segment carries. */
 static inline uint32_t tcp_data_mss(const tcb *t) { return t->snd_mss - (t->ts_ok ? 12u : 0u); }

@@ -76,7 +76,7 @@ static void on_rexmt(synack_stack *st, tcb *t)
     }
     if (t->rexmt_shift < 30) t->rexmt_shift++;
     /* RFC 5681 3.1: ssthresh is set on the first timeout of a segment and then held. */
-    if (!opening) cc_rto(st, t, t->rexmt_shift == 1);
+    if (!opening) tcp_recovery_on_rto(st, t, t->rexmt_shift == 1);
     if (t->bufs_on) tcp_sack_reset(st, t); /* the peer may have reneged (RFC 2018 8) */
     t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged octet */
     CNT(st, tcp_rexmt);

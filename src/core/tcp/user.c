@@ -23,6 +23,7 @@ tcb *tcp_tcb_alloc(synack_stack *st)
     t->next_deadline = SYNACK_TIME_NEVER;
     const synack_config *c = &st->cfg;
     t->nodelay = !c->nagle;
+    t->cc.algo = (uint8_t)cc_find(c->congestion_control);
     t->keepalive = c->keepalive;
     t->sndbuf_size = c->sndbuf_bytes;
     t->rcvbuf_size = c->rcvbuf_bytes;
