@@ -4,6 +4,7 @@
 #include "control.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "drivers/impair_io.h"
 #include "netstat.h"
+#include "trace_live.h"
 
 unsigned long net_netns_id(void)
 {
@@ -38,6 +40,51 @@ void net_control_resolve(const char *name, char *buf, size_t cap)
 {
     if (strchr(name, '/')) snprintf(buf, cap, "%s", name);
     else snprintf(buf, cap, NET_CONTROL_DIR "/%s.ctl", name);
+}
+
+/* Finds this namespace's control socket when neither --control nor --dev was given: the tun0
+ * one if it exists, else the only one there is. */
+int net_control_find(const char *prog, char *buf, size_t cap)
+{
+    net_control_default(NET_DEFAULT_DEV, buf, cap);
+    struct stat sb;
+    if (stat(buf, &sb) == 0) return 0;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "net%lu-", net_netns_id());
+    DIR *d = opendir(NET_CONTROL_DIR);
+    int found = 0;
+    char names[4][256];
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) { /* bounded by the directory's entries */
+            size_t n = strlen(e->d_name);
+            if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 || strcmp(e->d_name + n - 4, ".ctl"))
+                continue;
+            if (found < 4) snprintf(names[found], sizeof names[found], "%s", e->d_name);
+            found++;
+        }
+        closedir(d);
+    }
+    if (found == 1) {
+        if ((size_t)snprintf(buf, cap, NET_CONTROL_DIR "/%s", names[0]) >= cap) {
+            fprintf(stderr, "%s: control socket path too long: %s\n", prog, names[0]);
+            return 2;
+        }
+        return 0;
+    }
+    if (found > 1) {
+        fprintf(stderr, "%s: %d synack instances run in this network namespace; "
+                        "choose one with --dev NAME or --control PATH:\n", prog, found);
+        for (int i = 0; i < found && i < 4; i++) fprintf(stderr, "  " NET_CONTROL_DIR "/%s\n", names[i]);
+        return 2;
+    }
+    fprintf(stderr,
+            "%s: no synack is running in this network namespace (net:[%lu]): no control "
+            "socket " NET_CONTROL_DIR "/%s*.ctl.\n"
+            "  Start one here (synack serve), name another with --control NAME|PATH, or read the "
+            "host's own sockets with --host.\n",
+            prog, net_netns_id(), prefix);
+    return 1;
 }
 
 /* ---- bringing a stack up ---- */
@@ -193,6 +240,7 @@ struct control_server {
     synack_loop *lp;
     int fd;
     char path[108];
+    trace_hub *hub;     /* `synack trace` subscribers */
 };
 
 static void control_stats(synack_loop *lp, FILE *out)
@@ -227,8 +275,9 @@ static void control_stats(synack_loop *lp, FILE *out)
 }
 
 /* One request, answered at once: the client sends its line right after connecting, so a short
- * receive timeout bounds how long a silent client can hold the loop. */
-static void control_client(control_server *cs, int fd)
+ * receive timeout bounds how long a silent client can hold the loop. "trace" is the exception:
+ * the connection stays open and the hub streams events on it. Returns true when fd was kept. */
+static bool control_client(control_server *cs, int fd)
 {
     struct timeval tv = {0, 500000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -245,10 +294,11 @@ static void control_client(control_server *cs, int fd)
     char *nl = strchr(line, '\n');
     if (nl) *nl = 0;
 
+    if (!strcmp(line, "trace") || !strncmp(line, "trace ", 6)) return trace_hub_add(cs->hub, fd, line + 5);
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    if (!out) return;
+    if (!out) return false;
     synack_stack *st = synack_loop_stack(cs->lp);
     /* The stack's clock moves only when the loop polls it; an idle stack would show the time
      * left as of its last packet. Bring it to the loop's now (due timers run; their segments go
@@ -258,7 +308,7 @@ static void control_client(control_server *cs, int fd)
     else if (!strcmp(line, "netstat")) synack_netstat_print(st, out, false);
     else if (!strcmp(line, "netstat -o")) synack_netstat_print(st, out, true);
     else if (!strcmp(line, "stats")) control_stats(cs->lp, out);
-    else fprintf(out, "error: unknown request '%s' (conns, netstat, netstat -o, stats)\n", line);
+    else fprintf(out, "error: unknown request '%s' (conns, netstat, netstat -o, stats, trace)\n", line);
     fclose(out);
     for (size_t off = 0; off < len;) {
         ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
@@ -266,6 +316,7 @@ static void control_client(control_server *cs, int fd)
         off += (size_t)w;
     }
     free(text);
+    return false;
 }
 
 static void control_ready(synack_loop *lp, int fd, uint32_t events, void *ctx)
@@ -274,8 +325,7 @@ static void control_ready(synack_loop *lp, int fd, uint32_t events, void *ctx)
     for (;;) {
         int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0) return;
-        control_client(cs, c);
-        close(c);
+        if (!control_client(cs, c)) close(c);
     }
 }
 
@@ -326,6 +376,7 @@ control_server *control_listen(synack_loop *lp, const char *path)
         free(cs);
         return NULL;
     }
+    cs->hub = trace_hub_new(lp);
     synack_log(SYNACK_LOG_INFO, "control socket %s", path);
     return cs;
 }
@@ -333,6 +384,7 @@ control_server *control_listen(synack_loop *lp, const char *path)
 void control_close(control_server *cs)
 {
     if (!cs) return;
+    trace_hub_free(cs->hub);
     synack_loop_unwatch(cs->lp, cs->fd);
     close(cs->fd);
     unlink(cs->path);

@@ -35,6 +35,9 @@ void net_stop(net_runtime *rt);
 void net_control_default(const char *dev, char *buf, size_t cap);
 /* --control NAME (no '/'): /run/synack/NAME.ctl, a named instance; with a '/': that path. */
 void net_control_resolve(const char *name, char *buf, size_t cap);
+/* This namespace's control socket when neither --control nor --dev was given: tun0's if it
+ * exists, else the only one there is. 0, or an exit status after telling prog's user why. */
+int net_control_find(const char *prog, char *buf, size_t cap);
 /* The inode of this process's network namespace (0 when unknown). */
 unsigned long net_netns_id(void);
 

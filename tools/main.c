@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "control.h"
 #include "demo.h"
+#include "trace_live.h"
 
 static void usage(FILE *f)
 {
@@ -26,6 +27,8 @@ static void usage(FILE *f)
             "        nc-like: stdin to the connection, the connection to stdout\n"
             "  netstat [--control PATH] [-o] [-s]\n"
             "        the connection table of a running `synack serve` (netstat -an view)\n"
+            "  trace [--json] [--port N] [--addr A] [FILTER...]\n"
+            "        live state transitions, retransmissions and drops of a running synack\n"
             "  run [--dev NAME] [--addr A] [--addr6 A6] [options] -- PROG [ARGS...]\n"
             "        run an unmodified program with its TCP sockets on synack (LD_PRELOAD)\n"
             "  help  this text\n"
@@ -125,6 +128,7 @@ static const struct command {
     {"get", cmd_get},
     {"connect", cmd_connect},
     {"netstat", cmd_netstat},
+    {"trace", cmd_trace},
     {"run", cmd_run},
     {"help", cmd_help},
 };
@@ -151,6 +155,6 @@ int main(int argc, char **argv)
     const char *name = argv[optind];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(name, commands[i].name)) return commands[i].run(argc - optind, argv + optind);
-    return cli_usage_error("synack", "unknown command '%s' (demo, serve, get, connect, netstat, help)",
+    return cli_usage_error("synack", "unknown command '%s' (demo, serve, get, connect, netstat, trace, run, help)",
                            name);
 }

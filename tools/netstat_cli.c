@@ -65,51 +65,6 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-/* Finds this namespace's control socket when neither --control nor --dev was given: the tun0
- * one if it exists, else the only one there is. */
-static int find_control(char *buf, size_t cap)
-{
-    net_control_default(NET_DEFAULT_DEV, buf, cap);
-    struct stat sb;
-    if (stat(buf, &sb) == 0) return 0;
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "net%lu-", net_netns_id());
-    DIR *d = opendir(NET_CONTROL_DIR);
-    int found = 0;
-    char names[4][256];
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) { /* bounded by the directory's entries */
-            size_t n = strlen(e->d_name);
-            if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 || strcmp(e->d_name + n - 4, ".ctl"))
-                continue;
-            if (found < 4) snprintf(names[found], sizeof names[found], "%s", e->d_name);
-            found++;
-        }
-        closedir(d);
-    }
-    if (found == 1) {
-        if ((size_t)snprintf(buf, cap, NET_CONTROL_DIR "/%s", names[0]) >= cap) {
-            fprintf(stderr, "synack netstat: control socket path too long: %s\n", names[0]);
-            return 2;
-        }
-        return 0;
-    }
-    if (found > 1) {
-        fprintf(stderr, "synack netstat: %d synack instances run in this network namespace; "
-                        "choose one with --dev NAME or --control PATH:\n", found);
-        for (int i = 0; i < found && i < 4; i++) fprintf(stderr, "  " NET_CONTROL_DIR "/%s\n", names[i]);
-        return 2;
-    }
-    fprintf(stderr,
-            "synack netstat: no synack is running in this network namespace (net:[%lu]): no control "
-            "socket " NET_CONTROL_DIR "/%s*.ctl.\n"
-            "  Start one here (synack serve), name another with --control NAME|PATH, or read the "
-            "host's own sockets with --host.\n",
-            net_netns_id(), prefix);
-    return 1;
-}
-
 /* -s from a synack: the control socket's "stats" text, as it is. */
 static int print_stats(const char *path)
 {
@@ -323,7 +278,7 @@ int cmd_netstat(int argc, char **argv)
         if (control) net_control_resolve(control, path, sizeof path);
         else if (dev) net_control_default(dev, path, sizeof path);
         else {
-            int rc = find_control(path, sizeof path);
+            int rc = net_control_find("synack netstat", path, sizeof path);
             if (rc) return rc;
         }
     }

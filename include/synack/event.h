@@ -83,8 +83,28 @@ enum synack_event_type {
     SYNACK_EV_READABLE,    /* data or FIN arrived */
     SYNACK_EV_WRITABLE,    /* send buffer space freed */
     SYNACK_EV_ERROR,       /* connection failed: err is a positive errno */
-    SYNACK_EV_TIMER        /* a timer fired (for traces); detail = enum synack_timer */
+    SYNACK_EV_TIMER,       /* a timer fired (for traces); detail = enum synack_timer */
+    /* Per-segment events, queued only while synack_trace_set() asks for them (nothing is
+     * built when nobody subscribes): */
+    SYNACK_EV_RETRANSMIT,  /* a segment sent again: seq, len, reason = enum synack_rexmit_reason */
+    SYNACK_EV_DROP         /* an arriving segment dropped: seq, len, reason = enum synack_counter */
 };
+
+/* Why a segment was sent again. */
+#define SYNACK_REXMIT_REASONS(X)                                                      \
+    X(TIMEOUT, "timeout")         /* the retransmission timer fired (RFC 6298 5.4), or the \
+                                     go-back after it */                              \
+    X(FAST, "fast-retransmit")    /* duplicate ACKs or SACKs (RFC 5681 3.2, RFC 5827) */ \
+    X(PARTIAL_ACK, "partial-ack") /* NewReno recovery, next hole (RFC 6582 3.2) */       \
+    X(SACK, "sack-recovery")      /* a hole below the highest SACKed octet (RFC 6675 5) */ \
+    X(DUP_SYN, "duplicate-syn")   /* the peer sent its SYN again: our SYN-ACK was lost */
+enum synack_rexmit_reason {
+#define SYNACK_X(id, name) SYNACK_REXMIT_##id,
+    SYNACK_REXMIT_REASONS(SYNACK_X)
+#undef SYNACK_X
+    SYNACK_REXMIT_COUNT
+};
+const char *synack_rexmit_reason_name(int reason); /* "fast-retransmit" */
 
 typedef struct synack_event {
     synack_time_us time;
@@ -95,6 +115,12 @@ typedef struct synack_event {
     synack_cause cause;
     int err;           /* positive errno for SYNACK_EV_ERROR */
     synack_endpoint local, remote;
+    /* SYNACK_EV_STATE: how long the connection was in `from` (TIME-WAIT: since its 2*MSL
+     * last (re)started); SYNACK_TIME_NEVER when not known. */
+    synack_time_us prev_state_us;
+    uint32_t seq, len; /* SYNACK_EV_RETRANSMIT, SYNACK_EV_DROP: the segment's SEG.SEQ and length */
+    uint16_t reason;   /* SYNACK_EV_RETRANSMIT: enum synack_rexmit_reason; SYNACK_EV_DROP: the
+                        * enum synack_counter it was counted under (synack_counter_name) */
 } synack_event;
 
 /* Formats one event as a trace line "  12.345678 conn 3 198.18.0.1:5000 ... SYN-SENT -> ESTABLISHED (rcv SYN,ACK)". */

@@ -59,6 +59,11 @@ void synack_loop_unwatch(synack_loop *lp, int fd);
  * where an application reads and writes its sockets. */
 typedef void (*synack_loop_app_fn)(synack_loop *lp, void *ctx);
 void synack_loop_set_app(synack_loop *lp, synack_loop_app_fn fn, void *ctx);
+/* Called with each event the stack queued, as the loop takes them (once per iteration, after
+ * output is flushed), then once with ev NULL to mark the end of that batch. Without it the loop
+ * discards events (logging them at -vvv). */
+typedef void (*synack_loop_event_fn)(synack_loop *lp, const synack_event *ev, void *ctx);
+void synack_loop_set_events(synack_loop *lp, synack_loop_event_fn fn, void *ctx);
 /* Asks for an iteration no later than t (the app calls it again each iteration it needs it). */
 void synack_loop_wake_at(synack_loop *lp, synack_time_us t);
 

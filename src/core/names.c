@@ -26,6 +26,11 @@ static const char *const call_names[] = {
     SYNACK_CALLS(SYNACK_X)
 #undef SYNACK_X
 };
+static const char *const rexmit_names[] = {
+#define SYNACK_X(id, name) name,
+    SYNACK_REXMIT_REASONS(SYNACK_X)
+#undef SYNACK_X
+};
 static const char *const counter_names[] = {
 #define SYNACK_X(id, text) #id,
     SYNACK_COUNTERS(SYNACK_X)
@@ -43,6 +48,7 @@ const char *synack_state_rfc_name(int s) { return NAME_OF(state_rfc, s); }
 const char *synack_state_netstat_name(int s) { return NAME_OF(state_ns, s); }
 const char *synack_timer_name(int t) { return NAME_OF(timer_names, t); }
 const char *synack_call_name(int c) { return NAME_OF(call_names, c); }
+const char *synack_rexmit_reason_name(int r) { return NAME_OF(rexmit_names, r); }
 const char *synack_counter_name(int c) { return NAME_OF(counter_names, c); }
 const char *synack_counter_text(int c) { return NAME_OF(counter_texts, c); }
 
@@ -209,6 +215,14 @@ char *synack_event_format(const synack_event *ev, char *buf, size_t cap)
     case SYNACK_EV_CONNECTED: snprintf(buf + off, cap - off, "connected"); break;
     case SYNACK_EV_READABLE: snprintf(buf + off, cap - off, "readable"); break;
     case SYNACK_EV_WRITABLE: snprintf(buf + off, cap - off, "writable"); break;
+    case SYNACK_EV_RETRANSMIT:
+        snprintf(buf + off, cap - off, "retransmit seq %u len %u (%s) in %s", (unsigned)ev->seq,
+                 (unsigned)ev->len, synack_rexmit_reason_name(ev->reason), synack_state_rfc_name(ev->from));
+        break;
+    case SYNACK_EV_DROP:
+        snprintf(buf + off, cap - off, "drop seq %u len %u: %s", (unsigned)ev->seq, (unsigned)ev->len,
+                 synack_counter_text(ev->reason));
+        break;
     default: snprintf(buf + off, cap - off, "event %d", ev->type); break;
     }
     return buf;

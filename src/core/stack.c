@@ -370,6 +370,7 @@ static synack_event event_of(const synack_stack *st, uint32_t conn_id, int sd, i
     ev.from = ev.to = (uint8_t)state;
     ev.local = *local;
     ev.remote = *remote;
+    ev.prev_state_us = SYNACK_TIME_NEVER;
     return ev;
 }
 
@@ -381,7 +382,8 @@ void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
 }
 
 void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const synack_endpoint *local,
-                           const synack_endpoint *remote, int from, int to, synack_cause cause)
+                           const synack_endpoint *remote, int from, int to, synack_cause cause,
+                           synack_time_us from_since)
 {
     /* An illegal transition is a bug in a caller: counted in a running stack (tests assert the
      * counter stays zero), fatal in checked builds. */
@@ -394,6 +396,39 @@ void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const syn
     synack_event ev = event_of(st, conn_id, sd, SYNACK_EV_STATE, to, local, remote);
     ev.from = (uint8_t)from;
     ev.cause = cause;
+    /* The time in the old state, as bcc's tcpstates reports it (a trace reader needs it; the
+     * entry time is not otherwise visible once the state is left). */
+    if (from_since != SYNACK_TIME_NEVER) ev.prev_state_us = st->now >= from_since ? st->now - from_since : 0;
+    stack_event_push(st, &ev);
+}
+
+void synack_trace_set(synack_stack *st, unsigned mask)
+{
+    st->trace_mask = mask & (SYNACK_TRACE_RETRANSMITS | SYNACK_TRACE_DROPS);
+}
+
+unsigned synack_trace_get(const synack_stack *st) { return st->trace_mask; }
+
+void stack_drop_event(synack_stack *st, int counter, uint32_t conn_id, int state, const synack_endpoint *local,
+                      const synack_endpoint *remote, const tcp_seg *seg)
+{
+    synack_event ev = event_of(st, conn_id, -1, SYNACK_EV_DROP, state, local, remote);
+    ev.reason = (uint16_t)counter;
+    if (seg) {
+        ev.seq = seg->seq;
+        ev.len = (uint32_t)seg->len;
+        ev.cause.detail = seg->flags;
+    }
+    stack_event_push(st, &ev);
+}
+
+void stack_rexmit_event(synack_stack *st, const tcb *t, int reason, uint32_t seq, uint32_t len)
+{
+    synack_event ev = event_of(st, t->id, t->sd, SYNACK_EV_RETRANSMIT, t->state, &t->local, &t->remote);
+    ev.reason = (uint16_t)reason;
+    ev.seq = seq;
+    ev.len = len;
+    if (reason == SYNACK_REXMIT_TIMEOUT) ev.cause = cause_timer(SYNACK_TIMER_REXMT);
     stack_event_push(st, &ev);
 }
 

@@ -77,6 +77,7 @@ struct synack_stack {
     /* Events ring. */
     synack_event *events;
     uint32_t ev_head, ev_len;
+    unsigned trace_mask;          /* SYNACK_TRACE_*: which per-segment events to queue */
 
     uint64_t counters[SYNACK_COUNTER_COUNT];
     uint64_t transitions[SYNACK_STATE_COUNT][SYNACK_STATE_COUNT];
@@ -99,6 +100,16 @@ enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };
 enum { OUTQ_REC_HDR = 6 };
 
 #define CNT(st, name) ((st)->counters[SYNACK_CNT_##name]++)
+/* A dropped arriving segment: counted always, traced (with the segment's 4-tuple as the
+ * connection sees it, conn_id 0 when none) only while someone subscribed to drops. */
+#define DROP(st, name, conn_id, state, local, remote, seg)                                       \
+    do {                                                                                         \
+        CNT(st, name);                                                                           \
+        if ((st)->trace_mask & SYNACK_TRACE_DROPS)                                               \
+            stack_drop_event(st, SYNACK_CNT_##name, conn_id, state, local, remote, seg);          \
+    } while (0)
+/* The same for a connection's own segment. */
+#define DROP_T(st, name, t, seg) DROP(st, name, (t)->id, (t)->state, &(t)->local, &(t)->remote, seg)
 
 /* The hash of a 4-tuple (listeners: local port alone), keyed by keys.hash. */
 uint32_t stack_tuple_hash(const synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
@@ -127,6 +138,15 @@ void stack_pending_add(synack_stack *st, tcb *t);
 void stack_output_later(synack_stack *st, tcb *t);
 
 void stack_event_push(synack_stack *st, const synack_event *ev);
+/* Per-segment trace events (only called when st->trace_mask asks for them: see DROP). */
+void stack_drop_event(synack_stack *st, int counter, uint32_t conn_id, int state, const synack_endpoint *local,
+                      const synack_endpoint *remote, const tcp_seg *seg);
+void stack_rexmit_event(synack_stack *st, const tcb *t, int reason, uint32_t seq, uint32_t len);
+#define REXMIT_TRACE(st, t, reason, seq, len)                                                    \
+    do {                                                                                         \
+        if ((st)->trace_mask & SYNACK_TRACE_RETRANSMITS)                                         \
+            stack_rexmit_event(st, t, SYNACK_REXMIT_##reason, seq, len);                         \
+    } while (0)
 void stack_event_simple(synack_stack *st, tcb *t, int type, int err);
 
 /* Timer heap. */
@@ -136,7 +156,8 @@ void stack_heap_remove(synack_stack *st, tcb *t);
 /* The state-change bookkeeping every transition shares, for TCBs and TIME-WAIT records alike:
  * counts it, flags an illegal one, and queues the traced event. */
 void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const synack_endpoint *local,
-                           const synack_endpoint *remote, int from, int to, synack_cause cause);
+                           const synack_endpoint *remote, int from, int to, synack_cause cause,
+                           synack_time_us from_since);
 /* Queues a timer-fired event. */
 void stack_timer_event(synack_stack *st, uint32_t conn_id, int sd, int state, const synack_endpoint *local,
                        const synack_endpoint *remote, int timer);

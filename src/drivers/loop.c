@@ -88,6 +88,8 @@ struct synack_loop {
     unsigned read_batch;
     synack_loop_app_fn app;
     void *app_ctx;
+    synack_loop_event_fn on_event;
+    void *event_ctx;
     synack_time_us now, app_deadline;
     bool stop, pwait2_missing;
     int code;
@@ -205,6 +207,12 @@ void synack_loop_set_app(synack_loop *lp, synack_loop_app_fn fn, void *ctx)
 {
     lp->app = fn;
     lp->app_ctx = ctx;
+}
+
+void synack_loop_set_events(synack_loop *lp, synack_loop_event_fn fn, void *ctx)
+{
+    lp->on_event = fn;
+    lp->event_ctx = ctx;
 }
 
 void synack_loop_wake_at(synack_loop *lp, synack_time_us t)
@@ -343,8 +351,13 @@ static void drain_events(synack_loop *lp)
     synack_event ev;
     char line[256];
     bool trace = synack_log_level() >= SYNACK_LOG_TRACE;
-    while (synack_event_next(lp->st, &ev))
+    bool any = false;
+    while (synack_event_next(lp->st, &ev)) {
         if (trace) synack_log(SYNACK_LOG_TRACE, "core: %s", synack_event_format(&ev, line, sizeof line));
+        if (lp->on_event) lp->on_event(lp, &ev, lp->event_ctx);
+        any = true;
+    }
+    if (any && lp->on_event) lp->on_event(lp, NULL, lp->event_ctx); /* end of the batch */
 }
 
 static synack_time_us min_time(synack_time_us a, synack_time_us b) { return a < b ? a : b; }

@@ -76,6 +76,24 @@ size_t ip_header_emit(synack_stack *st, uint8_t *p, const synack_addr *src, cons
     return ip4_emit(p, IP4_HDR_LEN, &h, payload_len);
 }
 
+/* A drop trace for a TCP segment that could not be parsed: the ports and sequence number are
+ * read where they would be (bytes from the wire, so only as far as they are there). */
+static void tcp_drop_unparsed(synack_stack *st, int counter, const synack_addr *src, const synack_addr *dst,
+                              const uint8_t *payload, size_t plen)
+{
+    synack_endpoint local = {*dst, 0}, remote = {*src, 0};
+    tcp_seg seg;
+    memset(&seg, 0, sizeof seg);
+    if (plen >= 4) {
+        remote.port = rd16(payload);
+        local.port = rd16(payload + 2);
+    }
+    if (plen >= 8) seg.seq = rd32(payload + 4);
+    if (plen >= 14) seg.flags = payload[13];
+    if (plen >= 20) seg.len = (uint32_t)(plen - 20u);
+    stack_drop_event(st, counter, 0, SYNACK_CLOSED, &local, &remote, &seg);
+}
+
 /* csum_ok: the link vouched for the checksum (synack_input_flags), so the pass over the data is
  * skipped. */
 static void tcp_deliver(synack_stack *st, const synack_addr *src, const synack_addr *dst,
@@ -85,18 +103,20 @@ static void tcp_deliver(synack_stack *st, const synack_addr *src, const synack_a
     if (csum_ok) CNT(st, tcp_csum_offloaded);
     else if (cksum_fold(cksum_add(pseudo_sum(src, dst, (uint32_t)plen, IP_PROTO_TCP), payload, plen)) != 0) {
         CNT(st, tcp_bad_cksum);
+        if (st->trace_mask & SYNACK_TRACE_DROPS) tcp_drop_unparsed(st, SYNACK_CNT_tcp_bad_cksum, src, dst, payload, plen);
         return;
     }
     enum wire_verdict v = tcp_parse(payload, plen, NULL, NULL, &seg);
     if (v != WIRE_OK) {
         st->counters[wire_counter[v]]++;
-        return;
-    }
-    if (seg.sport == 0 || seg.dport == 0) {
-        CNT(st, tcp_bad_port);
+        if (st->trace_mask & SYNACK_TRACE_DROPS) tcp_drop_unparsed(st, wire_counter[v], src, dst, payload, plen);
         return;
     }
     synack_endpoint local = {*dst, seg.dport}, remote = {*src, seg.sport};
+    if (seg.sport == 0 || seg.dport == 0) {
+        DROP(st, tcp_bad_port, 0, SYNACK_CLOSED, &local, &remote, &seg);
+        return;
+    }
     CNT(st, tcp_in);
     tcp_input(st, &local, &remote, &seg);
 }

@@ -70,8 +70,12 @@ void tcp_set_state(synack_stack *st, tcb *t, int to, synack_cause cause)
 {
     int from = t->state;
     if (from == to) return;
+    /* state_since_ms is the low 32 bits of the stack's milliseconds: the difference is right
+     * for any stay shorter than 49 days, whatever the clock's origin. */
+    uint32_t now_ms = (uint32_t)(st->now / 1000), stay_ms = now_ms - t->state_since_ms;
+    synack_time_us since = (synack_time_us)stay_ms * 1000u <= st->now ? st->now - (synack_time_us)stay_ms * 1000u : 0;
     t->state = (uint8_t)to;
-    t->state_since_ms = (uint32_t)(st->now / 1000);
-    stack_note_transition(st, t->id, t->sd, &t->local, &t->remote, from, to, cause);
+    t->state_since_ms = now_ms;
+    stack_note_transition(st, t->id, t->sd, &t->local, &t->remote, from, to, cause, since);
     enter_state(st, t, from);
 }

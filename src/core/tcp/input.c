@@ -94,12 +94,12 @@ static bool cookie_ack(synack_stack *st, tcb *lst, const tcp_seg *seg,
     if (!tcp_syncookie_expected(st, lst) || !tcp_syncookie_check(st, seg, local, remote, &co))
         return false;
     if (lst->aq_len >= lst->backlog) { /* as Linux: drop; the peer retransmits (see check_ack) */
-        CNT(st, tcp_listen_overflow);
+        DROP(st, tcp_listen_overflow, lst->id, SYNACK_LISTEN, local, remote, seg);
         return true;
     }
     tcb *c = child_new(st, lst, local, remote);
     if (!c) {
-        CNT(st, tcp_no_tcb);
+        DROP(st, tcp_no_tcb, lst->id, SYNACK_LISTEN, local, remote, seg);
         return true;
     }
     c->from_cookie = true;
@@ -142,7 +142,7 @@ static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
     /* Policy (cfg.drop_synfin, FreeBSD's net.inet.tcp.drop_synfin): SYN+FIN opens nothing. It
      * applies at a listener and in SYN-SENT only, as FreeBSD's does. */
     if (st->cfg.drop_synfin && (seg->flags & SYNACK_FIN)) {
-        CNT(st, tcp_synfin);
+        DROP(st, tcp_synfin, lst->id, SYNACK_LISTEN, local, remote, seg);
         return;
     }
     /* RFC 9293 3.10.7.2 leaves resource limits to the implementation. Two queues, as Linux:
@@ -150,19 +150,19 @@ static void listen_input(synack_stack *st, tcb *lst, const tcp_seg *seg,
      * application has no room for; the peer retransmits), cookie or not; a full SYN queue
      * answers with a cookie (or drops, cookies off). */
     if (lst->aq_len >= lst->backlog) {
-        CNT(st, tcp_syn_aq_full);
+        DROP(st, tcp_syn_aq_full, lst->id, SYNACK_LISTEN, local, remote, seg);
         return;
     }
     bool cookies = st->cfg.syncookies != SYNACK_SYNCOOKIES_OFF;
     if (st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS || lst->syn_rcvd_len >= st->cfg.syn_queue_max) {
         if (cookies) tcp_syncookie_send(st, lst, seg, local, remote);
-        else CNT(st, tcp_listen_drop);            /* the peer will retransmit its SYN */
+        else DROP(st, tcp_listen_drop, lst->id, SYNACK_LISTEN, local, remote, seg);            /* the peer will retransmit its SYN */
         return;
     }
     tcb *c = child_new(st, lst, local, remote);
     if (!c) { /* the pool is empty: a cookie needs no TCB until the handshake completes */
         if (cookies) tcp_syncookie_send(st, lst, seg, local, remote);
-        else CNT(st, tcp_no_tcb);
+        else DROP(st, tcp_no_tcb, lst->id, SYNACK_LISTEN, local, remote, seg);
         return;
     }
     c->irs = seg->seq;
@@ -246,7 +246,7 @@ static enum verdict syn_sent_input(synack_stack *st, tcb *t, const tcp_seg *seg)
     /* Policy (cfg.drop_synfin, as FreeBSD's net.inet.tcp.drop_synfin): SYN+FIN is dropped
      * silently in SYN-SENT, as at a listener; the synchronized states apply the SYN rules. */
     if (st->cfg.drop_synfin && (seg->flags & SYNACK_SYN) && (seg->flags & SYNACK_FIN)) {
-        CNT(st, tcp_synfin);
+        DROP_T(st, tcp_synfin, t, seg);
         return V_DROP;
     }
     /* first: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)" */
@@ -327,14 +327,14 @@ static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_
      * SYN-ACK again (as Linux does) rather than the bare ACK of the generic rule. */
     if (t->state == SYNACK_SYN_RECEIVED && (seg->flags & (SYNACK_SYN | SYNACK_ACK)) == SYNACK_SYN &&
         seg->seq == t->irs) {
-        tcp_retransmit_first(st, t);
+        tcp_retransmit_first(st, t, SYNACK_REXMIT_DUP_SYN);
         tcp_rexmt_arm(st, t); /* restart the timer, or a second SYN-ACK follows at once */
         return V_DROP;
     }
     /* PAWS (RFC 7323 5.3): a timestamp older than TS.Recent marks an old duplicate. */
     if (t->ts_ok && seg->opts.has_ts && !(seg->flags & SYNACK_RST) &&
         (int32_t)(seg->opts.ts_val - t->ts_recent) < 0) {
-        CNT(st, tcp_unacceptable);
+        DROP_T(st, tcp_unacceptable, t, seg);
         t->ack_now = true;
         return V_DROP;
     }
@@ -342,7 +342,7 @@ static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_
      * made to accept valid ACKs, URGs, and RSTs": a zero-window probe at RCV.NXT still carries
      * an ACK and a window; its text and FIN are dropped (and an ACK is sent). */
     if (rcv_wnd(t) == 0 && seg->seq == t->rcv_nxt && seg_len > 0 && !(seg->flags & SYNACK_SYN)) {
-        CNT(st, tcp_unacceptable);
+        DROP_T(st, tcp_unacceptable, t, seg);
         t->ack_now = true;
         v->seq = seg->seq;
         v->data = seg->data;
@@ -351,7 +351,7 @@ static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_
         return V_CONTINUE;
     }
     if (!acceptable(t, seg->seq, seg_len)) {
-        CNT(st, tcp_unacceptable);
+        DROP_T(st, tcp_unacceptable, t, seg);
         if (seg->flags & SYNACK_RST) return V_DROP;
         /* TIME-WAIT: the only thing that can arrive is a retransmission of the remote FIN:
          * acknowledge it and restart the 2 MSL timeout (3.10.7.4, eighth step). */
@@ -567,7 +567,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
          * SYN-RECEIVED; the peer's next segment, or its answer to our retransmitted SYN-ACK,
          * completes it once accept() made room. */
         if (t->passive && t->parent && t->parent->aq_len >= t->parent->backlog) {
-            CNT(st, tcp_listen_overflow);
+            DROP_T(st, tcp_listen_overflow, t, seg);
             return V_DROP;
         }
         if (!t->bufs_on && !tcp_buffers_alloc(st, t)) {
@@ -587,7 +587,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
         deliver_held(st, t); /* text that came on a simultaneous open's SYN */
     }
     if (seq_gt(ack, t->snd_max)) { /* acks something not yet sent: ACK and drop */
-        CNT(st, tcp_ack_unsent);
+        DROP_T(st, tcp_ack_unsent, t, seg);
         t->ack_now = true;
         return V_DROP;
     }
@@ -698,7 +698,7 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
          * room the octets sit in ring space nobody counts as held: harmless, overwritten later. */
         write_new_octets(t, v);
         if (!tcp_ranges_reserve(st, &t->ooo) || !rangeset_add(&t->ooo, v->seq, v->seq + v->len))
-            CNT(st, tcp_reass_drop);
+            DROP_T(st, tcp_reass_drop, t, NULL);
         else
             CNT(st, tcp_ooo);
         t->ack_now = true; /* out of order: duplicate ACK at once (RFC 5681 4.2) */
@@ -797,7 +797,7 @@ void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endp
             listen_input(st, lst, seg, local, remote, iss_floor);
             return;
         }
-        CNT(st, tcp_no_conn); /* CLOSED: "<SEQ=...><CTL=RST>" per 3.10.7.1 */
+        DROP(st, tcp_no_conn, 0, SYNACK_CLOSED, local, remote, seg); /* CLOSED: "<SEQ=...><CTL=RST>" per 3.10.7.1 */
         tcp_send_rst_reply(st, local, remote, seg);
         return;
     }

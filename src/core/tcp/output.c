@@ -240,6 +240,8 @@ static bool output_syn(synack_stack *st, tcb *t)
             stack_pending_add(st, t);
             return true;
         }
+        /* SND.MAX past the ISS: this SYN went out before, the timer sent it back here. */
+        if (seq_gt(t->snd_max, t->iss)) REXMIT_TRACE(st, t, TIMEOUT, t->iss, 0);
         after_send(st, t, t->iss, 1);
     } else if (t->ack_now && t->state == SYNACK_SYN_RECEIVED) {
         tcp_send_ack(st, t);
@@ -270,6 +272,7 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
             break;
         }
         CNT(st, tcp_rexmt);
+        REXMIT_TRACE(st, t, SACK, seq, len);
         if (seq_in(t->rtt_seq, seq, seq + len)) t->rtt_timing = false; /* Karn */
         t->rexmit_high = seq + len;
         sent = true;
@@ -344,7 +347,10 @@ void tcp_output(synack_stack *st, tcb *t)
             stack_pending_add(st, t);
             return;
         }
-        if (rexmit) CNT(st, tcp_rexmt);
+        if (rexmit) { /* SND.NXT went back: the retransmission timer's go-back */
+            CNT(st, tcp_rexmt);
+            REXMIT_TRACE(st, t, TIMEOUT, t->snd_nxt, len);
+        }
         after_send(st, t, t->snd_nxt, len + !!(flags & SYNACK_FIN));
         sent = true;
         if (flags & SYNACK_FIN) break;
@@ -366,11 +372,12 @@ void tcp_output(synack_stack *st, tcb *t)
     }
 }
 
-void tcp_retransmit_first(synack_stack *st, tcb *t)
+void tcp_retransmit_first(synack_stack *st, tcb *t, int reason)
 {
     if (t->snd_una == t->iss) { /* the SYN itself */
         uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
         t->rtt_timing = false; /* Karn */
+        if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->iss, 0);
         tcp_send_segment(st, t, t->iss, flags, 0);
         return;
     }
@@ -386,5 +393,6 @@ void tcp_retransmit_first(synack_stack *st, tcb *t)
     if (t->bufs_on && len) len = tcp_sack_run(t, t->snd_una, len);
     if (seq_gt(t->snd_una + len, t->rexmit_high)) t->rexmit_high = t->snd_una + len;
     CNT(st, tcp_rexmt);
+    if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->snd_una, len);
     tcp_send_segment(st, t, t->snd_una, flags, len);
 }

@@ -82,7 +82,7 @@ void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prio
         } else {
             /* Partial ACK: retransmit the next hole, deflate by the amount acknowledged, add
              * back one MSS (RFC 6582 3.2 step 3 partial). */
-            tcp_retransmit_first(st, t);
+            tcp_retransmit_first(st, t, SYNACK_REXMIT_PARTIAL_ACK);
             uint32_t w = t->cc.cwnd > acked ? t->cc.cwnd - acked : 0;
             if (acked >= t->snd_mss) w += t->snd_mss;
             t->cc.cwnd = w < t->snd_mss ? t->snd_mss : w;
@@ -116,7 +116,7 @@ void tcp_recovery_on_dupack(synack_stack *st, tcb *t)
     if (seq_lt(t->snd_una, t->recover)) return;
     enter_recovery(st, t, CC_EV_LOSS);
     CNT(st, tcp_fast_rexmt);
-    tcp_retransmit_first(st, t);
+    tcp_retransmit_first(st, t, SYNACK_REXMIT_FAST);
     /* RFC 6675 5: cwnd = ssthresh and the pipe decides; NewReno inflates by the 3 dupacks. */
     if (!tcp_sack_recovery(t) && !cc_ops_of(&t->cc)->owns_recovery) t->cc.cwnd += 3u * t->snd_mss;
 }

@@ -194,7 +194,7 @@ bool tcp_syncookie_check(synack_stack *st, const tcp_seg *seg, const synack_endp
     uint64_t age = (now_period - low4) & 15u;
     if (age > COOKIE_MAX_AGE || age > now_period ||
         cookie_mac(st, local, remote, irs, now_period - age, idx) != fields >> 6) {
-        CNT(st, tcp_syncookie_bad);
+        DROP(st, tcp_syncookie_bad, 0, SYNACK_LISTEN, local, remote, seg);
         return false;
     }
     memset(out, 0, sizeof *out);
@@ -210,7 +210,7 @@ bool tcp_syncookie_check(synack_stack *st, const tcp_seg *seg, const synack_endp
         if ((bits & COOKIE_TS_ECN) || (ws != COOKIE_TS_WS_NONE && (ws > 14 || !st->cfg.wscale)) ||
             ((bits & COOKIE_TS_SACK) && !st->cfg.sack) ||
             behind > (COOKIE_MAX_AGE + 1) * (COOKIE_PERIOD_US / 1000u) + (1u << COOKIE_TS_BITS)) {
-            CNT(st, tcp_syncookie_bad);
+            DROP(st, tcp_syncookie_bad, 0, SYNACK_LISTEN, local, remote, seg);
             return false;
         }
         out->ts_ok = true;

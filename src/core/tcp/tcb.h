@@ -167,7 +167,8 @@ bool tcp_send_bare(synack_stack *st, const synack_endpoint *local, const synack_
                    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const tcp_opts *o);
 uint32_t tcp_rcv_window(const tcb *t);
 /* Retransmits the first unacknowledged segment. */
-void tcp_retransmit_first(synack_stack *st, tcb *t);
+/* reason: enum synack_rexmit_reason, for the trace. */
+void tcp_retransmit_first(synack_stack *st, tcb *t, int reason);
 
 /* ---- timer.c ---- */
 void tcp_timer_arm(synack_stack *st, tcb *t, int timer, synack_time_us at);

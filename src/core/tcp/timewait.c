@@ -56,7 +56,10 @@ void tcp_tw_destroy(synack_stack *st)
 /* TIME-WAIT -> CLOSED for a record: the same trace and counters as a TCB's transition. */
 static void rec_close(synack_stack *st, tw_rec *w, synack_cause cause)
 {
-    stack_note_transition(st, w->id, -1, &w->local, &w->remote, SYNACK_TIME_WAIT, SYNACK_CLOSED, cause);
+    /* Every 2*MSL is equally long, so the record's deadline tells when TIME-WAIT (last) began. */
+    synack_time_us twice_msl = 2 * st->cfg.msl_us;
+    synack_time_us since = w->deadline >= twice_msl ? w->deadline - twice_msl : 0;
+    stack_note_transition(st, w->id, -1, &w->local, &w->remote, SYNACK_TIME_WAIT, SYNACK_CLOSED, cause, since);
     rec_free(st, w);
 }
 
@@ -161,7 +164,7 @@ bool tcp_tw_input(synack_stack *st, tw_rec *w, const tcp_seg *seg, uint32_t *iss
     /* A new connection request on this 4-tuple, with a listener to take it (RFC 6191). */
     if ((f & (SYNACK_SYN | SYNACK_ACK | SYNACK_RST | SYNACK_FIN)) == SYNACK_SYN && stack_lookup_listener(st, &w->local)) {
         if (!syn_may_reuse(st, w, seg)) { /* RFC 6191: "silently drop the incoming SYN" */
-            CNT(st, tcp_tw_syn_refused);
+            DROP(st, tcp_tw_syn_refused, w->id, SYNACK_TIME_WAIT, &w->local, &w->remote, seg);
             return false;
         }
         CNT(st, tcp_tw_syn_reused);
@@ -173,12 +176,12 @@ bool tcp_tw_input(synack_stack *st, tw_rec *w, const tcp_seg *seg, uint32_t *iss
     uint32_t seg_len = seg->len + !!(f & SYNACK_SYN) + !!(f & SYNACK_FIN);
     /* first: PAWS (RFC 7323 5.3), then the acceptability test. */
     if (w->ts_ok && seg->opts.has_ts && !(f & SYNACK_RST) && (int32_t)(seg->opts.ts_val - w->ts_recent) < 0) {
-        CNT(st, tcp_unacceptable);
+        DROP(st, tcp_unacceptable, w->id, SYNACK_TIME_WAIT, &w->local, &w->remote, seg);
         rec_ack(st, w);
         return false;
     }
     if (!acceptable(w, seg->seq, seg_len)) {
-        CNT(st, tcp_unacceptable);
+        DROP(st, tcp_unacceptable, w->id, SYNACK_TIME_WAIT, &w->local, &w->remote, seg);
         if (f & SYNACK_RST) return false;
         /* "The only thing that can arrive in this state is a retransmission of the remote FIN.
          * Acknowledge it, and restart the 2 MSL timeout." */
@@ -217,7 +220,7 @@ bool tcp_tw_input(synack_stack *st, tw_rec *w, const tcp_seg *seg, uint32_t *iss
         w->ts_recent_sec = (uint32_t)(st->now / 1000000u);
     }
     if (seq_gt(seg->ack, w->snd_nxt)) { /* acknowledges something never sent */
-        CNT(st, tcp_ack_unsent);
+        DROP(st, tcp_ack_unsent, w->id, SYNACK_TIME_WAIT, &w->local, &w->remote, seg);
         rec_ack(st, w);
         return false;
     }
