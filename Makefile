@@ -15,7 +15,10 @@ build:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build -j$(JOBS)
 
-demo: build
+# Only what the demo runs: the synack command (not the tests, benchmarks or preload library).
+demo:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j$(JOBS) --target synack-cli
 	./build/synack demo
 
 # Every test, built with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -522,7 +522,10 @@ static void scenario_handshake(demo *d)
 {
     step(d, "The server listens on port 80 (passive open)",
          "socket(), bind() and listen() send nothing: the socket now waits for SYNs. netstat shows "
-         "it as LISTEN, with foreign address 0.0.0.0:* (anyone may connect).");
+         "it as LISTEN, with foreign address 0.0.0.0:* (anyone may connect). State names: the text "
+         "and the trace lines use RFC 9293's (SYN-SENT, SYN-RECEIVED, FIN-WAIT-1, FIN-WAIT-2, "
+         "CLOSE-WAIT, LAST-ACK, TIME-WAIT, CLOSED); netstat tables use Linux netstat's for the same "
+         "states (SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE).");
     int lsd = app_listen(d, 80);
     show(d);
     tables(d, SERVER);
@@ -530,7 +533,7 @@ static void scenario_handshake(demo *d)
 
     step(d, "The client connects: its SYN is on the wire",
          "connect() sends a SYN with the client's options (MSS, SACK permitted, timestamps, window "
-         "scale) and returns at once. The client is SYN_SENT; its retransmission timer runs: "
+         "scale) and returns at once. The client is SYN-SENT; its retransmission timer runs: "
          "netstat -o shows on (seconds left/retransmissions/probes).");
     synack_endpoint srv = endpoint(SERVER, 80);
     int csd = app_connect(d, CLIENT, 0, &srv);
@@ -538,15 +541,15 @@ static void scenario_handshake(demo *d)
     tables(d, CLIENT);
     if (csd < 0) return;
 
-    step(d, "The SYN arrives; the server answers SYN-ACK: SYN_RECV",
-         "The server creates a connection for this client in SYN_RECV and sends SYN-ACK: its own "
+    step(d, "The SYN arrives; the server answers SYN-ACK: SYN-RECEIVED",
+         "The server creates a connection for this client in SYN-RECEIVED and sends SYN-ACK: its own "
          "SYN, plus the ACK of the client's. We stop while the SYN-ACK is in flight.");
-    if (!wait_for(d, some_in(SERVER, SYNACK_SYN_RECEIVED), SYNACK_SEC(1), "SYN_RECV")) return;
+    if (!wait_for(d, some_in(SERVER, SYNACK_SYN_RECEIVED), SYNACK_SEC(1), "SYN-RECEIVED")) return;
     tables(d, BOTH);
 
     step(d, "The SYN-ACK arrives: the client is ESTABLISHED and sends the last ACK",
          "For the client the handshake is done; connect() has succeeded. The server stays in "
-         "SYN_RECV until that ACK arrives, 10 ms later.");
+         "SYN-RECEIVED until that ACK arrives, 10 ms later.");
     if (!wait_for(d, sock_in(CLIENT, csd, SYNACK_ESTABLISHED), SYNACK_SEC(1), "ESTABLISHED")) return;
     tables(d, BOTH);
 
@@ -604,51 +607,51 @@ static void scenario_close(demo *d)
     int lsd, csd, asd;
     if (!establish(d, &lsd, &csd, &asd)) return;
 
-    step(d, "The client application closes: FIN_WAIT1",
-         "close() sends FIN: \"I have no more to send\". The client waits for its ACK in FIN_WAIT1.");
+    step(d, "The client application closes: FIN-WAIT-1",
+         "close() sends FIN: \"I have no more to send\". The client waits for its ACK in FIN-WAIT-1.");
     app_close(d, CLIENT, csd);
     show(d);
     tables(d, CLIENT);
 
-    step(d, "The FIN arrives: the server acknowledges it and is CLOSE_WAIT",
+    step(d, "The FIN arrives: the server acknowledges it and is CLOSE-WAIT",
          "The server's TCP ACKs the FIN at once; its application will read end-of-stream. Until the "
-         "application calls close() the connection stays in CLOSE_WAIT.");
-    if (!wait_for(d, some_in(SERVER, SYNACK_CLOSE_WAIT), SYNACK_SEC(1), "CLOSE_WAIT")) return;
+         "application calls close() the connection stays in CLOSE-WAIT.");
+    if (!wait_for(d, some_in(SERVER, SYNACK_CLOSE_WAIT), SYNACK_SEC(1), "CLOSE-WAIT")) return;
     tables(d, BOTH);
 
-    step(d, "The ACK arrives: the client is FIN_WAIT2",
+    step(d, "The ACK arrives: the client is FIN-WAIT-2",
          "Half of the connection is closed. The client now waits for the server's FIN. Because the "
-         "client application has closed its socket, a 10-minute FIN_WAIT2 timer runs (netstat -o "
+         "client application has closed its socket, a 10-minute FIN-WAIT-2 timer runs (netstat -o "
          "shows it as timewait, as Linux does).");
-    if (!wait_for(d, some_in(CLIENT, SYNACK_FIN_WAIT_2), SYNACK_SEC(1), "FIN_WAIT2")) return;
+    if (!wait_for(d, some_in(CLIENT, SYNACK_FIN_WAIT_2), SYNACK_SEC(1), "FIN-WAIT-2")) return;
     tables(d, CLIENT);
 
-    step(d, "The server application reads end-of-stream and closes: LAST_ACK",
+    step(d, "The server application reads end-of-stream and closes: LAST-ACK",
          "recv() returns 0, the server closes too and sends its FIN. It waits for the last ACK.");
     app_recv(d, SERVER, asd);
     app_close(d, SERVER, asd);
     show(d);
     tables(d, SERVER);
 
-    step(d, "The server's FIN arrives: the client is TIME_WAIT",
-         "The client ACKs the FIN and enters TIME_WAIT for 2*MSL (60 s here): if that ACK is lost, "
+    step(d, "The server's FIN arrives: the client is TIME-WAIT",
+         "The client ACKs the FIN and enters TIME-WAIT for 2*MSL (60 s here): if that ACK is lost, "
          "the server resends its FIN and the client can still answer.");
-    if (!wait_for(d, some_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME_WAIT")) return;
+    if (!wait_for(d, some_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME-WAIT")) return;
     tables(d, BOTH);
 
     step(d, "The last ACK arrives: the server's connection is gone (CLOSED)",
-         "Only the listener is left on the server. The client's TIME_WAIT timer counts down.");
+         "Only the listener is left on the server. The client's TIME-WAIT timer counts down.");
     if (!wait_for(d, none_in(SERVER, SYNACK_LAST_ACK), SYNACK_SEC(1), "CLOSED")) return;
     tables(d, BOTH);
 
     step(d, "30 seconds later",
-         "Nothing is sent during TIME_WAIT; the timer column keeps counting down.");
+         "Nothing is sent during TIME-WAIT; the timer column keeps counting down.");
     run_to(d, now(d) + SYNACK_SEC(30));
     tables(d, CLIENT);
 
-    step(d, "2*MSL after the FIN: TIME_WAIT expires",
+    step(d, "2*MSL after the FIN: TIME-WAIT expires",
          "The client's connection is deleted (CLOSED) and its port may be used again.");
-    wait_for(d, none_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(31), "TIME_WAIT expiry");
+    wait_for(d, none_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(31), "TIME-WAIT expiry");
     tables(d, BOTH);
 }
 
@@ -658,32 +661,32 @@ static void scenario_simultaneous_close(demo *d)
     if (!establish(d, &lsd, &csd, &asd)) return;
 
     step(d, "Both applications close at the same instant",
-         "Each side sends FIN and enters FIN_WAIT1. The two FINs cross on the wire.");
+         "Each side sends FIN and enters FIN-WAIT-1. The two FINs cross on the wire.");
     app_close(d, CLIENT, csd);
     app_close(d, SERVER, asd);
     show(d);
     tables(d, BOTH);
 
     step(d, "Each FIN arrives before the ACK of one's own: CLOSING",
-         "A FIN received in FIN_WAIT1 whose segment does not acknowledge our FIN moves us to "
+         "A FIN received in FIN-WAIT-1 whose segment does not acknowledge our FIN moves us to "
          "CLOSING: both sides have sent FIN and wait for the ACK of it. Each ACKs the other's FIN.");
     if (!wait_for(d, some_in(CLIENT, SYNACK_CLOSING), SYNACK_SEC(1), "CLOSING") ||
         !wait_for(d, some_in(SERVER, SYNACK_CLOSING), SYNACK_SEC(1), "CLOSING"))
         return;
     tables(d, BOTH);
 
-    step(d, "The ACKs arrive: both sides are TIME_WAIT",
-         "Segments, not timers, drive CLOSING to TIME_WAIT: the ACK of our FIN does it. Only "
-         "leaving TIME_WAIT is timed (2*MSL).");
-    if (!wait_for(d, some_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME_WAIT") ||
-        !wait_for(d, some_in(SERVER, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME_WAIT"))
+    step(d, "The ACKs arrive: both sides are TIME-WAIT",
+         "Segments, not timers, drive CLOSING to TIME-WAIT: the ACK of our FIN does it. Only "
+         "leaving TIME-WAIT is timed (2*MSL).");
+    if (!wait_for(d, some_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME-WAIT") ||
+        !wait_for(d, some_in(SERVER, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME-WAIT"))
         return;
     tables(d, BOTH);
 
     step(d, "60 seconds later: both TIME_WAITs expire",
          "Both connections are deleted; the server keeps only its listener.");
-    wait_for(d, none_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(61), "TIME_WAIT expiry");
-    wait_for(d, none_in(SERVER, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME_WAIT expiry");
+    wait_for(d, none_in(CLIENT, SYNACK_TIME_WAIT), SYNACK_SEC(61), "TIME-WAIT expiry");
+    wait_for(d, none_in(SERVER, SYNACK_TIME_WAIT), SYNACK_SEC(1), "TIME-WAIT expiry");
     tables(d, BOTH);
 }
 
@@ -691,7 +694,7 @@ static void scenario_simultaneous_open(demo *d)
 {
     step(d, "Both sides connect to each other at the same instant",
          "Each binds a fixed port (client 5000, server 6000) and connects to the other's. There is "
-         "no listener: two SYNs cross on the wire, both sides are SYN_SENT.");
+         "no listener: two SYNs cross on the wire, both sides are SYN-SENT.");
     synack_endpoint to_server = endpoint(SERVER, 6000), to_client = endpoint(CLIENT, 5000);
     int csd = app_connect(d, CLIENT, 5000, &to_server);
     int ssd = app_connect(d, SERVER, 6000, &to_client);
@@ -699,11 +702,11 @@ static void scenario_simultaneous_open(demo *d)
     tables(d, BOTH);
     if (csd < 0 || ssd < 0) return;
 
-    step(d, "Each receives the other's SYN while SYN_SENT: SYN_RECV on both sides",
-         "A SYN without ACK in SYN_SENT means the peer is opening too: each answers SYN-ACK (its "
-         "SYN again, with the ACK of the peer's) and enters SYN_RECV.");
-    if (!wait_for(d, sock_in(CLIENT, csd, SYNACK_SYN_RECEIVED), SYNACK_SEC(1), "SYN_RECV") ||
-        !wait_for(d, sock_in(SERVER, ssd, SYNACK_SYN_RECEIVED), SYNACK_SEC(1), "SYN_RECV"))
+    step(d, "Each receives the other's SYN while SYN-SENT: SYN-RECEIVED on both sides",
+         "A SYN without ACK in SYN-SENT means the peer is opening too: each answers SYN-ACK (its "
+         "SYN again, with the ACK of the peer's) and enters SYN-RECEIVED.");
+    if (!wait_for(d, sock_in(CLIENT, csd, SYNACK_SYN_RECEIVED), SYNACK_SEC(1), "SYN-RECEIVED") ||
+        !wait_for(d, sock_in(SERVER, ssd, SYNACK_SYN_RECEIVED), SYNACK_SEC(1), "SYN-RECEIVED"))
         return;
     tables(d, BOTH);
 
@@ -740,7 +743,10 @@ static void scenario_no_answer(demo *d)
 
     step(d, "The client resends its SYN, doubling the wait each time",
          "Retransmissions after 1, 2, 4, 8, 16 and 32 s (exponential backoff). After each one the "
-         "timer column shows the next wait and the retransmission count: on (wait/count/0).");
+         "timer column shows the next wait and the retransmission count: on (wait/count/0). The "
+         "column shows whichever deadline comes first: after the sixth retransmission (63 s) that is "
+         "no longer the next retransmission (at 127 s) but the 75 s connection-establishment "
+         "deadline, so it reads on (12.00/6/0).");
     bool header = true;
     while (synack_socket_state(d->c, csd) == SYNACK_SYN_SENT && now(d) < SYNACK_SEC(80)) {
         if (!synack_sim_step(d->sim, SYNACK_SEC(80))) break;
@@ -754,7 +760,7 @@ static void scenario_no_answer(demo *d)
 
     step(d, "75 s after connect(): the client gives up",
          "The connection-establishment timer (75 s, a BSD tradition) ends the attempt before the "
-         "next retransmission. The socket shows CLOSE until the application, told ETIMEDOUT, "
+         "next retransmission. The socket is CLOSED (netstat: CLOSE) until the application, told ETIMEDOUT, "
          "closes it.");
     if (synack_socket_state(d->c, csd) != SYNACK_CLOSED) {
         unmet(d, "the client should have given up by now (state %s)",
@@ -774,33 +780,33 @@ static void scenario_fin_wait_2(demo *d)
     if (!establish(d, &lsd, &csd, &asd)) return;
 
     step(d, "The client closes; the server application never calls close()",
-         "The server's TCP acknowledges the FIN (CLOSE_WAIT), but its application forgets the "
-         "socket. The client reaches FIN_WAIT2 and waits for a FIN that will not come.");
+         "The server's TCP acknowledges the FIN (CLOSE-WAIT), but its application forgets the "
+         "socket. The client reaches FIN-WAIT-2 and waits for a FIN that will not come.");
     app_close(d, CLIENT, csd);
     show(d);
-    if (!wait_for(d, some_in(CLIENT, SYNACK_FIN_WAIT_2), SYNACK_SEC(1), "FIN_WAIT2")) return;
+    if (!wait_for(d, some_in(CLIENT, SYNACK_FIN_WAIT_2), SYNACK_SEC(1), "FIN-WAIT-2")) return;
     tables(d, BOTH);
 
     step(d, "5 minutes later",
-         "Nobody sends anything. The client's FIN_WAIT2 timer counts down from 10 minutes; the "
-         "server's CLOSE_WAIT has no timer at all: only its application can end it.");
+         "Nobody sends anything. The client's FIN-WAIT-2 timer counts down from 10 minutes; the "
+         "server's CLOSE-WAIT has no timer at all: only its application can end it.");
     run_to(d, now(d) + SYNACK_SEC(300));
     tables(d, BOTH);
 
-    step(d, "10 minutes after FIN_WAIT2 began: the client reaps the connection",
-         "The FIN_WAIT2 timer deletes the orphaned connection silently (no segment is sent). The "
-         "server still shows CLOSE_WAIT: the classic sign of an application that leaks sockets.");
-    wait_for(d, none_in(CLIENT, SYNACK_FIN_WAIT_2), SYNACK_SEC(301), "FIN_WAIT2 reaping");
+    step(d, "10 minutes after FIN-WAIT-2 began: the client reaps the connection",
+         "The FIN-WAIT-2 timer deletes the orphaned connection silently (no segment is sent). The "
+         "server still shows CLOSE-WAIT: the classic sign of an application that leaks sockets.");
+    wait_for(d, none_in(CLIENT, SYNACK_FIN_WAIT_2), SYNACK_SEC(301), "FIN-WAIT-2 reaping");
     tables(d, BOTH);
 
     step(d, "Much later the server application closes after all",
          "Its FIN reaches a client that no longer knows the connection, which answers RST; the "
-         "server's LAST_ACK ends at once.");
+         "server's LAST-ACK ends at once.");
     run_to(d, now(d) + SYNACK_SEC(100));
     app_recv(d, SERVER, asd);
     app_close(d, SERVER, asd);
     show(d);
-    wait_for(d, none_in(SERVER, SYNACK_LAST_ACK), SYNACK_SEC(1), "the end of LAST_ACK");
+    wait_for(d, none_in(SERVER, SYNACK_LAST_ACK), SYNACK_SEC(1), "the end of LAST-ACK");
     tables(d, SERVER);
 }
 
@@ -808,13 +814,13 @@ static void scenario_refused_abort(demo *d)
 {
     step(d, "The client connects to port 81, where nothing listens",
          "A SYN to a closed port is answered with RST (with the ACK of the SYN): \"nobody here\". "
-         "The client goes from SYN_SENT straight to CLOSE.");
+         "The client goes from SYN-SENT straight to CLOSED.");
     synack_endpoint closed_port = endpoint(SERVER, 81);
     int lsd = app_listen(d, 80);
     int csd = app_connect(d, CLIENT, 0, &closed_port);
     show(d);
     if (lsd < 0 || csd < 0) return;
-    if (!wait_for(d, sock_in(CLIENT, csd, SYNACK_CLOSED), SYNACK_SEC(1), "CLOSE")) return;
+    if (!wait_for(d, sock_in(CLIENT, csd, SYNACK_CLOSED), SYNACK_SEC(1), "CLOSED")) return;
     tables(d, CLIENT);
     if (app_so_error(d, CLIENT, csd) != ECONNREFUSED) unmet(d, "connect() should fail with ECONNREFUSED");
     app_close(d, CLIENT, csd);
@@ -822,7 +828,7 @@ static void scenario_refused_abort(demo *d)
 
     step(d, "A connection to port 80, then the client application aborts it",
          "abort (like close() with SO_LINGER 0) sends RST instead of FIN and deletes the "
-         "connection at once: no FIN_WAIT, no TIME_WAIT.");
+         "connection at once: no FIN-WAIT-1 or -2, no TIME-WAIT.");
     synack_endpoint srv = endpoint(SERVER, 80);
     csd = app_connect(d, CLIENT, 0, &srv);
     show(d);
@@ -839,7 +845,7 @@ static void scenario_refused_abort(demo *d)
 
     step(d, "The RST arrives: the server's connection is reset",
          "The server's connection goes to CLOSED at once; its application's next call fails with "
-         "ECONNRESET. The socket shows CLOSE until the application closes it.");
+         "ECONNRESET. The socket is CLOSED (netstat: CLOSE) until the application closes it.");
     if (!wait_for(d, none_in(SERVER, SYNACK_ESTABLISHED), SYNACK_SEC(1), "reset")) return;
     tables(d, BOTH);
     if (app_recv(d, SERVER, asd) != -ECONNRESET) unmet(d, "recv() should fail with ECONNRESET");
@@ -862,8 +868,8 @@ static const scenario scenarios[DEMO_SCENARIOS] = {
      "A small request and its response. Watch Recv-Q (received, not yet read by the application) "
      "and Send-Q (sent, not yet acknowledged by the peer).",
      scenario_data},
-    {"close", "Client-initiated close, and TIME_WAIT",
-     "The four-segment close of the primer's first figure, then TIME_WAIT's quiet 2*MSL (60 s).",
+    {"close", "Client-initiated close, and TIME-WAIT",
+     "The four-segment close of the primer's first figure, then TIME-WAIT's quiet 2*MSL (60 s).",
      scenario_close},
     {"simultaneous-close", "Simultaneous close through CLOSING",
      "Both applications close at the same instant: the FINs cross (the primer's second figure).",
@@ -876,8 +882,8 @@ static const scenario scenarios[DEMO_SCENARIOS] = {
      "backoff, then gives up after 75 s.",
      scenario_no_answer},
     {"fin-wait-2", "A peer that never sends its FIN",
-     "The client closes; the server application never does. The client's FIN_WAIT2 is reaped "
-     "after 10 minutes (virtual: instant in real time); the server is left in CLOSE_WAIT.",
+     "The client closes; the server application never does. The client's FIN-WAIT-2 is reaped "
+     "after 10 minutes (virtual: instant in real time); the server is left in CLOSE-WAIT.",
      scenario_fin_wait_2},
     {"refused-abort", "Connection refused, and abort",
      "A SYN to a closed port gets RST (ECONNREFUSED); an aborting application sends RST and its "
@@ -953,7 +959,8 @@ int demo_run(FILE *out, int scenario_no, const char *pcap_dir, bool color)
     ladder_set_collect(d->lad, true); /* lines wait until show() has printed the events */
     ladder_set_prefix(d->lad, TRACE_LADDER_PREFIX);
 
-    fprintf(out, "%ssynack demo%s: TCP's states as netstat shows them, on two simulated hosts\n",
+    fprintf(out, "%ssynack demo%s: TCP's states as netstat shows them, on two simulated hosts "
+                 "(one scenario: --scenario N; as a web page: --html FILE)\n",
             BOLD(d), RESET(d));
     fprintf(out, "   client 198.18.0.1 <-- 10 ms each way --> server 198.18.0.2, in virtual time (seconds)\n");
     say(d, "Each line: who, when, then what: \"app:\" a call the application made; \"conn N\" a state "

@@ -260,8 +260,10 @@ static void decode(ladder *l, const uint8_t *pkt, size_t len, ladder_entry *e)
         }
         fwd->base_known = true;
         fwd->syn_seen = true;
-    } else if (!fwd->base_known) { /* mid-stream (or an RST reply): the first number is the base */
-        fwd->base = seq;
+    } else if (!fwd->base_known) {
+        /* Mid-stream (or an RST reply to a SYN): as Wireshark (packet-tcp.c), the first number
+         * seen stands for ISN + 1, so it reads as relative 1. */
+        fwd->base = seq - 1;
         fwd->base_known = true;
     }
     char opts[96];

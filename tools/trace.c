@@ -109,7 +109,7 @@ static size_t display_width(const char *s, size_t n)
 void trace_print_explainer(FILE *out, int state, bool color)
 {
     char head[160];
-    snprintf(head, sizeof head, "= %s (%s): ", synack_state_netstat_name(state), trace_state_zh(state));
+    snprintf(head, sizeof head, "= %s (%s): ", synack_state_rfc_name(state), trace_state_zh(state));
     const char *text = trace_state_meaning(state);
     size_t indent = strlen(TRACE_INDENT);
     size_t col = indent + display_width(head, strlen(head));

@@ -31,7 +31,7 @@ bool trace_event_shown(const synack_event *ev);
 /* Prints one event with synack_event_format under the tag ("client"/"server"). Returns false
  * (printing nothing) for event types a reader does not need (READABLE, WRITABLE). */
 bool trace_print_event(FILE *out, const char *tag, const synack_event *ev, bool color);
-/* "  = TIME_WAIT (等待2MSL): both FINs are acknowledged; ..." as a continuation line. */
+/* "  = TIME-WAIT (等待2MSL): both FINs are acknowledged; ..." as a continuation line. */
 void trace_print_explainer(FILE *out, int state, bool color);
 
 #endif
