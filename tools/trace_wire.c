@@ -55,15 +55,6 @@ static bool get_u64(const char *v, uint64_t max, uint64_t *out)
     return true;
 }
 
-static bool get_addr(const char *v, synack_addr *a)
-{
-    memset(a, 0, sizeof *a);
-    if (inet_pton(AF_INET, v, a->bytes) == 1) a->family = SYNACK_AF_INET;
-    else if (inet_pton(AF_INET6, v, a->bytes) == 1) a->family = SYNACK_AF_INET6;
-    else return false;
-    return true;
-}
-
 bool trace_wire_parse(const char *line, trace_item *it)
 {
     memset(it, 0, sizeof *it);
@@ -92,8 +83,8 @@ bool trace_wire_parse(const char *line, trace_item *it)
         else if (!strcmp(k, "k")) ok = get_u64(v, 255, &x), ev->type = (uint8_t)x, seen |= 2;
         else if (!strcmp(k, "id")) ok = get_u64(v, UINT32_MAX, &x), ev->conn_id = (uint32_t)x;
         else if (!strcmp(k, "sd")) ev->socket = atoi(v);
-        else if (!strcmp(k, "la")) ok = get_addr(v, &ev->local.addr), seen |= 4;
-        else if (!strcmp(k, "ra")) ok = get_addr(v, &ev->remote.addr), seen |= 8;
+        else if (!strcmp(k, "la")) ok = synack_addr_parse(v, &ev->local.addr), seen |= 4;
+        else if (!strcmp(k, "ra")) ok = synack_addr_parse(v, &ev->remote.addr), seen |= 8;
         else if (!strcmp(k, "lp")) ok = get_u64(v, 65535, &x), ev->local.port = (uint16_t)x;
         else if (!strcmp(k, "rp")) ok = get_u64(v, 65535, &x), ev->remote.port = (uint16_t)x;
         else if (!strcmp(k, "f")) ok = get_u64(v, SYNACK_STATE_COUNT - 1, &x), ev->from = (uint8_t)x;
