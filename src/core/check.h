@@ -16,7 +16,14 @@ void tcb_check(const synack_stack *st, const tcb *t);
 void ring_check(const ring *r);
 void rangeset_check(const rangeset *rs);
 void heap_check_at(const synack_stack *st, uint32_t i);
-/* The stack as a whole after an event: the heap around its top, every TCB the event touched. */
+/* IP reassembly: every datagram in reassembly (fragments sorted, disjoint, counted), the FIFOs,
+ * hash chains, free lists and the stack and per-source byte totals. O(datagrams + fragments held
+ * + sources x datagrams) while anything is held, bounded by frag_max_datagrams and
+ * frag_max_fragments; O(1) when nothing is. */
+void reass_check(const synack_stack *st);
+void reass_dgram_check(const synack_stack *st, const reass_dgram *d, int fam);
+/* The stack as a whole after an event: the heap around its top, the reassembly queue (every TCB
+ * the event touched is checked where it was touched). */
 void stack_check(const synack_stack *st);
 #define TCB_CHECK(st, t) tcb_check((st), (t))
 #define STACK_CHECK(st) stack_check(st)

@@ -169,6 +169,22 @@ static void seed_keepalive(script_buf *s, int k)
     sb_byte(s, OP_SOCKOPT), sb_byte(s, (uint32_t)k), sb_byte(s, 4), sb_byte(s, 10); /* idle 1 s */
     for (int i = 0; i < 12; i++) sb_time_next(s);
 }
+/* Data and a FIN in IP fragments, every order, a duplicate fragment and a tiny first fragment
+ * that is refused (RFC 1858 / RFC 7112), then the close. */
+static void seed_fragments(script_buf *s, int k)
+{
+    b_passive(s, k);
+    sb_frag(s, k, A | P, 600, 9, 0);  /* 80-octet fragments, in order */
+    sb_frag(s, k, A | P, 600, 9, 1);  /* reversed */
+    sb_frag(s, k, A | P, 500, 2, 2);  /* 24-octet fragments, the first twice */
+    sb_frag(s, k, A | P, 300, 4, 7);  /* odd ones first (IPv6: after a hop-by-hop header) */
+    sb_recv(s, k);
+    sb_frag(s, k, A | P, 100, 0, 0);  /* 8-octet first fragment: refused, the rest times out */
+    sb_time_ms(s, 200);
+    sb_frag(s, k, A | F, 0, 3, 0);    /* a FIN with a hole before it: out of order */
+    sb_op1(s, OP_CLOSE, (uint32_t)k);
+    sb_time_next(s);
+}
 /* Zero window: probes while the peer keeps answering with a zero window, then the application
  * goes away (once a leak: probing that never gave up). */
 static void regress_persist(script_buf *s, int k)
@@ -220,6 +236,7 @@ static const seed seeds[] = {
     {"rfc793", false, seed_rfc793, true, SCRIPT_CFG_NO_TS | SCRIPT_CFG_RFC793, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_dup_data), NCNT(tcp_rst_out)}, false},
     {"timestamps", false, seed_timestamps, true, 0, ST(ESTABLISHED), {0}, false},
     {"keepalive", false, seed_keepalive, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_keepalive_probe)}, false},
+    {"fragments", false, seed_fragments, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(FIN_WAIT_1), {NCNT(reass_ok), NCNT(reass_dup), NCNT(reass_tiny), NCNT(reass_timeout)}, false},
     {"persist_leak", true, regress_persist, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(FIN_WAIT_1), {NCNT(tcp_persist_probe)}, false},
     {"hash_chain_cycle", true, regress_children, false, SCRIPT_CFG_NO_TS, ST(SYN_RECEIVED) | ST(LISTEN) | ST(ESTABLISHED), {NCNT(tcp_conn_reset)}, false},
 };

@@ -16,17 +16,9 @@
 #ifndef SYNACK_STACK_SCRIPT_H
 #define SYNACK_STACK_SCRIPT_H
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz_common.h"
 
-#include <synack/inspect.h>
-#include <synack/socket.h>
-
-#include "wire/bytes.h"
-#include "wire/wire.h"
-
-enum { SCRIPT_VERSION = 2, SCRIPT_SLOTS = 8, SCRIPT_LISTEN_PORT = 80, SCRIPT_CLOSED_PORT = 81 };
+enum { SCRIPT_VERSION = 3, SCRIPT_SLOTS = 8, SCRIPT_LISTEN_PORT = 80, SCRIPT_CLOSED_PORT = 81 };
 
 /* Configuration bits (byte 1). */
 enum {
@@ -55,6 +47,8 @@ enum script_op {
     OP_SOCKOPT,  /* slot, which, value */
     OP_RAW,      /* len, bytes...: any packet at all (IPv6 when the first nibble says so) */
     OP_LISTEN,   /* port selector: listen again (or on 81) */
+    OP_FRAG,     /* slot, flags, len(2), cut, order: an in-sequence segment (as OP_SEG with
+                  * SEQ_NEXT, ACK_ALL) sent as IP fragments (see script_frag) */
     OP_COUNT
 };
 
@@ -74,91 +68,24 @@ typedef struct script_slot {
     int sd;               /* the stack's socket for this connection, -1 */
 } script_slot;
 
-typedef struct script_result {
-    bool parsed;          /* the version matched: the input was read as a script */
-    bool whole;           /* and no operation was cut short (operands past the end read 0) */
-    bool ok;              /* no leak, no illegal transition, nothing left at the end */
-    uint32_t states;      /* bit per state entered (state events) */
-    uint32_t ops;         /* bit per operation kind executed */
-    uint64_t counters[SYNACK_COUNTER_COUNT];
-} script_result;
-
-typedef struct script_in {
-    const uint8_t *p;
-    size_t n;
-    bool short_read;
-} script_in;
-
-static inline uint32_t script_take(script_in *in, size_t k)
-{
-    uint32_t v = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (!in->n) in->short_read = true;
-        v = v << 8 | (in->n ? *in->p : 0);
-        if (in->n) in->p++, in->n--;
-    }
-    return v;
-}
-
 typedef struct script_run_state {
     synack_stack *st;
     synack_time_us now;
     script_slot slot[SCRIPT_SLOTS];
     int lsd;
     bool trace; /* SCRIPT_TRACE=1: print operations and events */
+    uint32_t frag_id; /* the next IP Identification of OP_FRAG */
     script_result *res;
 } script_run_state;
-
-static const uint8_t script_our4[4] = {198, 18, 0, 1}, script_peer4[4] = {198, 18, 0, 2};
-static const uint8_t script_our6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
-static const uint8_t script_peer6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 
 static inline bool script_v6(int slot) { return slot >= 4; }
 static inline uint16_t script_peer_port(int slot) { return (uint16_t)(40000 + (slot & 3)); }
 
+static inline const uint8_t *script_peer(int slot) { return script_v6(slot) ? script_peer6 : script_peer4; }
+
 static inline synack_endpoint script_peer_ep(int slot)
 {
-    synack_endpoint ep;
-    memset(&ep, 0, sizeof ep);
-    if (script_v6(slot)) {
-        ep.addr.family = SYNACK_AF_INET6;
-        memcpy(ep.addr.bytes, script_peer6, 16);
-    } else {
-        ep.addr = synack_addr_v4(198, 18, 0, 2);
-    }
-    ep.port = script_peer_port(slot);
-    return ep;
-}
-
-/* Wraps a transport payload (already at buf + hl) in an IPv4 or IPv6 header; returns the size. */
-static inline size_t script_ip(uint8_t *buf, bool v6, uint8_t proto, size_t plen)
-{
-    if (v6) {
-        ip6_hdr h;
-        memset(&h, 0, sizeof h);
-        h.next = proto;
-        h.hlim = 64;
-        memcpy(h.src, script_peer6, 16);
-        memcpy(h.dst, script_our6, 16);
-        ip6_emit(buf, 40, &h, plen);
-        return 40 + plen;
-    }
-    ip4_hdr h;
-    memset(&h, 0, sizeof h);
-    h.ttl = 64;
-    h.proto = proto;
-    memcpy(h.src, script_peer4, 4);
-    memcpy(h.dst, script_our4, 4);
-    ip4_emit(buf, 20, &h, plen);
-    return 20 + plen;
-}
-
-static inline void script_l4_cksum(uint8_t *l4, size_t len, size_t cks_off, bool v6, uint8_t proto)
-{
-    wr16(l4 + cks_off, 0);
-    uint32_t sum = v6 ? cksum_pseudo_ip6(script_peer6, script_our6, (uint32_t)len, proto)
-                      : (proto == IP_PROTO_TCP ? cksum_pseudo_ip4(script_peer4, script_our4, (uint32_t)len) : 0);
-    wr16(l4 + cks_off, cksum_fold(cksum_add(sum, l4, len)));
+    return fz_endpoint(script_v6(slot), script_peer(slot), script_peer_port(slot));
 }
 
 /* Reads what the stack sent: peer slots learn the stack's port, ISS, SND.NXT, RCV.NXT, TSval. */
@@ -195,46 +122,47 @@ static inline void script_drain(script_run_state *rs)
     }
 }
 
-/* OP_SEG: a segment from a peer slot. Payload octets are a function of their sequence number, so
- * a retransmission carries the same bytes (and the receiver's output can be checked). */
-static inline void script_seg(script_run_state *rs, script_in *in, bool big)
+/* A segment from a peer slot, as OP_SEG's operands describe it. */
+typedef struct script_seg_args {
+    int k;
+    uint8_t flags;
+    uint32_t seq_mode, seq_d, seq_raw, ack_mode, ack_d, ack_raw, wnd, opt, len;
+} script_seg_args;
+
+/* Builds the segment into pkt (IP header included) and returns the packet's size; *seq_out and
+ * *ack_out are the numbers it carries. Payload octets are a function of their sequence number, so a
+ * retransmission carries the same bytes (and the receiver's output can be checked). */
+static inline size_t script_seg_build(script_run_state *rs, const script_seg_args *a, uint8_t *pkt, size_t cap,
+                                      uint32_t *seq_out, uint32_t *ack_out)
 {
-    static uint8_t pkt[40 + 60 + 1500];
-    uint32_t b = script_take(in, 1);
-    int k = (int)(b % SCRIPT_SLOTS);
+    int k = a->k;
     script_slot *sl = &rs->slot[k];
-    uint8_t flags = (uint8_t)script_take(in, 1);
-    uint32_t seq_mode = script_take(in, 1) % 5, seq_d = script_take(in, 1);
-    uint32_t seq_raw = seq_mode == SEQ_RAW ? script_take(in, 4) : 0;
-    uint32_t ack_mode = script_take(in, 1) % 5, ack_d = script_take(in, 1);
-    uint32_t ack_raw = ack_mode == ACK_RAW ? script_take(in, 4) : 0;
-    uint32_t wnd = script_take(in, 1);
-    uint32_t opt = script_take(in, 1);
-    uint32_t len = big ? script_take(in, 2) % 1401 : script_take(in, 1);
-    uint32_t seq = sl->peer_nxt, ack = sl->stack_nxt;
-    switch (seq_mode) {
-    case SEQ_NEXT_PLUS: seq += seq_d * 8; break;   /* out of order, ahead */
-    case SEQ_NEXT_MINUS: seq -= seq_d * 8; break;  /* old, overlapping */
-    case SEQ_STACK_ACK: seq = sl->stack_ack + seq_d - 128; break;
-    case SEQ_RAW: seq = seq_raw; break;
+    uint8_t flags = a->flags;
+    uint32_t seq = sl->peer_nxt, ack = sl->stack_nxt, len = a->len;
+    switch (a->seq_mode) {
+    case SEQ_NEXT_PLUS: seq += a->seq_d * 8; break;   /* out of order, ahead */
+    case SEQ_NEXT_MINUS: seq -= a->seq_d * 8; break;  /* old, overlapping */
+    case SEQ_STACK_ACK: seq = sl->stack_ack + a->seq_d - 128; break;
+    case SEQ_RAW: seq = a->seq_raw; break;
     default: break;
     }
-    switch (ack_mode) {
-    case ACK_MINUS: ack -= ack_d; break;
-    case ACK_ISS: ack = sl->stack_iss + ack_d; break;
-    case ACK_RAW: ack = ack_raw; break;
-    case ACK_PLUS: ack += ack_d; break;
+    switch (a->ack_mode) {
+    case ACK_MINUS: ack -= a->ack_d; break;
+    case ACK_ISS: ack = sl->stack_iss + a->ack_d; break;
+    case ACK_RAW: ack = a->ack_raw; break;
+    case ACK_PLUS: ack += a->ack_d; break;
     default: break;
     }
-    if ((flags & SYNACK_SYN) && seq_mode == SEQ_NEXT && !(flags & SYNACK_ACK) && !sl->peer_nxt)
+    if ((flags & SYNACK_SYN) && a->seq_mode == SEQ_NEXT && !(flags & SYNACK_ACK) && !sl->peer_nxt)
         sl->peer_nxt = seq = 1000000u * (uint32_t)(k + 1); /* the peer's ISN */
     bool v6 = script_v6(k);
     size_t hl = v6 ? 40 : 20;
     uint8_t *tcp = pkt + hl;
     tcp_opts o;
     memset(&o, 0, sizeof o);
-    if (opt & O_MSS) o.has_mss = true, o.mss = (uint16_t)(536 + (seq_d & 7) * 128);
-    if (opt & O_WS) o.has_wscale = true, o.wscale = (uint8_t)(ack_d % 16);
+    uint32_t opt = a->opt;
+    if (opt & O_MSS) o.has_mss = true, o.mss = (uint16_t)(536 + (a->seq_d & 7) * 128);
+    if (opt & O_WS) o.has_wscale = true, o.wscale = (uint8_t)(a->ack_d % 16);
     if (opt & O_SACK_OK) o.sack_ok = true;
     if (opt & O_TS) o.has_ts = true, o.ts_val = (uint32_t)(rs->now / 1000u) + 7, o.ts_ecr = sl->ts;
     if (opt & (O_SACK1 | O_SACK2)) { /* blocks over the stack's data in flight */
@@ -250,7 +178,7 @@ static inline void script_seg(script_run_state *rs, script_in *in, bool big)
     size_t ol = tcp_opts_emit(tcp + TCP_HDR_LEN, 40, &o, (flags & SYNACK_SYN) != 0);
     if ((opt & O_BAD) && ol + 4 <= 40) { /* a malformed option: kind 8 (TS) with length 3 */
         uint8_t *x = tcp + TCP_HDR_LEN + ol;
-        x[0] = 8, x[1] = (uint8_t)(2 + (seq_d & 3)), x[2] = 1, x[3] = 1;
+        x[0] = 8, x[1] = (uint8_t)(2 + (a->seq_d & 3)), x[2] = 1, x[3] = 1;
         ol += 4;
     }
     tcp_seg h;
@@ -262,19 +190,83 @@ static inline void script_seg(script_run_state *rs, script_in *in, bool big)
     h.seq = seq;
     h.ack = ack;
     h.flags = flags;
-    h.wnd = (uint16_t)(wnd << 8 | wnd);
+    h.wnd = (uint16_t)(a->wnd << 8 | a->wnd);
     size_t th = tcp_hdr_emit(tcp, 60, &h, ol);
-    size_t room = sizeof pkt - hl - th;
+    size_t room = cap - hl - th;
     if (len > room) len = (uint32_t)room;
     uint32_t dseq = seq + !!(flags & SYNACK_SYN);
-    for (uint32_t i = 0; i < len; i++) tcp[th + i] = (uint8_t)((dseq + i) * 7 + (seq_d & 1));
-    script_l4_cksum(tcp, th + len, 16, v6, IP_PROTO_TCP);
-    size_t n = script_ip(pkt, v6, IP_PROTO_TCP, th + len);
-    synack_input(rs->st, rs->now, pkt, n);
-    if (seq_mode == SEQ_NEXT && !(flags & SYNACK_RST))
-        sl->peer_nxt = seq + len + !!(flags & SYNACK_SYN) + !!(flags & SYNACK_FIN);
-    if ((flags & SYNACK_ACK) && (int32_t)(ack - sl->stack_una) > 0 && (int32_t)(ack - sl->stack_nxt) <= 0)
+    for (uint32_t i = 0; i < len; i++) tcp[th + i] = (uint8_t)((dseq + i) * 7 + (a->seq_d & 1));
+    fz_l4_cksum(tcp, th + len, 16, v6, script_peer(k), IP_PROTO_TCP);
+    *seq_out = seq, *ack_out = ack;
+    return fz_ip(pkt, v6, script_peer(k), IP_PROTO_TCP, th + len);
+}
+
+/* After the segment went: the peer's next sequence number, and what it acknowledged. */
+static inline void script_seg_sent(script_run_state *rs, const script_seg_args *a, uint32_t seq, uint32_t ack,
+                                   uint32_t len)
+{
+    script_slot *sl = &rs->slot[a->k];
+    if (a->seq_mode == SEQ_NEXT && !(a->flags & SYNACK_RST))
+        sl->peer_nxt = seq + len + !!(a->flags & SYNACK_SYN) + !!(a->flags & SYNACK_FIN);
+    if ((a->flags & SYNACK_ACK) && (int32_t)(ack - sl->stack_una) > 0 && (int32_t)(ack - sl->stack_nxt) <= 0)
         sl->stack_una = ack;
+}
+
+/* OP_SEG / OP_SEG_BIG: a segment from a peer slot. */
+static inline void script_seg(script_run_state *rs, script_in *in, bool big)
+{
+    static uint8_t pkt[40 + 60 + 1500];
+    script_seg_args a;
+    memset(&a, 0, sizeof a);
+    a.k = (int)(script_take(in, 1) % SCRIPT_SLOTS);
+    a.flags = (uint8_t)script_take(in, 1);
+    a.seq_mode = script_take(in, 1) % 5, a.seq_d = script_take(in, 1);
+    a.seq_raw = a.seq_mode == SEQ_RAW ? script_take(in, 4) : 0;
+    a.ack_mode = script_take(in, 1) % 5, a.ack_d = script_take(in, 1);
+    a.ack_raw = a.ack_mode == ACK_RAW ? script_take(in, 4) : 0;
+    a.wnd = script_take(in, 1);
+    a.opt = script_take(in, 1);
+    a.len = big ? script_take(in, 2) % 1401 : script_take(in, 1);
+    uint32_t seq, ack;
+    size_t n = script_seg_build(rs, &a, pkt, sizeof pkt, &seq, &ack);
+    size_t hl = script_v6(a.k) ? 40 : 20;
+    uint32_t len = (uint32_t)(n - hl - (size_t)(pkt[hl + 12] >> 4) * 4);
+    synack_input(rs->st, rs->now, pkt, n);
+    script_seg_sent(rs, &a, seq, ack, len);
+}
+
+/* OP_FRAG: an in-sequence segment cut into IP fragments of 8 * (1 + cut % 16) octets, sent in
+ * one of four orders (order % 4: in order, reversed, in order with the first fragment twice,
+ * odd-numbered ones first), IPv6 fragments after a hop-by-hop header when order & 4. A first
+ * fragment shorter than the TCP header is refused (RFC 1858, RFC 7112): also worth reaching. */
+static inline void script_frag(script_run_state *rs, script_in *in)
+{
+    static uint8_t pkt[40 + 60 + 1500], frag[40 + 16 + 1500];
+    script_seg_args a;
+    memset(&a, 0, sizeof a);
+    a.k = (int)(script_take(in, 1) % SCRIPT_SLOTS);
+    a.flags = (uint8_t)script_take(in, 1);
+    a.len = script_take(in, 2) % 1401;
+    a.wnd = 0xff;
+    uint32_t cut = script_take(in, 1), order = script_take(in, 1);
+    uint32_t seq, ack;
+    size_t n = script_seg_build(rs, &a, pkt, sizeof pkt, &seq, &ack);
+    bool v6 = script_v6(a.k);
+    size_t hl = v6 ? 40 : 20;
+    const uint8_t *msg = pkt + hl;
+    uint32_t mlen = (uint32_t)(n - hl), piece = 8 * (1 + cut % 16);
+    uint32_t count = (mlen + piece - 1) / piece, id = ++rs->frag_id;
+    for (uint32_t i = 0; i < count + ((order & 3) == 2); i++) {
+        uint32_t j = i;
+        if ((order & 3) == 1) j = count - 1 - i;
+        else if ((order & 3) == 2) j = i ? i - 1 : 0;
+        else if ((order & 3) == 3) j = i < count / 2 ? 2 * i + 1 : 2 * (i - count / 2);
+        uint32_t off = j * piece, len = mlen - off < piece ? mlen - off : piece;
+        size_t fn = fz_frag(frag, sizeof frag, v6, script_peer(a.k), IP_PROTO_TCP, id, msg, mlen, off, len,
+                            off + len < mlen, (order & 4) != 0);
+        if (fn) synack_input(rs->st, rs->now, frag, fn);
+    }
+    script_seg_sent(rs, &a, seq, ack, mlen - (uint32_t)(msg[12] >> 4) * 4);
 }
 
 /* OP_ICMP: an error about one of our segments to the slot, quoting its first 8 TCP octets. */
@@ -317,8 +309,8 @@ static inline void script_icmp(script_run_state *rs, script_in *in)
     wr16(q + qh + 2, script_peer_port(k));
     wr32(q + qh + 4, sl->stack_una + off);
     size_t il = 8 + qh + 8;
-    script_l4_cksum(ic, il, 2, v6, v6 ? 58 : 1);
-    size_t n = script_ip(pkt, v6, v6 ? 58 : IP_PROTO_ICMP, il);
+    fz_l4_cksum(ic, il, 2, v6, script_peer(k), v6 ? 58 : 1);
+    size_t n = fz_ip(pkt, v6, script_peer(k), v6 ? 58 : IP_PROTO_ICMP, il);
     synack_input(rs->st, rs->now, pkt, n);
 }
 
@@ -412,11 +404,7 @@ static inline void script_user(script_run_state *rs, uint32_t op, script_in *in)
 
 static inline void script_config(synack_config *cfg, uint32_t bits)
 {
-    synack_config_default(cfg);
-    cfg->addr = synack_addr_v4(198, 18, 0, 1);
-    cfg->addr6.family = SYNACK_AF_INET6;
-    memcpy(cfg->addr6.bytes, script_our6, 16);
-    cfg->seed = 1;
+    fz_config(cfg);
     cfg->max_conns = 16;
     cfg->max_sockets = 16;
     cfg->sndbuf_bytes = cfg->rcvbuf_bytes = (bits & SCRIPT_CFG_SMALL_BUF) ? 1024 : 4096;
@@ -471,6 +459,9 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
         case OP_ICMP:
             script_icmp(&rs, &in);
             break;
+        case OP_FRAG:
+            script_frag(&rs, &in);
+            break;
         case OP_TIME: {
             uint32_t how = script_take(&in, 1), amount = script_take(&in, 1);
             synack_time_us next = synack_next_deadline(rs.st);
@@ -513,7 +504,7 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
         synack_poll(rs.st, rs.now);
         script_drain(&rs);
     }
-    for (int c = 0; c < SYNACK_COUNTER_COUNT; c++) res->counters[c] = synack_counter(rs.st, c);
+    fz_counters(rs.st, res);
     synack_mem_info m;
     synack_mem_get(rs.st, &m);
     if (getenv("SCRIPT_DEBUG")) {
@@ -527,8 +518,7 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
         printf("conns %u buf %zu illegal %llu\n", m.conns_in_use, m.buffer_bytes_in_use,
                (unsigned long long)res->counters[SYNACK_CNT_tcp_illegal_transition]);
     }
-    res->ok = m.conns_in_use == 0 && m.buffer_bytes_in_use == 0 &&
-              res->counters[SYNACK_CNT_tcp_illegal_transition] == 0;
+    res->ok = fz_clean(rs.st);
     synack_stack_free(rs.st);
 }
 
@@ -541,15 +531,6 @@ static inline bool script_run(const uint8_t *data, size_t size)
 
 /* ---- the builder: scripts written as calls, for seeds and regression inputs ---- */
 
-typedef struct script_buf {
-    uint8_t b[8192];
-    size_t n;
-} script_buf;
-
-static inline void sb_byte(script_buf *s, uint32_t v)
-{
-    if (s->n < sizeof s->b) s->b[s->n++] = (uint8_t)v;
-}
 static inline void sb_start(script_buf *s, uint32_t cfg_bits)
 {
     s->n = 0;
@@ -589,6 +570,12 @@ static inline void sb_recv(script_buf *s, int slot)
 }
 static inline void sb_time_ms(script_buf *s, uint32_t ms) { sb_op2(s, OP_TIME, 0, ms); }
 static inline void sb_time_next(script_buf *s) { sb_op2(s, OP_TIME, 1, 0); }
+/* OP_FRAG: an in-sequence segment of len octets with flags, cut and ordered (script_frag). */
+static inline void sb_frag(script_buf *s, int slot, uint8_t flags, uint32_t len, uint32_t cut, uint32_t order)
+{
+    sb_byte(s, OP_FRAG), sb_byte(s, (uint32_t)slot), sb_byte(s, flags), sb_u16(s, len);
+    sb_byte(s, cut), sb_byte(s, order);
+}
 static inline void sb_icmp(script_buf *s, int slot, uint32_t kind, uint32_t off, uint32_t mtu)
 {
     sb_byte(s, OP_ICMP), sb_byte(s, (uint32_t)slot), sb_byte(s, kind), sb_byte(s, off);
