@@ -116,6 +116,9 @@ static const seed saved[] = {
      * was left running (input.c window_update) */
     {"sacked_flight_no_timer", true, NULL, false, 0, ST(ESTABLISHED) | ST(FIN_WAIT_1),
      {SYNACK_CNT_tcp_rto_fired, SYNACK_CNT_tcp_old_ack}, true},
+    /* out-of-order data held, shutdown(SHUT_RD), then in-order data past the held range: the
+     * range was left behind RCV.NXT (tests/regress/shut_rd_ooo.c) */
+    {"shut_rd_ooo", true, NULL, false, 0, ST(SYN_RECEIVED) | ST(ESTABLISHED), {SYNACK_CNT_tcp_ooo, SYNACK_CNT_tcp_challenge_ack}, true},
 };
 
 /* Every other file in the stack corpora: scripts of the current version that end clean; the

@@ -333,6 +333,9 @@ int tcp_user_shutdown(synack_stack *st, tcb *t, int how)
         t->rd_shut = true;
         if (t->bufs_on) {
             ring_consume(&t->rcvbuf, t->rcvbuf.len);
+            /* Out-of-order data will never be read either. Kept, it would be passed by RCV.NXT,
+             * which in-order data (acknowledged and discarded from now on) moves past it. */
+            rangeset_clear(&t->ooo);
             tcp_buffers_trim(st, t);
         }
     }
