@@ -42,21 +42,24 @@ bench: build
 bench-tun: build
 	./scripts/bench-tun.sh --synack build/synack $(BENCH_TUN_ARGS)
 
-# libFuzzer targets (clang). Replays the corpora in the repository (tests/fuzz/corpus/*,
-# tests/fuzz/regressions), then fuzzes each target FUZZ_TIME seconds (0: replay only), new
-# inputs kept in build-fuzz/corpus-* (copy the interesting ones into tests/fuzz/corpus).
+# libFuzzer targets (clang): stack_input (segments, ICMP, calls), reass_input (IPv4/IPv6
+# fragments), listen_input (SYN floods, cookies, accept), wire_parse (the parsers). Replays every
+# corpus in the repository through its target (tests/fuzz/corpus/<target>; the stack's also
+# tests/fuzz/regressions), then fuzzes each target FUZZ_TIME seconds (0: replay only), new inputs
+# kept in build-fuzz/corpus-<target> (copy the interesting ones into tests/fuzz/corpus).
 FUZZ_TIME ?= 60
+FUZZ_TARGETS = stack_input:stack reass_input:reass listen_input:listen wire_parse:wire
 fuzz:
 	cmake -S . -B build-fuzz -DSYNACK_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
-	./build-fuzz/fuzz_stack_input -runs=0 tests/fuzz/corpus/stack tests/fuzz/regressions
-	./build-fuzz/fuzz_wire_parse -runs=0 tests/fuzz/corpus/wire
-	if [ "$(FUZZ_TIME)" != 0 ]; then \
-	  mkdir -p build-fuzz/corpus-stack build-fuzz/corpus-wire && \
-	  ./build-fuzz/fuzz_stack_input -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-	    build-fuzz/corpus-stack tests/fuzz/corpus/stack tests/fuzz/regressions && \
-	  ./build-fuzz/fuzz_wire_parse -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-	    build-fuzz/corpus-wire tests/fuzz/corpus/wire; fi
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  bin=$${t%%:*}; dir=$${t##*:}; extra=; [ $$dir = stack ] && extra=tests/fuzz/regressions; \
+	  ./build-fuzz/fuzz_$$bin -runs=0 tests/fuzz/corpus/$$dir $$extra; done
+	set -e; if [ "$(FUZZ_TIME)" != 0 ]; then for t in $(FUZZ_TARGETS); do \
+	  bin=$${t%%:*}; dir=$${t##*:}; extra=; [ $$dir = stack ] && extra=tests/fuzz/regressions; \
+	  mkdir -p build-fuzz/corpus-$$dir; \
+	  ./build-fuzz/fuzz_$$bin -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    build-fuzz/corpus-$$dir tests/fuzz/corpus/$$dir $$extra; done; fi
 
 clean:
 	rm -rf build build-asan build-fuzz

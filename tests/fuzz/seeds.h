@@ -1,25 +1,40 @@
-/* seeds.h: the stack fuzzer's seed corpus and regression inputs, written with the script builder
- * (stack_script.h), each with what it must reach: the states it walks through and counters that
- * must move. tests/unit/fuzz_corpus.c checks that the files in tests/fuzz/corpus/stack and
- * tests/fuzz/regressions are exactly these scripts in the current format and still reach what
- * they were recorded for; `build-asan/unit_fuzz_corpus --write` regenerates them. */
+/* seeds.h: the script fuzzers' seed corpora and regression inputs, written with their builders
+ * (stack_script.h, reass_script.h, listen_script.h), each with what it must reach: the states
+ * it walks through and counters that must move. tests/unit/fuzz_corpus.c checks that the files
+ * in tests/fuzz/corpus/<target> and tests/fuzz/regressions are exactly these scripts in the
+ * current formats and still reach what they were recorded for; `build-asan/unit_fuzz_corpus
+ * --write` regenerates them. */
 #ifndef SYNACK_FUZZ_SEEDS_H
 #define SYNACK_FUZZ_SEEDS_H
 
+#include "listen_script.h"
+#include "reass_script.h"
 #include "stack_script.h"
+
+/* The script targets, their corpus directories (tests/fuzz/corpus/<dir>) and players. */
+enum seed_target { T_STACK, T_REASS, T_LISTEN, T_COUNT };
+static const char *const seed_target_dir[T_COUNT] = {"stack", "reass", "listen"};
+
+static inline void seed_target_run(int target, const uint8_t *data, size_t size, script_result *r)
+{
+    if (target == T_REASS) reass_run_ex(data, size, r);
+    else if (target == T_LISTEN) listen_run_ex(data, size, r);
+    else script_run_ex(data, size, r);
+}
 
 #define ST(x) (1u << SYNACK_##x)
 enum { A = SYNACK_ACK, S = SYNACK_SYN, F = SYNACK_FIN, R = SYNACK_RST, P = SYNACK_PSH };
 
 typedef struct seed {
     const char *name;
-    bool regression;             /* tests/fuzz/regressions, else tests/fuzz/corpus/stack */
+    bool regression;             /* tests/fuzz/regressions (stack target), else tests/fuzz/corpus/<target> */
     void (*build)(script_buf *s, int slot);
     bool both_families;          /* built for slot 0 (IPv4) and slot 4 (IPv6) */
-    uint32_t cfg;
+    uint32_t cfg;                /* the stack script's configuration byte (the others write their own) */
     uint32_t states;             /* states that must be entered */
     int counters[4];             /* counters that must be nonzero (0-terminated; 0 is ip_in) */
     bool saved;                  /* a fuzzer finding saved as found (fuzz_corpus.c), not built */
+    int target;                  /* enum seed_target (0: the stack fuzzer) */
 } seed;
 
 /* Options of a SYN: everything the stack can negotiate. */
@@ -220,33 +235,195 @@ static void regress_children(script_buf *s, int k)
     sb_time_next(s);
 }
 
+/* ---- the reassembly fuzzer (reass_script.h): slot 0 builds IPv4, slot 4 IPv6 ---- */
+
+/* An echo request in 256-octet fragments, in order: the reply carries the data back. */
+static void reass_echo(script_buf *s, int k)
+{
+    rb_start(s, 0);
+    rb_msg(s, k >= 4, 0, K_ECHO, 1000);
+    rb_cut(s, 1, 256, 0);
+}
+/* Every order of R_CUT that completes, each datagram under its own id, with duplicates. */
+static void reass_orders(script_buf *s, int k)
+{
+    rb_start(s, 0);
+    rb_msg(s, k >= 4, 1, K_ECHO, 3000);
+    static const uint8_t orders[] = {1, 2, 3, 6, 7};
+    for (uint32_t i = 0; i < sizeof orders; i++) rb_cut(s, 10 + i, 8 * (10 + i), orders[i]);
+}
+/* An overlap discards the datagram (its later fragments too: RFC 5722); a missing fragment
+ * times out with ICMP time exceeded; an ICMP error in fragments times out without one. */
+static void reass_overlap_missing(script_buf *s, int k)
+{
+    rb_start(s, REASS_CFG_SHORT);
+    rb_msg(s, k >= 4, 0, K_ECHO, 800);
+    rb_cut(s, 1, 64, 5);
+    rb_cut(s, 2, 64, 4);
+    rb_msg(s, k >= 4, 2, K_ICMP_ERROR, 600);
+    rb_cut(s, 3, 64, 4);
+    rb_time_s(s, 16);
+    rb_time_next(s);
+}
+/* Lengths and ends: past 65,535 octets, disagreeing ends, a non-last fragment not a multiple of
+ * 8, too many fragments for one datagram. */
+static void reass_limits(script_buf *s, int k)
+{
+    rb_start(s, REASS_CFG_SMALL_POOL);
+    rb_msg(s, k >= 4, 0, K_ECHO, 4000);
+    rb_frag(s, 1, 65528, 16, 0);            /* ends beyond 65,535 */
+    rb_frag(s, 2, 0, 64, R_F_MORE);
+    rb_frag(s, 2, 128, 64, 0);
+    rb_frag(s, 2, 256, 8, 0);               /* a second, different end */
+    rb_frag(s, 3, 0, 60, R_F_MORE);         /* not a multiple of 8 */
+    rb_cut(s, 4, 32, 0);                    /* 125 fragments, 8 allowed */
+    rb_time_next(s);
+}
+/* TCP in fragments: a SYN with data reaches the listener; a first fragment shorter than the TCP
+ * header is refused (RFC 1858, RFC 7112), and IPv4's offset-8 fragment too (RFC 1858 3.2). */
+static void reass_tcp(script_buf *s, int k)
+{
+    rb_start(s, 0);
+    rb_msg(s, k >= 4, 1, K_TCP_SYN, 200);
+    rb_cut(s, 1, 64, 1);
+    rb_msg(s, k >= 4, 2, K_TCP_SYN, 100);
+    rb_cut(s, 2, 8, 0);
+    rb_time_next(s);
+}
+/* Budgets: one source over its share of slots and memory, then other sources evicting the
+ * oldest datagrams from the stack's memory. */
+static void reass_budgets(script_buf *s, int k)
+{
+    rb_start(s, REASS_CFG_SMALL_POOL | REASS_CFG_SMALL_MEM);
+    rb_msg(s, k >= 4, 0, K_ECHO, 2000);
+    for (uint32_t id = 1; id <= 4; id++) rb_frag(s, id, 0, 512, R_F_MORE);
+    for (uint32_t src = 1; src < 4; src++) {
+        rb_msg(s, k >= 4, src, K_ECHO, 2000);
+        rb_frag(s, 9, 0, 1024, R_F_MORE);
+        rb_frag(s, 9, 1024, 800, R_F_MORE);
+    }
+    rb_time_next(s);
+}
+/* IPv6: the fragmentable part starts with a Destination Options header; fragments after a
+ * hop-by-hop header; reassembly off (every fragment counted). */
+static void reass_ext6(script_buf *s, int k)
+{
+    (void)k;
+    rb_start(s, 0);
+    rb_msg(s, true, 0, K_DSTOPTS_ECHO, 600);
+    rb_cut(s, 1, 128, 0);
+    rb_cut(s, 2, 128, 7);
+    rb_msg(s, true, 1, K_OTHER, 300);
+    rb_cut(s, 3, 96, 2);
+}
+static void reass_off(script_buf *s, int k)
+{
+    rb_start(s, REASS_CFG_OFF);
+    rb_msg(s, k >= 4, 0, K_ECHO, 500);
+    rb_cut(s, 1, 128, 0);
+}
+
+/* ---- the listen fuzzer (listen_script.h): slot 0 makes an IPv4 listener and peers, 4 IPv6 ---- */
+
+#define L_SYN_OPTS (L_O_MSS | L_O_WS | L_O_SACK | L_O_TS)
+static uint32_t lpeer(int k, uint32_t n) { return (k >= 4 ? 32 : 0) + n; }
+
+/* Handshakes completed and accepted, one with data and one with a FIN, then closed. */
+static void listen_accepts(script_buf *s, int k)
+{
+    lb_start(s, 1 | (k >= 4 ? 4 : 0), 4, 4, 2);
+    for (uint32_t n = 0; n < 3; n++) {
+        lb_syn(s, lpeer(k, n), L_SYN_OPTS, n, 5);
+        lb_op3(s, L_ACK, lpeer(k, n), n == 1 ? 4 : n == 2 ? 5 : 0, 0);
+        sb_byte(s, L_ACCEPT);
+    }
+    lb_op1(s, L_RECV, 1);
+    lb_op1(s, L_CLOSE, 0), lb_op1(s, L_CLOSE, 1 | 16), lb_op1(s, L_CLOSE, 2); /* FIN-WAIT-1, RST, LAST-ACK */
+    sb_byte(s, L_TIME), sb_byte(s, 1), sb_byte(s, 0);
+}
+/* A flood past the SYN queue answered with cookies (auto); ACKs completing some cookies, one with
+ * a wrong number, one without timestamps; the accept queue full. */
+static void listen_cookies(script_buf *s, int k)
+{
+    lb_start(s, 1 | (k >= 4 ? 4 : 0), 2, 2, 4);
+    lb_op3(s, L_FLOOD, 11, lpeer(k, 0), L_SYN_OPTS);
+    for (uint32_t n = 4; n < 8; n++) lb_op3(s, L_ACK, lpeer(k, n), n == 6 ? 1 : n == 7 ? 3 : 0, 3);
+    sb_byte(s, L_ACCEPT);
+    lb_op3(s, L_ACK, lpeer(k, 9), 0, 0);
+    lb_op3(s, L_ACK, lpeer(k, 10), 0, 0); /* the accept queue is full by now */
+    lb_syn(s, lpeer(k, 12), L_SYN_OPTS, 1, 1);
+    sb_byte(s, L_ACCEPT), sb_byte(s, L_ACCEPT);
+    sb_byte(s, L_TIME), sb_byte(s, 2), sb_byte(s, 3);
+}
+/* Cookies always, including a SYN whose MSS is below the cookie table; RSTs to children; the
+ * listener opened again under its children. */
+static void listen_always(script_buf *s, int k)
+{
+    lb_start(s, 2 | (k >= 4 ? 4 : 0), 3, 3, 2);
+    lb_syn(s, lpeer(k, 1), L_SYN_OPTS, 1, 1);
+    lb_syn(s, lpeer(k, 2), L_O_TINY_MSS, 2, 2);
+    lb_syn(s, lpeer(k, 3), L_O_MSS | L_O_SACK, 3, 3);
+    lb_op3(s, L_ACK, lpeer(k, 1), 0, 0);
+    lb_op3(s, L_ACK, lpeer(k, 3), 3, 0);
+    sb_byte(s, L_ACCEPT), sb_byte(s, L_ACCEPT);
+    lb_op3(s, L_RST, lpeer(k, 1), 0, 0);
+    lb_op1(s, L_RELISTEN, 2);
+}
+/* Cookies off: the SYN queue full drops SYNs; half-open children reset and timed out; SYN+FIN
+ * and malformed options; a specific-address listener. */
+static void listen_off(script_buf *s, int k)
+{
+    lb_start(s, 0 | 8 | (k >= 4 ? 4 : 0), 2, 2, 1);
+    lb_op3(s, L_FLOOD, 4, lpeer(k, 0), L_O_MSS | L_O_BAD);
+    lb_syn(s, lpeer(k, 5), L_O_FIN, 0, 0);
+    lb_op3(s, L_RST, lpeer(k, 0), 0, 0);
+    lb_op3(s, L_RST, lpeer(k, 1), 1, 200);
+    for (int i = 0; i < 8; i++) sb_byte(s, L_TIME), sb_byte(s, 1), sb_byte(s, 0);
+}
+
 #define NCNT(x) SYNACK_CNT_##x
 static const seed seeds[] = {
-    {"established_data", false, seed_established_data, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(SYN_RECEIVED), {NCNT(tcp_in)}, false},
-    {"passive_close", false, seed_passive_close, true, SCRIPT_CFG_NO_TS, ST(CLOSE_WAIT) | ST(LAST_ACK) | ST(CLOSED), {NCNT(tcp_in)}, false},
-    {"active_close", false, seed_active_close, true, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(FIN_WAIT_1) | ST(FIN_WAIT_2) | ST(TIME_WAIT), {NCNT(tcp_in)}, false},
-    {"simultaneous_close", false, seed_simultaneous_close, true, SCRIPT_CFG_NO_TS, ST(FIN_WAIT_1) | ST(CLOSING) | ST(TIME_WAIT), {NCNT(tcp_in)}, false},
-    {"simultaneous_open", false, seed_simultaneous_open, true, SCRIPT_CFG_NO_TS | SCRIPT_CFG_KEEP_SYNFIN, ST(SYN_SENT) | ST(SYN_RECEIVED) | ST(ESTABLISHED), {NCNT(tcp_ooo)}, false},
-    {"syn_ack_data", false, seed_syn_ack_data, true, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(ESTABLISHED), {NCNT(tcp_rst_out)}, false},
-    {"ooo_overlap", false, seed_ooo_overlap, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(CLOSE_WAIT), {NCNT(tcp_ooo), NCNT(tcp_unacceptable)}, false},
-    {"sack_recovery", false, seed_sack_recovery, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED), {NCNT(tcp_fast_rexmt), NCNT(tcp_rto_fired), NCNT(tcp_rexmt)}, false},
-    {"icmp_errors", false, seed_icmp, false, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(ESTABLISHED), {NCNT(icmp_hard_error), NCNT(icmp_soft_error), NCNT(icmp_pmtu)}, false},
-    {"icmp6_errors", false, seed_icmp, false, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(ESTABLISHED), {NCNT(icmp_hard_error), NCNT(icmp_soft_error), NCNT(icmp_pmtu)}, false},
-    {"rst_syn", false, seed_rst, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_challenge_ack), NCNT(tcp_conn_reset), NCNT(tcp_synfin), NCNT(tcp_no_conn)}, false},
-    {"rfc793", false, seed_rfc793, true, SCRIPT_CFG_NO_TS | SCRIPT_CFG_RFC793, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_dup_data), NCNT(tcp_rst_out)}, false},
-    {"timestamps", false, seed_timestamps, true, 0, ST(ESTABLISHED), {0}, false},
-    {"keepalive", false, seed_keepalive, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_keepalive_probe)}, false},
-    {"fragments", false, seed_fragments, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(FIN_WAIT_1), {NCNT(reass_ok), NCNT(reass_dup), NCNT(reass_tiny), NCNT(reass_timeout)}, false},
-    {"persist_leak", true, regress_persist, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(FIN_WAIT_1), {NCNT(tcp_persist_probe)}, false},
-    {"hash_chain_cycle", true, regress_children, false, SCRIPT_CFG_NO_TS, ST(SYN_RECEIVED) | ST(LISTEN) | ST(ESTABLISHED), {NCNT(tcp_conn_reset)}, false},
+    {"established_data", false, seed_established_data, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(SYN_RECEIVED), {NCNT(tcp_in)}, false, T_STACK},
+    {"passive_close", false, seed_passive_close, true, SCRIPT_CFG_NO_TS, ST(CLOSE_WAIT) | ST(LAST_ACK) | ST(CLOSED), {NCNT(tcp_in)}, false, T_STACK},
+    {"active_close", false, seed_active_close, true, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(FIN_WAIT_1) | ST(FIN_WAIT_2) | ST(TIME_WAIT), {NCNT(tcp_in)}, false, T_STACK},
+    {"simultaneous_close", false, seed_simultaneous_close, true, SCRIPT_CFG_NO_TS, ST(FIN_WAIT_1) | ST(CLOSING) | ST(TIME_WAIT), {NCNT(tcp_in)}, false, T_STACK},
+    {"simultaneous_open", false, seed_simultaneous_open, true, SCRIPT_CFG_NO_TS | SCRIPT_CFG_KEEP_SYNFIN, ST(SYN_SENT) | ST(SYN_RECEIVED) | ST(ESTABLISHED), {NCNT(tcp_ooo)}, false, T_STACK},
+    {"syn_ack_data", false, seed_syn_ack_data, true, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(ESTABLISHED), {NCNT(tcp_rst_out)}, false, T_STACK},
+    {"ooo_overlap", false, seed_ooo_overlap, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(CLOSE_WAIT), {NCNT(tcp_ooo), NCNT(tcp_unacceptable)}, false, T_STACK},
+    {"sack_recovery", false, seed_sack_recovery, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED), {NCNT(tcp_fast_rexmt), NCNT(tcp_rto_fired), NCNT(tcp_rexmt)}, false, T_STACK},
+    {"icmp_errors", false, seed_icmp, false, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(ESTABLISHED), {NCNT(icmp_hard_error), NCNT(icmp_soft_error), NCNT(icmp_pmtu)}, false, T_STACK},
+    {"icmp6_errors", false, seed_icmp, false, SCRIPT_CFG_NO_TS, ST(SYN_SENT) | ST(ESTABLISHED), {NCNT(icmp_hard_error), NCNT(icmp_soft_error), NCNT(icmp_pmtu)}, false, T_STACK},
+    {"rst_syn", false, seed_rst, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_challenge_ack), NCNT(tcp_conn_reset), NCNT(tcp_synfin), NCNT(tcp_no_conn)}, false, T_STACK},
+    {"rfc793", false, seed_rfc793, true, SCRIPT_CFG_NO_TS | SCRIPT_CFG_RFC793, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_dup_data), NCNT(tcp_rst_out)}, false, T_STACK},
+    {"timestamps", false, seed_timestamps, true, 0, ST(ESTABLISHED), {0}, false, T_STACK},
+    {"keepalive", false, seed_keepalive, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(CLOSED), {NCNT(tcp_keepalive_probe)}, false, T_STACK},
+    {"fragments", false, seed_fragments, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(FIN_WAIT_1), {NCNT(reass_ok), NCNT(reass_dup), NCNT(reass_tiny), NCNT(reass_timeout)}, false, T_STACK},
+    {"persist_leak", true, regress_persist, true, SCRIPT_CFG_NO_TS, ST(ESTABLISHED) | ST(FIN_WAIT_1), {NCNT(tcp_persist_probe)}, false, T_STACK},
+    {"hash_chain_cycle", true, regress_children, false, SCRIPT_CFG_NO_TS, ST(SYN_RECEIVED) | ST(LISTEN) | ST(ESTABLISHED), {NCNT(tcp_conn_reset)}, false, T_STACK},
+    /* the reassembly fuzzer */
+    {"echo", false, reass_echo, true, 0, 0, {NCNT(reass_ok), NCNT(icmp_echo_reply)}, false, T_REASS},
+    {"orders", false, reass_orders, true, 0, 0, {NCNT(reass_ok), NCNT(reass_dup), NCNT(icmp_echo_reply)}, false, T_REASS},
+    {"overlap_missing", false, reass_overlap_missing, true, 0, 0, {NCNT(reass_overlap), NCNT(reass_dead), NCNT(reass_timeout), NCNT(icmp_time_exceeded_out)}, false, T_REASS},
+    {"limits", false, reass_limits, true, 0, 0, {NCNT(reass_too_big), NCNT(reass_bad_end), NCNT(reass_bad_len), NCNT(reass_too_many)}, false, T_REASS},
+    {"tcp", false, reass_tcp, true, 0, ST(SYN_RECEIVED), {NCNT(reass_ok), NCNT(reass_tiny), NCNT(tcp_in)}, false, T_REASS},
+    {"budgets", false, reass_budgets, true, 0, 0, {NCNT(reass_src_budget), NCNT(reass_evicted), NCNT(reass_timeout)}, false, T_REASS},
+    {"ext6", false, reass_ext6, false, 0, 0, {NCNT(reass_ok), NCNT(icmp_echo_reply), NCNT(ip_not_tcp)}, false, T_REASS},
+    {"off", false, reass_off, true, 0, 0, {NCNT(reass_off)}, false, T_REASS},
+    /* the listen fuzzer */
+    {"accepts", false, listen_accepts, true, 0, ST(SYN_RECEIVED) | ST(ESTABLISHED) | ST(CLOSE_WAIT) | ST(FIN_WAIT_1) | ST(LAST_ACK), {NCNT(tcp_in)}, false, T_LISTEN},
+    {"cookies", false, listen_cookies, true, 0, ST(ESTABLISHED), {NCNT(tcp_syncookie_sent), NCNT(tcp_syncookie_ok), NCNT(tcp_syncookie_bad), NCNT(tcp_syn_aq_full)}, false, T_LISTEN},
+    {"always", false, listen_always, true, 0, ST(ESTABLISHED), {NCNT(tcp_syncookie_sent), NCNT(tcp_syncookie_ok), NCNT(tcp_syncookie_small_mss)}, false, T_LISTEN},
+    {"cookies_off", false, listen_off, true, 0, ST(SYN_RECEIVED), {NCNT(tcp_listen_drop), NCNT(tcp_synfin)}, false, T_LISTEN},
 };
 #undef NCNT
 
-/* Builds seed i for slot k. The ICMP seeds pick their family by name. */
+/* Builds seed i for slot k. The ICMP seeds pick their family by name. The stack script's
+ * header is written here; the other targets' builders write their own. */
 static inline void seed_build(const seed *sd, int k, script_buf *s)
 {
     if (sd->build == seed_icmp) k = strstr(sd->name, "icmp6") ? 4 : 0;
-    sb_start(s, sd->cfg);
+    s->n = 0;
+    if (sd->target == T_STACK) sb_start(s, sd->cfg);
     sd->build(s, k);
 }
 

@@ -1,11 +1,14 @@
 /* fuzz_corpus.c: replays the fuzzers' corpora in the normal suite (ASan + UBSan).
- * - tests/fuzz/corpus/stack and tests/fuzz/regressions: the seeds and regression inputs of
- *   tests/fuzz/seeds.h must be on disk byte for byte as the builder writes them now (the current
- *   script format), parse whole, end clean (no leak, no illegal transition) and still reach the
- *   states and counters they were recorded for. Any other file there (saved fuzzer findings)
- *   must parse and end clean.
+ * - tests/fuzz/corpus/{stack,reass,listen} and tests/fuzz/regressions: the seeds and regression
+ *   inputs of tests/fuzz/seeds.h must be on disk byte for byte as the builders write them now
+ *   (the current script formats), parse whole, end clean (no leak, no illegal transition,
+ *   nothing held) and still reach the states and counters they were recorded for. Any other
+ *   file there (saved fuzzer findings) must parse and end clean; the saved regression inputs
+ *   also reach what they were recorded for.
  * - tests/fuzz/corpus/wire: every packet goes through the wire fuzzer's checks
  *   (tests/fuzz/wire_parse.c), and the generated ones must still parse.
+ * - Every file of every corpus and the regressions goes through every target: the three script
+ *   players (each must end clean, whether or not the file is its format) and the wire checks.
  * `unit_fuzz_corpus --write` rewrites the generated files (after a change of format). */
 #include <dirent.h>
 #include <errno.h>
@@ -68,22 +71,36 @@ static void check_reach(const char *name, const script_result *r, const seed *sd
     test_checks++;
 }
 
+/* The directory (under tests/) of a seed's file. */
+static const char *seed_dir(const seed *sd)
+{
+    static char d[64];
+    if (sd->regression) return "fuzz/regressions";
+    snprintf(d, sizeof d, "fuzz/corpus/%s", seed_target_dir[sd->target]);
+    return d;
+}
+
+static void seed_file(const seed *sd, int f, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s.bin", sd->both_families ? (f ? "v6_" : "v4_") : "", sd->name);
+}
+
 /* Is `file` one of the generated inputs of dir? */
 static bool generated(const char *dir, const char *file)
 {
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         const seed *sd = &seeds[i];
-        if (strcmp(dir, sd->regression ? "fuzz/regressions" : "fuzz/corpus/stack")) continue;
+        if (strcmp(dir, seed_dir(sd))) continue;
         char n[128];
         for (int f = 0; f < (sd->both_families ? 2 : 1); f++) {
-            snprintf(n, sizeof n, "%s%s.bin", sd->both_families ? (f ? "v6_" : "v4_") : "", sd->name);
+            seed_file(sd, f, n, sizeof n);
             if (!strcmp(n, file)) return true;
         }
     }
     return false;
 }
 
-static void stack_seeds(void)
+static void generated_seeds(void)
 {
     static uint8_t disk[65536];
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
@@ -91,16 +108,16 @@ static void stack_seeds(void)
         for (int f = 0; f < (sd->both_families ? 2 : 1); f++) {
             script_buf b;
             seed_build(sd, f ? 4 : 0, &b);
-            char rel[256];
-            snprintf(rel, sizeof rel, "fuzz/%s/%s%s.bin", sd->regression ? "regressions" : "corpus/stack",
-                     sd->both_families ? (f ? "v6_" : "v4_") : "", sd->name);
+            char file[128], rel[256];
+            seed_file(sd, f, file, sizeof file);
+            snprintf(rel, sizeof rel, "%s/%s", seed_dir(sd), file);
             const char *path = repo_path(rel);
             if (write_mode) write_file(path, b.b, b.n);
             size_t n = read_file(path, disk, sizeof disk);
             if (n != b.n || memcmp(disk, b.b, b.n) != 0)
                 test_fail(__FILE__, __LINE__, "%s is not what seeds.h builds now: rerun with --write", rel);
             script_result r;
-            script_run_ex(b.b, b.n, &r);
+            seed_target_run(sd->target, b.b, b.n, &r);
             check_reach(rel, &r, sd);
         }
     }
@@ -111,56 +128,97 @@ static void stack_seeds(void)
 static const seed saved[] = {
     /* a zero-window probe before our SYN was acknowledged (tests/regress/persist_before_established.c) */
     {"persist_before_established", true, NULL, false, 0, ST(SYN_SENT) | ST(SYN_RECEIVED) | ST(FIN_WAIT_1),
-     {SYNACK_CNT_tcp_rto_fired}, true},
+     {SYNACK_CNT_tcp_rto_fired}, true, T_STACK},
     /* everything in flight SACKed, a timeout under a zero window, the window reopened: no timer
      * was left running (input.c window_update) */
     {"sacked_flight_no_timer", true, NULL, false, 0, ST(ESTABLISHED) | ST(FIN_WAIT_1),
-     {SYNACK_CNT_tcp_rto_fired, SYNACK_CNT_tcp_old_ack}, true},
+     {SYNACK_CNT_tcp_rto_fired, SYNACK_CNT_tcp_old_ack}, true, T_STACK},
     /* out-of-order data held, shutdown(SHUT_RD), then in-order data past the held range: the
      * range was left behind RCV.NXT (tests/regress/shut_rd_ooo.c) */
-    {"shut_rd_ooo", true, NULL, false, 0, ST(SYN_RECEIVED) | ST(ESTABLISHED), {SYNACK_CNT_tcp_ooo, SYNACK_CNT_tcp_challenge_ack}, true},
+    {"shut_rd_ooo", true, NULL, false, 0, ST(SYN_RECEIVED) | ST(ESTABLISHED), {SYNACK_CNT_tcp_ooo, SYNACK_CNT_tcp_challenge_ack}, true, T_STACK},
 };
 
-/* Every other file in the stack corpora: scripts of the current version that end clean; the
+/* The corpus directories (under tests/) of the script targets, and the target of each. */
+static const struct { const char *dir; int target; } script_dirs[] = {
+    {"fuzz/corpus/stack", T_STACK}, {"fuzz/corpus/reass", T_REASS}, {"fuzz/corpus/listen", T_LISTEN},
+    {"fuzz/regressions", T_STACK},
+};
+
+/* Every other file in the script corpora: scripts of the current version that end clean; the
  * saved findings above also reach what they were recorded for. */
-static void stack_files(void)
+static void saved_files(void)
 {
-    static const char *const dirs[] = {"fuzz/corpus/stack", "fuzz/regressions"};
     static uint8_t data[65536];
-    for (size_t d = 0; d < 2; d++) {
+    size_t known_seen = 0;
+    for (size_t d = 0; d < sizeof script_dirs / sizeof script_dirs[0]; d++) {
+        char dirpath[1024];
+        snprintf(dirpath, sizeof dirpath, "%s", repo_path(script_dirs[d].dir));
+        DIR *dir = opendir(dirpath);
+        CHECK(dir != NULL);
+        if (!dir) continue;
+        struct dirent *e;
+        int files = 0;
+        while ((e = readdir(dir))) {
+            if (e->d_name[0] == '.' || generated(script_dirs[d].dir, e->d_name)) continue;
+            char p[2048];
+            snprintf(p, sizeof p, "%s/%s", dirpath, e->d_name);
+            size_t n = read_file(p, data, sizeof data);
+            script_result r;
+            seed_target_run(script_dirs[d].target, data, n, &r);
+            const seed *known = NULL;
+            for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++) {
+                char fn[128];
+                snprintf(fn, sizeof fn, "%s.bin", saved[i].name);
+                if (!strcmp(fn, e->d_name) && saved[i].target == script_dirs[d].target &&
+                    saved[i].regression == !strcmp(script_dirs[d].dir, "fuzz/regressions"))
+                    known = &saved[i];
+            }
+            if (known) {
+                check_reach(p, &r, known);
+                known_seen++;
+            } else if (!r.parsed || !r.ok) {
+                test_fail(__FILE__, __LINE__, "%s/%s: parsed %d ok %d", script_dirs[d].dir, e->d_name, r.parsed, r.ok);
+            }
+            files++;
+        }
+        closedir(dir);
+        printf("%s: %d saved inputs beyond the generated ones\n", script_dirs[d].dir, files);
+    }
+    CHECK_EQ(known_seen, sizeof saved / sizeof saved[0]); /* none went missing */
+}
+
+/* Every file of every corpus through every target: none may break any of them. */
+static void every_input_every_target(void)
+{
+    static const char *const dirs[] = {"fuzz/corpus/stack", "fuzz/corpus/reass", "fuzz/corpus/listen",
+                                       "fuzz/regressions", "fuzz/corpus/wire"};
+    static uint8_t data[65536];
+    int files = 0;
+    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
         char dirpath[1024];
         snprintf(dirpath, sizeof dirpath, "%s", repo_path(dirs[d]));
         DIR *dir = opendir(dirpath);
         CHECK(dir != NULL);
         if (!dir) continue;
         struct dirent *e;
-        int files = 0;
-        static size_t known_seen;
         while ((e = readdir(dir))) {
-            if (e->d_name[0] == '.' || generated(dirs[d], e->d_name)) continue;
+            if (e->d_name[0] == '.') continue;
             char p[2048];
             snprintf(p, sizeof p, "%s/%s", dirpath, e->d_name);
             size_t n = read_file(p, data, sizeof data);
-            script_result r;
-            script_run_ex(data, n, &r);
-            const seed *known = NULL;
-            for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++) {
-                char fn[128];
-                snprintf(fn, sizeof fn, "%s.bin", saved[i].name);
-                if (!strcmp(fn, e->d_name)) known = &saved[i];
+            for (int t = 0; t < T_COUNT; t++) {
+                script_result r;
+                seed_target_run(t, data, n, &r);
+                if (!r.ok) test_fail(__FILE__, __LINE__, "%s/%s through the %s target: not clean", dirs[d], e->d_name,
+                                     seed_target_dir[t]);
+                test_checks++;
             }
-            if (known) {
-                check_reach(p, &r, known);
-                known_seen++;
-            } else if (!r.parsed || !r.ok) {
-                test_fail(__FILE__, __LINE__, "%s/%s: parsed %d ok %d", dirs[d], e->d_name, r.parsed, r.ok);
-            }
+            LLVMFuzzerTestOneInput(data, n); /* the wire checks abort on a violation */
             files++;
         }
         closedir(dir);
-        printf("%s: %d saved inputs beyond the generated ones\n", dirs[d], files);
-        if (d == 1) CHECK_EQ(known_seen, sizeof saved / sizeof saved[0]); /* none went missing */
     }
+    printf("%d files through %d targets\n", files, T_COUNT + 1);
 }
 
 /* ---- the wire corpus ---- */
@@ -314,9 +372,12 @@ int main(int argc, char **argv)
         mkdir(repo_path("fuzz/corpus"), 0755);
         mkdir(repo_path("fuzz/corpus/stack"), 0755);
         mkdir(repo_path("fuzz/corpus/wire"), 0755);
+        mkdir(repo_path("fuzz/corpus/reass"), 0755);
+        mkdir(repo_path("fuzz/corpus/listen"), 0755);
     }
-    RUN(stack_seeds);
-    RUN(stack_files);
+    RUN(generated_seeds);
+    RUN(saved_files);
     RUN(wire_corpus);
+    RUN(every_input_every_target);
     return test_report();
 }
