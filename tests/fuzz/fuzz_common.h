@@ -168,25 +168,52 @@ static inline size_t fz_frag(uint8_t *out, size_t cap, bool v6, const uint8_t *s
     return 20 + len;
 }
 
-/* ---- the end of a run ---- */
+/* ---- what the stack sends ---- */
+
+/* An outgoing packet as a TCP segment: true, with *seg and *v6 set, when it is one that parses
+ * (its checksum is not verified: the stack computed it). */
+static inline bool fz_out_tcp(const uint8_t *out, size_t n, bool *v6, tcp_seg *seg)
+{
+    *v6 = (out[0] >> 4) == 6;
+    size_t hl = *v6 ? 40 : (size_t)(out[0] & 15) * 4;
+    uint8_t proto = *v6 ? out[6] : out[9];
+    return proto == IP_PROTO_TCP && n >= hl + TCP_HDR_LEN && tcp_parse(out + hl, n - hl, NULL, NULL, seg) == WIRE_OK;
+}
+
+/* ---- the clock and the end of a run ---- */
+
+/* Every script's time operation (operands how, amount): to the next deadline when how & 1 (and
+ * there is one), else amount milliseconds (seconds when how & 2); then the stack is polled. */
+static inline void fz_time_op(synack_stack *st, synack_time_us *now, script_in *in)
+{
+    uint32_t how = script_take(in, 1), amount = script_take(in, 1);
+    synack_time_us next = synack_next_deadline(st);
+    if ((how & 1) && next != SYNACK_TIME_NEVER) *now = next > *now ? next : *now;
+    else *now += SYNACK_MS(amount) * ((how & 2) ? 1000 : 1);
+    synack_poll(st, *now);
+}
 
 /* Takes everything the stack queued (packets and events) and throws it away. */
-static inline void fz_discard_output(synack_stack *st)
+static inline void fz_discard_output(void *stack)
 {
     static uint8_t out[65536];
     synack_event ev;
+    synack_stack *st = stack;
     while (synack_output(st, out, sizeof out) > 0) {}
     while (synack_event_next(st, &ev)) {}
 }
 
-/* Runs every deadline out (at most `rounds`); returns the time reached. */
-static inline synack_time_us fz_run_out(synack_stack *st, synack_time_us now, int rounds)
+/* Runs every deadline out (at most `rounds`), the output taken by drain(ctx) after each (or
+ * thrown away when drain is NULL); returns the time reached. */
+static inline synack_time_us fz_run_out(synack_stack *st, synack_time_us now, int rounds, void (*drain)(void *),
+                                        void *ctx)
 {
     for (int i = 0; i < rounds && synack_next_deadline(st) != SYNACK_TIME_NEVER; i++) {
         synack_time_us d = synack_next_deadline(st);
         if (d > now) now = d;
         synack_poll(st, now);
-        fz_discard_output(st);
+        if (drain) drain(ctx);
+        else fz_discard_output(st);
     }
     return now;
 }
@@ -211,6 +238,15 @@ typedef struct script_result {
     uint32_t ops;         /* bit per operation kind executed */
     uint64_t counters[SYNACK_COUNTER_COUNT];
 } script_result;
+
+/* A script's header: the version byte, then hdr_bytes of configuration into *cfg (big-endian).
+ * False when the version is another (or the header is cut short): not a script of this kind. */
+static inline bool fz_script_begin(script_in *in, uint32_t version, size_t hdr_bytes, uint32_t *cfg)
+{
+    uint32_t v = script_take(in, 1);
+    *cfg = script_take(in, hdr_bytes);
+    return v == version && !in->short_read;
+}
 
 static inline void fz_counters(const synack_stack *st, script_result *res)
 {

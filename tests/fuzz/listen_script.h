@@ -147,12 +147,9 @@ static inline void listen_drain(listen_run_state *rs)
     size_t n;
     synack_event ev;
     while ((n = synack_output(rs->st, out, sizeof out)) > 0) {
-        bool v6 = (out[0] >> 4) == 6;
-        size_t hl = v6 ? 40 : (size_t)(out[0] & 15) * 4;
+        bool v6;
         tcp_seg s;
-        if ((v6 ? out[6] : out[9]) != IP_PROTO_TCP || n < hl + TCP_HDR_LEN ||
-            tcp_parse(out + hl, n - hl, NULL, NULL, &s) != WIRE_OK)
-            continue;
+        if (!fz_out_tcp(out, n, &v6, &s)) continue;
         int i = listen_peer_of(out + (v6 ? 24 : 16), v6, s.dport);
         if (i < 0 || (s.flags & (SYNACK_SYN | SYNACK_ACK)) != (SYNACK_SYN | SYNACK_ACK)) continue;
         rs->peer[i].stack_iss = s.seq;
@@ -226,12 +223,12 @@ static inline void listen_run_ex(const uint8_t *data, size_t size, script_result
 {
     memset(res, 0, sizeof *res);
     script_in in = {data, size, false};
-    uint32_t version = script_take(&in, 1), b1 = script_take(&in, 1), b2 = script_take(&in, 1),
-             b3 = script_take(&in, 1);
-    if (version != LISTEN_SCRIPT_VERSION || in.short_read) {
+    uint32_t hdr;
+    if (!fz_script_begin(&in, LISTEN_SCRIPT_VERSION, 3, &hdr)) {
         res->ok = true;
         return;
     }
+    uint32_t b1 = hdr >> 16, b2 = (hdr >> 8) & 0xff, b3 = hdr & 0xff;
     static listen_run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.res = res;
@@ -307,14 +304,9 @@ static inline void listen_run_ex(const uint8_t *data, size_t size, script_result
             listen_open(&rs, b);
             break;
         }
-        default: {
-            uint32_t how = script_take(&in, 1), amount = script_take(&in, 1);
-            synack_time_us next = synack_next_deadline(rs.st);
-            if ((how & 1) && next != SYNACK_TIME_NEVER) rs.now = next > rs.now ? next : rs.now;
-            else rs.now += SYNACK_MS(amount) * ((how & 2) ? 1000 : 1);
-            synack_poll(rs.st, rs.now);
+        default:
+            fz_time_op(rs.st, &rs.now, &in);
             break;
-        }
         }
         listen_drain(&rs);
         listen_check_queues(&rs);
@@ -324,7 +316,7 @@ static inline void listen_run_ex(const uint8_t *data, size_t size, script_result
     for (int k = 0; k < LISTEN_ACCEPTED; k++)
         if (rs.acc[k] >= 0) synack_close(rs.st, rs.acc[k]);
     if (rs.lsd >= 0) synack_close(rs.st, rs.lsd);
-    rs.now = fz_run_out(rs.st, rs.now, 300);
+    rs.now = fz_run_out(rs.st, rs.now, 300, NULL, NULL);
     fz_counters(rs.st, res);
     res->ok = !rs.broken && fz_clean(rs.st);
     if (getenv("SCRIPT_DEBUG")) {

@@ -162,6 +162,8 @@ static inline void reass_drain(reass_run_state *rs)
         if (ev.type == SYNACK_EV_STATE && ev.to < 32) rs->res->states |= 1u << ev.to;
 }
 
+static inline void reass_drain_cb(void *rs) { reass_drain(rs); }
+
 static inline void reass_config(synack_config *cfg, uint32_t bits)
 {
     fz_config(cfg);
@@ -180,8 +182,8 @@ static inline void reass_run_ex(const uint8_t *data, size_t size, script_result 
 {
     memset(res, 0, sizeof *res);
     script_in in = {data, size, false};
-    uint32_t version = script_take(&in, 1), bits = script_take(&in, 1);
-    if (version != REASS_SCRIPT_VERSION || in.short_read) {
+    uint32_t bits;
+    if (!fz_script_begin(&in, REASS_SCRIPT_VERSION, 1, &bits)) {
         res->ok = true;
         return;
     }
@@ -198,7 +200,6 @@ static inline void reass_run_ex(const uint8_t *data, size_t size, script_result 
     synack_bind(rs.st, lsd, &ep);
     synack_listen(rs.st, lsd, 4);
     reass_drain(&rs);
-    in.p = data + 2, in.n = size - 2;
     rs.msg_len = 8; /* an empty template until R_MSG */
     while (in.n) {
         uint32_t op = script_take(&in, 1) % R_OP_COUNT;
@@ -215,26 +216,16 @@ static inline void reass_run_ex(const uint8_t *data, size_t size, script_result 
         case R_CUT:
             reass_cut(&rs, &in);
             break;
-        default: {
-            uint32_t how = script_take(&in, 1), amount = script_take(&in, 1);
-            synack_time_us next = synack_next_deadline(rs.st);
-            if ((how & 1) && next != SYNACK_TIME_NEVER) rs.now = next > rs.now ? next : rs.now;
-            else rs.now += SYNACK_MS(amount) * ((how & 2) ? 1000 : 1);
-            synack_poll(rs.st, rs.now);
+        default:
+            fz_time_op(rs.st, &rs.now, &in);
             break;
-        }
         }
         reass_drain(&rs);
     }
     res->parsed = true;
     res->whole = !in.short_read;
     synack_close(rs.st, lsd);
-    for (int i = 0; i < 100 && synack_next_deadline(rs.st) != SYNACK_TIME_NEVER; i++) {
-        synack_time_us d = synack_next_deadline(rs.st);
-        rs.now = d > rs.now ? d : rs.now;
-        synack_poll(rs.st, rs.now);
-        reass_drain(&rs);
-    }
+    rs.now = fz_run_out(rs.st, rs.now, 100, reass_drain_cb, &rs);
     fz_counters(rs.st, res);
     res->ok = !rs.bad_reply && fz_clean(rs.st);
     synack_stack_free(rs.st);

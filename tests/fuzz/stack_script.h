@@ -95,12 +95,9 @@ static inline void script_drain(script_run_state *rs)
     size_t n;
     synack_event ev;
     while ((n = synack_output(rs->st, out, sizeof out)) > 0) {
-        bool v6 = (out[0] >> 4) == 6;
-        size_t hl = v6 ? 40 : (size_t)(out[0] & 15) * 4;
-        uint8_t proto = v6 ? out[6] : out[9];
-        if (proto != IP_PROTO_TCP || n < hl + TCP_HDR_LEN) continue;
+        bool v6;
         tcp_seg s;
-        if (tcp_parse(out + hl, n - hl, NULL, NULL, &s) != WIRE_OK) continue;
+        if (!fz_out_tcp(out, n, &v6, &s)) continue;
         int k = (s.dport - 40000) & 3;
         if (s.dport < 40000 || s.dport > 40003) continue;
         script_slot *sl = &rs->slot[k + (v6 ? 4 : 0)];
@@ -121,6 +118,8 @@ static inline void script_drain(script_run_state *rs)
         }
     }
 }
+
+static inline void script_drain_cb(void *rs) { script_drain(rs); }
 
 /* A segment from a peer slot, as OP_SEG's operands describe it. */
 typedef struct script_seg_args {
@@ -422,8 +421,8 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
 {
     memset(res, 0, sizeof *res);
     script_in in = {data, size, false};
-    uint32_t version = script_take(&in, 1), bits = script_take(&in, 1);
-    if (version != SCRIPT_VERSION || in.short_read) {
+    uint32_t bits;
+    if (!fz_script_begin(&in, SCRIPT_VERSION, 1, &bits)) {
         res->ok = true;
         return;
     }
@@ -460,14 +459,9 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
         case OP_FRAG:
             script_frag(&rs, &in);
             break;
-        case OP_TIME: {
-            uint32_t how = script_take(&in, 1), amount = script_take(&in, 1);
-            synack_time_us next = synack_next_deadline(rs.st);
-            if ((how & 1) && next != SYNACK_TIME_NEVER) rs.now = next > rs.now ? next : rs.now;
-            else rs.now += SYNACK_MS(amount) * ((how & 2) ? 1000 : 1);
-            synack_poll(rs.st, rs.now);
+        case OP_TIME:
+            fz_time_op(rs.st, &rs.now, &in);
             break;
-        }
         case OP_RAW: {
             static uint8_t pkt[256];
             size_t len = script_take(&in, 1);
@@ -497,11 +491,7 @@ static inline void script_run_ex(const uint8_t *data, size_t size, script_result
     for (int i = 0; i < SCRIPT_SLOTS; i++)
         if (rs.slot[i].sd >= 0) synack_close(rs.st, rs.slot[i].sd), script_forget(&rs, rs.slot[i].sd);
     if (rs.lsd >= 0) synack_close(rs.st, rs.lsd);
-    for (int i = 0; i < 200 && synack_next_deadline(rs.st) != SYNACK_TIME_NEVER; i++) {
-        rs.now = synack_next_deadline(rs.st) > rs.now ? synack_next_deadline(rs.st) : rs.now;
-        synack_poll(rs.st, rs.now);
-        script_drain(&rs);
-    }
+    rs.now = fz_run_out(rs.st, rs.now, 200, script_drain_cb, &rs);
     fz_counters(rs.st, res);
     synack_mem_info m;
     synack_mem_get(rs.st, &m);
