@@ -67,7 +67,7 @@ static inline void reass_msg(reass_run_state *rs, script_in *in)
     uint32_t l4 = kind == K_TCP_SYN ? 20 : 8;
     if (len < hdr + l4) len = hdr + l4;
     if (len > REASS_MSG_MAX - 8) len = REASS_MSG_MAX - 8;
-    for (uint32_t i = 0; i < len; i++) m[i] = reass_pattern(i);
+    for (uint32_t i = 0; i < len || i < 64; i++) m[i] = reass_pattern(i); /* over the last one's headers */
     uint8_t icmp = rs->v6 ? IP_PROTO_ICMP6 : IP_PROTO_ICMP;
     rs->proto = kind == K_TCP_SYN ? IP_PROTO_TCP : kind == K_OTHER ? 17 : icmp;
     if (hdr) {
@@ -107,7 +107,9 @@ static inline void reass_send(reass_run_state *rs, uint32_t id, uint32_t off, ui
     static uint8_t pkt[40 + 8 + 8 + 2048];
     uint8_t src[16];
     fz_peer_addr(src, rs->v6, (rs->src + ((flags & R_F_OTHER_SRC) ? 1 : 0)) % REASS_SRCS);
-    size_t n = fz_frag(pkt, sizeof pkt, rs->v6, src, rs->proto, id, rs->msg, rs->msg_len, off, len,
+    /* Fragments reaching past the template carry pattern bytes too: a datagram built from them
+     * holds the pattern wherever it holds no header (a whole one, offset 0 and no MF, as well). */
+    size_t n = fz_frag(pkt, sizeof pkt, rs->v6, src, rs->proto, id, rs->msg, sizeof rs->msg, off, len,
                        flags & R_F_MORE, flags & R_F_HBH);
     if (n) synack_input(rs->st, rs->now, pkt, n);
 }
@@ -200,6 +202,7 @@ static inline void reass_run_ex(const uint8_t *data, size_t size, script_result 
     synack_bind(rs.st, lsd, &ep);
     synack_listen(rs.st, lsd, 4);
     reass_drain(&rs);
+    for (uint32_t i = 0; i < sizeof rs.msg; i++) rs.msg[i] = reass_pattern(i);
     rs.msg_len = 8; /* an empty template until R_MSG */
     while (in.n) {
         uint32_t op = script_take(&in, 1) % R_OP_COUNT;
@@ -228,6 +231,13 @@ static inline void reass_run_ex(const uint8_t *data, size_t size, script_result 
     rs.now = fz_run_out(rs.st, rs.now, 100, reass_drain_cb, &rs);
     fz_counters(rs.st, res);
     res->ok = !rs.bad_reply && fz_clean(rs.st);
+    if (getenv("SCRIPT_DEBUG")) {
+        synack_mem_info m;
+        synack_mem_get(rs.st, &m);
+        printf("reass: bad reply %d conns %u buffers %zu reass bytes %zu slots %u next %lld\n", rs.bad_reply,
+               m.conns_in_use, m.buffer_bytes_in_use, m.reass_bytes_in_use, m.reass_datagrams,
+               (long long)synack_next_deadline(rs.st));
+    }
     synack_stack_free(rs.st);
 }
 
