@@ -10,6 +10,7 @@
 #include "control.h"
 #include "demo.h"
 #include "trace_live.h"
+#include "ladder_cli.h"
 
 static void usage(FILE *f)
 {
@@ -29,6 +30,8 @@ static void usage(FILE *f)
             "        the connection table of a running `synack serve` (netstat -an view)\n"
             "  trace [--json] [--port N] [--addr A] [FILTER...]\n"
             "        live state transitions, retransmissions and drops of a running synack\n"
+            "  ladder [--list] [--conn N] [--svg OUT] FILE.pcap | --scenario N\n"
+            "        the sequence diagram of one connection (text, and SVG), states inferred\n"
             "  run [--dev NAME] [--addr A] [--addr6 A6] [options] -- PROG [ARGS...]\n"
             "        run an unmodified program with its TCP sockets on synack (LD_PRELOAD)\n"
             "  help  this text\n"
@@ -129,6 +132,7 @@ static const struct command {
     {"connect", cmd_connect},
     {"netstat", cmd_netstat},
     {"trace", cmd_trace},
+    {"ladder", cmd_ladder},
     {"run", cmd_run},
     {"help", cmd_help},
 };
@@ -155,6 +159,6 @@ int main(int argc, char **argv)
     const char *name = argv[optind];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(name, commands[i].name)) return commands[i].run(argc - optind, argv + optind);
-    return cli_usage_error("synack", "unknown command '%s' (demo, serve, get, connect, netstat, trace, run, help)",
+    return cli_usage_error("synack", "unknown command '%s' (demo, serve, get, connect, netstat, trace, ladder, run, help)",
                            name);
 }
