@@ -113,7 +113,7 @@ static long find_tuple(const conv_table *t, const choice *c)
 /* ---- sources ---- */
 
 /* Pass 1 (list) or pass 2 (collect connection `want`) over a file. 0, or an exit status. */
-static int read_file(const char *path, conv_table *t, long want, seg_vec *out)
+static int read_file(const char *path, conv_table *t, long want, seg_vec *out, synack_time_us *first)
 {
     pcap_reader r;
     char err[512];
@@ -125,7 +125,10 @@ static int read_file(const char *path, conv_table *t, long want, seg_vec *out)
     const uint8_t *pkt;
     size_t len;
     uint64_t not_tcp = 0;
+    bool any = false;
     while (pcap_reader_next(&r, &ts, &pkt, &len) == 1) {
+        if (!any && first) *first = ts;
+        any = true;
         tcp_seg s;
         const char *why;
         if (!tcp_seg_decode(pkt, len, ts, &s, &why)) {
@@ -182,19 +185,20 @@ static void print_segments(const ladder_model *m)
         const lm_row *r = &m->rows[i];
         if (r->arrival) continue;
         const tcp_seg *s = &m->segs[r->seg];
-        printf("%llu.%06llu\t0x%04x\t%u\t%u\t%u\t%u\t%s\n", (unsigned long long)(s->t / 1000000u),
-               (unsigned long long)(s->t % 1000000u), s->flags, r->rel_seq, r->rel_ack, s->len, r->win,
+        printf("%llu.%06llu\t0x%04x\t%u\t%u\t%u\t%u\t%s\n", (unsigned long long)((s->t - m->t0) / 1000000u),
+               (unsigned long long)((s->t - m->t0) % 1000000u), s->flags, r->rel_seq, r->rel_ack, s->len, r->win,
                m->name[r->from]);
     }
 }
 
-static int draw(const seg_vec *segs, const char *title, const char *svg_path, bool segments)
+static int draw(const seg_vec *segs, synack_time_us t0, const char *title, const char *svg_path, bool segments)
 {
     ladder_model m;
     if (!ladder_model_build(&m, segs->v, segs->n)) {
         fprintf(stderr, "synack ladder: out of memory\n");
         return 1;
     }
+    m.t0 = t0;
     if (segments) {
         print_segments(&m);
     } else {
@@ -290,6 +294,7 @@ int cmd_ladder(int argc, char **argv)
     conv_table t;
     memset(&t, 0, sizeof t);
     seg_vec all = {0}, one = {0};
+    synack_time_us t0 = 0; /* the capture's first IP packet, or the scenario's time 0 */
     int rc;
     char title[256];
     if (scenario) { /* all segments are in memory already: group them in one pass */
@@ -298,7 +303,7 @@ int cmd_ladder(int argc, char **argv)
             if (conv_add(&t, &all.v[i]) < 0) rc = 1;
         snprintf(title, sizeof title, "synack demo scenario %d: %s", scenario, demo_scenario_title(scenario));
     } else {
-        rc = read_file(path, &t, 0, NULL);
+        rc = read_file(path, &t, 0, NULL, &t0);
         snprintf(title, sizeof title, "%s", path);
     }
     if (rc) goto out;
@@ -320,7 +325,7 @@ int cmd_ladder(int argc, char **argv)
     } else {
         conv_table t2;
         memset(&t2, 0, sizeof t2);
-        rc = read_file(path, &t2, want, &one);
+        rc = read_file(path, &t2, want, &one, NULL);
         conv_free(&t2);
     }
     if (rc) goto out;
@@ -330,7 +335,8 @@ int cmd_ladder(int argc, char **argv)
     snprintf(title + tl, sizeof title - tl, ", connection %ld: %s - %s", want,
              tcp_seg_endpoint(ci->a, ci->family, ci->pa, a, sizeof a),
              tcp_seg_endpoint(ci->b, ci->family, ci->pb, b, sizeof b));
-    rc = draw(&one, title, svg, segments);
+    /* Times count from the capture's first packet (Wireshark's default), or the scenario's 0. */
+    rc = draw(&one, t0, title, svg, segments);
 out:
     conv_free(&t);
     seg_vec_free(&all);

@@ -323,6 +323,7 @@ bool ladder_model_build(ladder_model *m, const tcp_seg *segs, size_t n)
     tcp_seg_endpoint(segs[0].src, segs[0].family, segs[0].sport, m->name[LM_LEFT], sizeof m->name[0]);
     tcp_seg_endpoint(segs[0].dst, segs[0].family, segs[0].dport, m->name[LM_RIGHT], sizeof m->name[0]);
     initial_states(m);
+    m->t0 = segs[0].t;
     size_t *arrive = malloc(n * sizeof *arrive);
     size_t *order = malloc(n * sizeof *order); /* arrivals sorted by arrival row, then send */
     size_t *start = calloc(n + 1, sizeof *start);

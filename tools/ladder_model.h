@@ -38,6 +38,8 @@ typedef struct ladder_model {
     int initial[2];
     bool midstream;        /* no SYN captured: the states start as ESTABLISHED, a guess */
     char name[2][64];      /* each side's endpoint, "198.18.0.1:49152" */
+    synack_time_us t0;     /* times are drawn from here: the first segment, or the caller's
+                            * (the capture's first packet, as Wireshark counts) */
 } ladder_model;
 
 /* Builds the rows; false only when out of memory. segs must all belong to one connection. */

@@ -160,7 +160,7 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, bool s
         xml_text(out, label);
         fputs("</text></g>\n", out);
         fprintf(out, "<text class=\"time\" x=\"10\" y=\"%d\">%llu.%06llu</text>\n", y1 + 4,
-                (unsigned long long)(s->t / 1000000u), (unsigned long long)(s->t % 1000000u));
+                (unsigned long long)((s->t - m->t0) / 1000000u), (unsigned long long)((s->t - m->t0) % 1000000u));
     }
     free(arrival_row);
     /* States where they change: the sender at its send, the receiver where the segment lands. */

@@ -93,7 +93,7 @@ void ladder_draw_text(FILE *out, const ladder_model *m)
         const lm_row *r = &m->rows[i];
         char a[512], tm[32] = "";
         arrow(m, r, a, sizeof a);
-        if (!r->arrival) time_text(m->segs[r->seg].t, tm, sizeof tm);
+        if (!r->arrival) time_text(m->segs[r->seg].t - m->t0, tm, sizeof tm);
         fprintf(out, "%10s  %-*s %s  %s\n", tm, lw, synack_state_rfc_name(r->state[LM_LEFT]), a,
                 synack_state_rfc_name(r->state[LM_RIGHT]));
     }
