@@ -212,7 +212,7 @@ static int draw(const seg_vec *segs, synack_time_us t0, const char *title, const
             fprintf(stderr, "synack ladder: cannot write %s: %s\n", svg_path, strerror(errno));
             rc = 1;
         } else {
-            ladder_draw_svg(f, &m, title, true);
+            ladder_draw_svg(f, &m, title, NULL);
             if (fclose(f) != 0) {
                 fprintf(stderr, "synack ladder: cannot write %s: %s\n", svg_path, strerror(errno));
                 rc = 1;

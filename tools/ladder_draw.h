@@ -12,8 +12,9 @@
 void ladder_draw_text(FILE *out, const ladder_model *m);
 
 /* A complete SVG document (XML declaration, no external references); title may be NULL.
- * standalone false leaves out the XML declaration, for an SVG inside an HTML page. */
-void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, bool standalone);
+ * inline_id non-NULL: an <svg> element for an HTML page instead (no declaration, the element's
+ * id and its markers' ids prefixed with inline_id so that several drawings share a page). */
+void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const char *inline_id);
 
 /* The words every drawing ends with for a side's last state (TIME-WAIT's timer). */
 const char *ladder_draw_end_note(int state);

@@ -61,16 +61,17 @@ static void state_box(FILE *out, int side, int y, int state, const char *extra)
     }
 }
 
-void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, bool standalone)
+void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const char *inline_id)
 {
     /* Where each segment arrives: its own row (plus the slant) or a later arrival row. */
     int bottom = row_y(m->nrows) + 30;
     int height = bottom + 40;
-    if (standalone) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+    const char *pre = inline_id ? inline_id : "";
+    if (!inline_id) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
     fprintf(out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
-            "viewBox=\"0 0 %d %d\" font-family=\"%s\" font-size=\"12\" class=\"ladder\" role=\"img\">\n",
-            WIDTH, height, WIDTH, height, FONT);
+            "viewBox=\"0 0 %d %d\" font-family=\"%s\" font-size=\"12\" class=\"ladder\" role=\"img\"%s%s%s>\n",
+            WIDTH, height, WIDTH, height, FONT, inline_id ? " id=\"" : "", pre, inline_id ? "\"" : "");
     fputs("<title>", out);
     xml_text(out, title ? title : "TCP sequence diagram");
     fputs("</title>\n", out);
@@ -94,10 +95,10 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, bool s
     static const struct { const char *kind, *colour; } marks[] = {
         {"syn", "#1a7f37"}, {"fin", "#b35900"}, {"rst", "#c62828"}, {"data", "#1f3b8f"}, {"ack", "#444"}};
     for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++)
-        fprintf(out, "<marker id=\"head-%s\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" "
+        fprintf(out, "<marker id=\"%shead-%s\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" "
                      "markerHeight=\"8\" orient=\"auto\" markerUnits=\"userSpaceOnUse\"><path d=\"M0,0 L10,5 L0,10 z\" "
                      "fill=\"%s\"/></marker>\n",
-                marks[k].kind, marks[k].colour);
+                pre, marks[k].kind, marks[k].colour);
     fputs("</defs>\n", out);
     fprintf(out, "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"%d\" height=\"%d\"/>\n", WIDTH, height);
     if (title) { /* a long title breaks at its last ", " that fits (two lines at most) */
@@ -153,8 +154,8 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, bool s
         const char *kind = kind_of(s->flags, s->len);
         char label[256];
         ladder_model_label(m, r, label, sizeof label);
-        fprintf(out, "<g class=\"seg %s\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" marker-end=\"url(#head-%s)\"/>",
-                kind, xa, y1, xb, y2, kind);
+        fprintf(out, "<g class=\"seg %s\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" marker-end=\"url(#%shead-%s)\"/>",
+                kind, xa, y1, xb, y2, pre, kind);
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\">", r->from == LM_LEFT ? xa + 10 : xa - 10, y1 - 5,
                 r->from == LM_LEFT ? "start" : "end");
         xml_text(out, label);

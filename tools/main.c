@@ -10,6 +10,7 @@
 #include "control.h"
 #include "demo.h"
 #include "trace_live.h"
+#include "demo_html.h"
 #include "ladder_cli.h"
 
 static void usage(FILE *f)
@@ -18,7 +19,7 @@ static void usage(FILE *f)
             "usage: synack [--help | --version] <command> [options] [arguments]\n"
             "\n"
             "commands:\n"
-            "  demo [-s N] [--pcap DIR] [--no-color]\n"
+            "  demo [-s N] [--pcap DIR] [--html FILE] [--no-color]\n"
             "        a guided tour of TCP's states (netstat -ano) on two simulated hosts\n"
             "  serve [options]\n"
             "        run a stack on a TUN device with echo, discard, chargen and HTTP services\n"
@@ -48,6 +49,8 @@ static void demo_usage(FILE *f)
             "  a guided tour of TCP's states (netstat -ano) on two simulated hosts, in virtual time\n"
             "  -s, --scenario N  run only scenario N (1-%d); default: all\n"
             "  -p, --pcap DIR    write one pcap per scenario into DIR (opens in Wireshark)\n"
+            "  --html FILE       write the demo as one self-contained web page instead: ladders\n"
+            "                    as SVG, netstat tables, explanations in English and Chinese\n"
             "  --no-color        plain text (color is used only on a terminal anyway)\n"
             "  -h, --help        this text;  --version  the version\n",
             DEMO_SCENARIOS);
@@ -62,17 +65,18 @@ static bool want_color(bool no_color_flag)
     return !no_color_flag && !(env && *env) && isatty(STDOUT_FILENO);
 }
 
-enum { OPT_NO_COLOR = CLI_OPT_COMMAND };
+enum { OPT_NO_COLOR = CLI_OPT_COMMAND, OPT_HTML };
 
 static int cmd_demo(int argc, char **argv)
 {
     int scenario = 0;
-    const char *pcap_dir = NULL;
+    const char *pcap_dir = NULL, *html = NULL;
     bool no_color = false;
     static const struct option longopts[] = {
         {"scenario", required_argument, NULL, 's'},
         {"pcap", required_argument, NULL, 'p'},
         {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"html", required_argument, NULL, OPT_HTML},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -83,6 +87,9 @@ static int cmd_demo(int argc, char **argv)
         switch (opt) {
         case OPT_NO_COLOR:
             no_color = true;
+            break;
+        case OPT_HTML:
+            html = arg;
             break;
         case 's': {
             uint32_t n;
@@ -108,6 +115,12 @@ static int cmd_demo(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error("synack demo", "unexpected argument '%s'", argv[optind]);
+    if (html && pcap_dir) return cli_usage_error("synack demo", "--html and --pcap do not go together");
+    if (html) {
+        int hrc = demo_html_write(html, scenario);
+        if (hrc != 2) printf("synack demo: wrote %s%s\n", html, hrc ? " (some steps did not go as expected)" : "");
+        return hrc;
+    }
     int rc = demo_run(stdout, scenario, pcap_dir, want_color(no_color));
     fflush(stdout);
     return rc;
