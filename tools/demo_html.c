@@ -150,6 +150,7 @@ static const char css[] =
     "nav{padding:8px 24px;background:#e4e9f0}nav a{margin-right:14px;color:#123}"
     "main{padding:0 24px 40px}section.scenario{background:#fff;margin:22px 0;padding:8px 20px 16px;"
     "border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.15)}"
+    "section.scenario,.step{scroll-margin-top:64px}"
     "section.scenario h2{border-bottom:2px solid #123;padding-bottom:4px}"
     ".ladders{overflow-x:auto}svg.ladder{display:block;margin:10px 0;max-width:100%;height:auto}"
     ".step h3{margin:18px 0 4px;font-size:16px;color:#123}"

@@ -41,10 +41,10 @@ def decode(path):
     return w, h, bpp, rows
 
 
-def main():
-    w, h, bpp, rows = decode(sys.argv[1])
-    if len(sys.argv) > 2:
-        svg = open(sys.argv[2]).read()
+def main_args(png, svg_path=None):
+    w, h, bpp, rows = decode(png)
+    if svg_path:
+        svg = open(svg_path).read()
         m = re.search(r'<svg[^>]* width="(\d+)" height="(\d+)"', svg)
         assert m and (int(m.group(1)), int(m.group(2))) == (w, h), "size %dx%d, svg says %s" % (w, h, m.groups())
     ink = sum(1 for line in rows for x in range(w)
@@ -54,4 +54,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main_args(*sys.argv[1:3])
