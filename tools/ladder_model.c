@@ -245,7 +245,8 @@ typedef struct numbering {
 } numbering;
 
 /* Wireshark (packet-tcp.c): a direction's base is its SYN's sequence number, or one less than
- * the first sequence number seen (so the first segment reads seq=1). */
+ * the first sequence number seen (so the first segment reads seq=1), or one less than the first
+ * ACK the other direction sent for it. */
 static void number(const ladder_model *m, numbering *nb, lm_row *r)
 {
     const tcp_seg *s = &m->segs[r->seg];
@@ -258,6 +259,10 @@ static void number(const ladder_model *m, numbering *nb, lm_row *r)
     } else if (!nb->base_known[x]) {
         nb->base[x] = s->seq - 1;
         nb->base_known[x] = true;
+    }
+    if ((s->flags & SYNACK_ACK) && !nb->base_known[y]) { /* the ACK names the peer's next byte */
+        nb->base[y] = s->ack - 1;
+        nb->base_known[y] = true;
     }
     r->rel_seq = s->seq - nb->base[x];
     r->rel_ack = nb->base_known[y] ? s->ack - nb->base[y] : s->ack;

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Writes server-close.pcap: one IPv6 connection (2001:db8::1 -> 2001:db8::2 port 80) whose
+"""craft_pcap.py SERVER_CLOSE.pcap [MIDSTREAM.pcap]
+
+Writes server-close.pcap: one IPv6 connection (2001:db8::1 -> 2001:db8::2 port 80) whose
 server closes first, in the capture format synack's own writer does not use: Ethernet frames,
 big-endian file, nanosecond stamps. The golden ladder test draws it, so the reader's other paths
-(Ethernet, IPv6, byte order, nanoseconds) are held to a fixed answer too. Stdlib only."""
+(Ethernet, IPv6, byte order, nanoseconds) are held to a fixed answer too. The second file is
+an IPv4 connection captured mid-stream (no SYN) with the Linux cooked (SLL) link type: Wireshark's
+relative numbers without an ISN, and a reset. Stdlib only."""
 import struct
 import sys
 
@@ -56,5 +60,31 @@ def main(path):
             f.write(struct.pack(">IIII", t // 10**9, t % 10**9, len(frame), len(frame)) + frame)
 
 
+def segment4(src, dst, sport, dport, seq, ack, flags, win, payload=b""):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, win, 0, 0) + payload
+    pseudo = src + dst + struct.pack("!xBH", 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    sll = struct.pack("!HHH8sH", 0, 1, 6, bytes(8), 0x0800)  # incoming, Ethernet, IPv4
+    return sll + ip + tcp
+
+
+def midstream(path):
+    a, b = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+    pkts = [
+        segment4(a, b, 40000, 80, 7000, 9000, PSH | ACK, 10, b"hello"),
+        segment4(b, a, 80, 40000, 9000, 7005, ACK, 10),
+        segment4(b, a, 80, 40000, 9000, 7005, PSH | ACK, 10, b"world!"),
+        segment4(a, b, 40000, 80, 7005, 9006, RST | ACK, 0),
+    ]
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 113))  # us, Linux SLL
+        for i, frame in enumerate(pkts):
+            f.write(struct.pack("<IIII", 100, i * 1000, len(frame), len(frame)) + frame)
+
+
 if __name__ == "__main__":
     main(sys.argv[1])
+    if len(sys.argv) > 2:
+        midstream(sys.argv[2])

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tshark agreement: pcaps of every demo scenario (synack's writer: raw IP) and of a crafted
-# IPv6/Ethernet/nanosecond capture are dissected by tshark, which must read them without a
+# tshark agreement: pcaps of every demo scenario (synack's writer: raw IP) and two crafted ones
+# (IPv6/Ethernet/nanoseconds/big-endian; mid-stream IPv4/Linux cooked) are dissected by tshark, which must read them without a
 # message, a malformed packet or a bad checksum; and for every segment of every connection
 # tshark's flags, relative seq, ack (when the ACK flag is set), len and calculated window must
 # equal what `synack ladder --segments` prints (the numbers the ladders draw), with the same
@@ -15,7 +15,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$synack" demo --pcap "$work" >/dev/null
-python3 "$here/craft_pcap.py" "$work/crafted-server-close.pcap"
+python3 "$here/craft_pcap.py" "$work/crafted-server-close.pcap" "$work/crafted-midstream.pcap"
 fail=0 files=0 segs=0 conns=0
 for f in "$work"/*.pcap; do
   files=$((files + 1))
