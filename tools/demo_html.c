@@ -11,6 +11,7 @@
 #include <synack/inspect.h>
 
 #include "demo.h"
+#include "format.h"
 #include "ladder_cli.h"
 #include "ladder_draw.h"
 #include "ladder_model.h"
@@ -34,20 +35,6 @@ typedef struct page {
     bool oom;
 } page;
 
-static void esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t') fputc(*s, f);
-            break; /* no terminal escapes or other control bytes in the page */
-        }
-    }
-}
 
 static scn *current(page *p) { return p->n ? &p->v[p->n - 1] : NULL; }
 
@@ -75,9 +62,9 @@ static void on_step(void *ctx, int scenario, int step, const char *title, const 
     scn *s = current(ctx);
     if (!s || !s->bodyf) return;
     fprintf(s->bodyf, "<div class=\"step\" id=\"s%d-%d\"><h3>%d.%d ", scenario, step, scenario, step);
-    esc(s->bodyf, title);
+    fmt_xml_escape(s->bodyf, title);
     fputs("</h3>\n<p>", s->bodyf);
-    esc(s->bodyf, explain);
+    fmt_xml_escape(s->bodyf, explain);
     fputs("</p></div>\n", s->bodyf);
 }
 
@@ -98,7 +85,7 @@ static void on_table(void *ctx, const char *host, synack_time_us t, const synack
     FILE *o = s->bodyf;
     fprintf(o, "<figure class=\"netstat\"><figcaption><b>%s$ netstat -ano</b> <span class=\"at\">(at %llu.%06llu s)</span></figcaption>\n<pre>",
             host, (unsigned long long)(t / 1000000u), (unsigned long long)(t % 1000000u));
-    esc(o, text ? text : "");
+    fmt_xml_escape(o, text ? text : "");
     fputs("</pre>\n", o);
     free(text);
     /* What the states in this table mean, first time each appears in the scenario. */
@@ -119,7 +106,7 @@ static void on_table(void *ctx, const char *host, synack_time_us t, const synack
         for (int lang = NS_LANG_EN; lang <= NS_LANG_ZH; lang++) {
             ns_explain_state(buf, sizeof buf, state, rows, n, lang, false);
             fprintf(o, "<p class=\"%s\" lang=\"%s\">", lang == NS_LANG_ZH ? "zh" : "en", lang == NS_LANG_ZH ? "zh" : "en");
-            esc(o, buf);
+            fmt_xml_escape(o, buf);
             fputs("</p>\n", o);
         }
     }
@@ -200,7 +187,7 @@ static void write_transcript(FILE *f, const char *text, int n)
     const char *b = strstr(a + 1, "\n== ");
     fputs("<details><summary>The demo's text for this scenario</summary><pre>", f);
     char *part = strndup(a, b ? (size_t)(b - a) : strlen(a));
-    if (part) esc(f, part);
+    if (part) fmt_xml_escape(f, part);
     free(part);
     fputs("</pre></details>\n", f);
 }
@@ -222,7 +209,7 @@ static void write_page(FILE *f, const page *p, const char *transcript)
           f);
     for (int i = 0; i < p->n; i++) {
         fprintf(f, "<a href=\"#scenario-%d\">%d. ", p->v[i].n, p->v[i].n);
-        esc(f, p->v[i].title);
+        fmt_xml_escape(f, p->v[i].title);
         fputs("</a>", f);
     }
     fputs("</nav>\n<main>\n<p class=\"en\">Client 198.18.0.1 and server 198.18.0.2, 10 ms apart, in virtual "
@@ -238,9 +225,9 @@ static void write_page(FILE *f, const page *p, const char *transcript)
     for (int i = 0; i < p->n; i++) {
         const scn *s = &p->v[i];
         fprintf(f, "<section class=\"scenario\" id=\"scenario-%d\" data-slug=\"%s\">\n<h2>%d. ", s->n, s->slug, s->n);
-        esc(f, s->title);
+        fmt_xml_escape(f, s->title);
         fputs("</h2>\n<p>", f);
-        esc(f, s->intro);
+        fmt_xml_escape(f, s->intro);
         fputs("</p>\n", f);
         write_ladders(f, s);
         if (s->body) fwrite(s->body, 1, s->body_len, f);

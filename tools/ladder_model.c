@@ -3,12 +3,13 @@
  * and received. Linear in the segments: each segment is queued and delivered once. */
 #include "ladder_model.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <synack/event.h>
+
+#include "format.h"
 
 const char ladder_model_note_states[] =
     "States are inferred from the segments alone, by the transitions of RFC 9293 3.3.2 "
@@ -419,16 +420,6 @@ void ladder_model_free(ladder_model *m)
     m->nrows = 0;
 }
 
-static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...)
-{
-    if (*n + 1 >= cap) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(buf + *n, cap - *n, fmt, ap);
-    va_end(ap);
-    if (w > 0) *n = *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
-}
 
 char *ladder_model_label(const ladder_model *m, const lm_row *r, char *buf, size_t cap)
 {
@@ -436,18 +427,18 @@ char *ladder_model_label(const ladder_model *m, const lm_row *r, char *buf, size
     char f[48];
     size_t n = 0;
     if (cap) buf[0] = 0;
-    append(buf, cap, &n, "%s seq=%u", synack_flags_format(s->flags, f, sizeof f), r->rel_seq);
-    if (s->flags & SYNACK_ACK) append(buf, cap, &n, " ack=%u", r->rel_ack);
-    append(buf, cap, &n, " win=%u len=%u", r->win, s->len);
+    fmt_append(buf, cap, &n, "%s seq=%u", synack_flags_format(s->flags, f, sizeof f), r->rel_seq);
+    if (s->flags & SYNACK_ACK) fmt_append(buf, cap, &n, " ack=%u", r->rel_ack);
+    fmt_append(buf, cap, &n, " win=%u len=%u", r->win, s->len);
     if (s->flags & SYNACK_SYN) {
         size_t o = 0;
         char opts[96];
         opts[0] = 0;
-        if (s->mss) append(opts, sizeof opts, &o, "mss %u", s->mss);
-        if (s->sack_ok) append(opts, sizeof opts, &o, "%ssackOK", o ? "," : "");
-        if (s->ts) append(opts, sizeof opts, &o, "%sTS", o ? "," : "");
-        if (s->wscale >= 0) append(opts, sizeof opts, &o, "%swscale %d", o ? "," : "", s->wscale);
-        if (o) append(buf, cap, &n, " [%s]", opts);
+        if (s->mss) fmt_append(opts, sizeof opts, &o, "mss %u", s->mss);
+        if (s->sack_ok) fmt_append(opts, sizeof opts, &o, "%ssackOK", o ? "," : "");
+        if (s->ts) fmt_append(opts, sizeof opts, &o, "%sTS", o ? "," : "");
+        if (s->wscale >= 0) fmt_append(opts, sizeof opts, &o, "%swscale %d", o ? "," : "", s->wscale);
+        if (o) fmt_append(buf, cap, &n, " [%s]", opts);
     }
     return buf;
 }

@@ -8,6 +8,7 @@
 
 #include <synack/event.h>
 
+#include "format.h"
 #include "ladder_draw.h"
 
 #define WIDTH 920
@@ -31,19 +32,6 @@ static const char *kind_of(uint8_t flags, uint32_t len)
     return "ack";
 }
 
-static void xml_text(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, out); /* no control bytes in XML */
-        }
-    }
-}
 
 static int row_y(size_t i) { return TOP + (int)i * ROW_H; }
 
@@ -56,7 +44,7 @@ static void state_box(FILE *out, int side, int y, int state, const char *extra)
     if (extra && *extra) {
         fprintf(out, "<text class=\"note\" x=\"%d\" y=\"%d\" text-anchor=\"%s\">", side == LM_LEFT ? x : x + BOX_W,
                 y + BOX_H / 2 + 13, side == LM_LEFT ? "start" : "end");
-        xml_text(out, extra);
+        fmt_xml_escape(out, extra);
         fputs("</text>\n", out);
     }
 }
@@ -73,7 +61,7 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const 
             "viewBox=\"0 0 %d %d\" font-family=\"%s\" font-size=\"12\" class=\"ladder\" role=\"img\"%s%s%s>\n",
             WIDTH, height, WIDTH, height, FONT, inline_id ? " id=\"" : "", pre, inline_id ? "\"" : "");
     fputs("<title>", out);
-    xml_text(out, title ? title : "TCP sequence diagram");
+    fmt_xml_escape(out, title ? title : "TCP sequence diagram");
     fputs("</title>\n", out);
     fputs("<style>\n"
           ".bg{fill:#ffffff}\n"
@@ -110,18 +98,18 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const 
         snprintf(line, sizeof line, "%.*s", (int)cut, title);
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">",
                 WIDTH / 2, cut < len ? 16 : 22);
-        xml_text(out, line);
+        fmt_xml_escape(out, line);
         if (cut < len) {
             fprintf(out, "<tspan x=\"%d\" dy=\"16\">", WIDTH / 2);
-            xml_text(out, title + cut + 2);
+            fmt_xml_escape(out, title + cut + 2);
             fputs("</tspan>", out);
         }
         fputs("</text>\n", out);
     }
     fprintf(out, "<text class=\"note\" x=\"%d\" y=\"48\" text-anchor=\"middle\">", WIDTH / 2);
-    xml_text(out, ladder_model_note_states);
+    fmt_xml_escape(out, ladder_model_note_states);
     fprintf(out, "</text>\n<text class=\"note\" x=\"%d\" y=\"61\" text-anchor=\"middle\">", WIDTH / 2);
-    xml_text(out, ladder_model_note_numbers);
+    fmt_xml_escape(out, ladder_model_note_numbers);
     fputs("</text>\n", out);
     /* Hosts and lifelines. */
     for (int sd = 0; sd < 2; sd++) {
@@ -130,7 +118,7 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const 
         fprintf(out, "<g class=\"host\"><rect x=\"%d\" y=\"68\" width=\"220\" height=\"24\" rx=\"5\"/>"
                      "<text x=\"%d\" y=\"85\" text-anchor=\"middle\">",
                 x - 110, x);
-        xml_text(out, m->name[sd]);
+        fmt_xml_escape(out, m->name[sd]);
         fputs("</text></g>\n", out);
     }
     fprintf(out, "<text class=\"time\" x=\"10\" y=\"%d\">time (s)</text>\n", TOP - 34);
@@ -158,7 +146,7 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const 
                 kind, xa, y1, xb, y2, pre, kind);
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\">", r->from == LM_LEFT ? xa + 10 : xa - 10, y1 - 5,
                 r->from == LM_LEFT ? "start" : "end");
-        xml_text(out, label);
+        fmt_xml_escape(out, label);
         fputs("</text></g>\n", out);
         fprintf(out, "<text class=\"time\" x=\"10\" y=\"%d\">%llu.%06llu</text>\n", y1 + 4,
                 (unsigned long long)((s->t - m->t0) / 1000000u), (unsigned long long)((s->t - m->t0) % 1000000u));

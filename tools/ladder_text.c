@@ -1,30 +1,20 @@
 /* ladder_text.c: the ladder as fixed-width text: time, left state, arrow with the label, right
  * state. A segment that arrives later than it was sent (a crossing) ends its send line in "..."
  * and gets an arrival line of its own where the receiver's state changes. */
-#include <stdarg.h>
 #include <string.h>
 
 #include <synack/event.h>
 
+#include "format.h"
 #include "ladder_draw.h"
 
 #define ARROW_WIDTH 74
 #define STATE_WIDTH 13
 
-static void put(char *buf, size_t cap, size_t *n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void put(char *buf, size_t cap, size_t *n, const char *fmt, ...)
-{
-    if (*n + 1 >= cap) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(buf + *n, cap - *n, fmt, ap);
-    va_end(ap);
-    if (w > 0) *n = *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
-}
 
 static void dashes(char *buf, size_t cap, size_t *n, size_t k)
 {
-    for (size_t i = 0; i < k; i++) put(buf, cap, n, "-");
+    for (size_t i = 0; i < k; i++) fmt_append(buf, cap, n, "-");
 }
 
 const char *ladder_draw_end_note(int state)
@@ -49,13 +39,13 @@ static void arrow(const ladder_model *m, const lm_row *r, char *buf, size_t cap)
         len = strlen(label);
         size_t shaft = ARROW_WIDTH > len + 6 ? 6 : 2, pad = ARROW_WIDTH > len + shaft + 1 ? ARROW_WIDTH - len - shaft - 1 : 0;
         if (r->from == LM_LEFT) {
-            put(buf, cap, &n, "%*s%s", (int)pad, "", label);
+            fmt_append(buf, cap, &n, "%*s%s", (int)pad, "", label);
             dashes(buf, cap, &n, shaft);
-            put(buf, cap, &n, ">");
+            fmt_append(buf, cap, &n, ">");
         } else {
-            put(buf, cap, &n, "<");
+            fmt_append(buf, cap, &n, "<");
             dashes(buf, cap, &n, shaft);
-            put(buf, cap, &n, "%s%*s", label, (int)pad, "");
+            fmt_append(buf, cap, &n, "%s%*s", label, (int)pad, "");
         }
         return;
     }
@@ -64,13 +54,13 @@ static void arrow(const ladder_model *m, const lm_row *r, char *buf, size_t cap)
     const char *tip = r->from == LM_LEFT ? (r->arrives_here ? "->" : " ...") : (r->arrives_here ? "<-" : "... ");
     size_t used = 3 + len + strlen(tip), k = ARROW_WIDTH > used ? ARROW_WIDTH - used : 1;
     if (r->from == LM_LEFT) {
-        put(buf, cap, &n, "--%s-", label);
+        fmt_append(buf, cap, &n, "--%s-", label);
         dashes(buf, cap, &n, k);
-        put(buf, cap, &n, "%s", tip);
+        fmt_append(buf, cap, &n, "%s", tip);
     } else {
-        put(buf, cap, &n, "%s", tip);
+        fmt_append(buf, cap, &n, "%s", tip);
         dashes(buf, cap, &n, k);
-        put(buf, cap, &n, "-%s--", label);
+        fmt_append(buf, cap, &n, "-%s--", label);
     }
 }
 
