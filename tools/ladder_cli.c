@@ -112,7 +112,8 @@ static long find_tuple(const conv_table *t, const choice *c)
 
 /* ---- sources ---- */
 
-/* Pass 1 (list) or pass 2 (collect connection `want`) over a file. 0, or an exit status. */
+/* Pass 1 (list) or pass 2 (collect connection `want`, or every segment when want is 0) over a
+ * file. 0, or an exit status. */
 static int read_file(const char *path, conv_table *t, long want, seg_vec *out, synack_time_us *first)
 {
     pcap_reader r;
@@ -136,7 +137,7 @@ static int read_file(const char *path, conv_table *t, long want, seg_vec *out, s
             continue;
         }
         long k = conv_add(t, &s);
-        if (k < 0 || (out && k + 1 == want && !seg_vec_push(out, &s))) {
+        if (k < 0 || (out && (k + 1 == want || !want) && !seg_vec_push(out, &s))) {
             fprintf(stderr, "synack ladder: out of memory\n");
             pcap_reader_close(&r);
             return 1;
@@ -178,20 +179,19 @@ static int read_scenario(int n, seg_vec *all)
 
 /* --segments: the numbers of every segment sent, tab-separated, as the drawing labels them (for
  * scripts, and for the test that holds them against tshark's dissection). */
-static void print_segments(const ladder_model *m)
+static void print_segments(const ladder_model *m, long conn)
 {
-    printf("#time\tflags\tseq\tack\tlen\twin\tfrom\n");
     for (size_t i = 0; i < m->nrows; i++) {
         const lm_row *r = &m->rows[i];
         if (r->arrival) continue;
         const tcp_seg *s = &m->segs[r->seg];
-        printf("%llu.%06llu\t0x%04x\t%u\t%u\t%u\t%u\t%s\n", (unsigned long long)((s->t - m->t0) / 1000000u),
+        printf("%ld\t%llu.%06llu\t0x%04x\t%u\t%u\t%u\t%u\t%s\n", conn, (unsigned long long)((s->t - m->t0) / 1000000u),
                (unsigned long long)((s->t - m->t0) % 1000000u), s->flags, r->rel_seq, r->rel_ack, s->len, r->win,
                m->name[r->from]);
     }
 }
 
-static int draw(const seg_vec *segs, synack_time_us t0, const char *title, const char *svg_path, bool segments)
+static int draw(const seg_vec *segs, synack_time_us t0, const char *title, const char *svg_path, long segments)
 {
     ladder_model m;
     if (!ladder_model_build(&m, segs->v, segs->n)) {
@@ -200,7 +200,7 @@ static int draw(const seg_vec *segs, synack_time_us t0, const char *title, const
     }
     m.t0 = t0;
     if (segments) {
-        print_segments(&m);
+        print_segments(&m, segments);
     } else {
         printf("%s\n", title);
         ladder_draw_text(stdout, &m);
@@ -223,6 +223,46 @@ static int draw(const seg_vec *segs, synack_time_us t0, const char *title, const
     return rc;
 }
 
+/* --segments for every connection: all segments in memory once, grouped by connection with a
+ * counting sort (linear, however many connections), each group numbered as its ladder would be. */
+static int all_segments(const char *path, seg_vec *all, synack_time_us t0)
+{
+    conv_table t;
+    memset(&t, 0, sizeof t);
+    if (path) {
+        int rc = read_file(path, &t, 0, all, NULL);
+        conv_free(&t);
+        memset(&t, 0, sizeof t);
+        if (rc) return rc;
+    }
+    size_t n = all->n;
+    long *conn = malloc((n ? n : 1) * sizeof *conn);
+    tcp_seg *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    size_t *start = NULL;
+    int rc = !conn || !sorted;
+    for (size_t i = 0; !rc && i < n; i++)
+        if ((conn[i] = conv_add(&t, &all->v[i])) < 0) rc = 1;
+    if (!rc && !(start = calloc(t.n + 1, sizeof *start))) rc = 1;
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) start[conn[i] + 1]++;
+        for (size_t k = 0; k < t.n; k++) start[k + 1] += start[k];
+        size_t *fill = start; /* advances to each group's end, then is rebuilt below */
+        for (size_t i = 0; i < n; i++) sorted[fill[conn[i]]++] = all->v[i];
+        for (size_t k = t.n; k > 0; k--) start[k] = start[k - 1];
+        start[0] = 0;
+        for (size_t k = 0; !rc && k < t.n; k++) {
+            seg_vec group = {sorted + start[k], start[k + 1] - start[k], 0};
+            rc = draw(&group, t0, "", NULL, (long)k + 1);
+        }
+    }
+    if (rc && !conn) fprintf(stderr, "synack ladder: out of memory\n");
+    free(conn);
+    free(sorted);
+    free(start);
+    conv_free(&t);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -236,7 +276,8 @@ static void usage(FILE *f)
             "                      (IPv6 as [2001:db8::1]:80); default 1\n"
             "  -o, --svg FILE      also write the diagram as a standalone SVG\n"
             "  -S, --segments      instead of the drawing, one tab-separated line per segment:\n"
-            "                      time, flags, seq, ack, len, win (as drawn), sender\n"
+            "                      connection, time, flags, seq, ack, len, win (as drawn),\n"
+            "                      sender; every connection unless --conn picks one\n"
             "  -s, --scenario N    the segments of demo scenario N (1-%d) instead of a file\n"
             "  -h, --help          this text;  --version  the version\n"
             "Reads classic pcap (Ethernet, raw IP, Linux cooked, loopback; IPv4 and IPv6).\n",
@@ -311,6 +352,12 @@ int cmd_ladder(int argc, char **argv)
         conv_print(stdout, &t);
         goto out;
     }
+    if (segments && !conn_arg) { /* every connection, in --list's order */
+        printf("#conn\ttime\tflags\tseq\tack\tlen\twin\tfrom\n");
+        rc = all_segments(scenario ? NULL : path, &all, t0);
+        goto out;
+    }
+    if (segments) printf("#conn\ttime\tflags\tseq\tack\tlen\twin\tfrom\n");
     long want = ch.number ? ch.number : find_tuple(&t, &ch);
     if (want < 1 || (size_t)want > t.n) {
         if (conn_arg) fprintf(stderr, "synack ladder: no connection %s (%zu in all; --list shows them)\n", conn_arg, t.n);
@@ -336,7 +383,7 @@ int cmd_ladder(int argc, char **argv)
              tcp_seg_endpoint(ci->a, ci->family, ci->pa, a, sizeof a),
              tcp_seg_endpoint(ci->b, ci->family, ci->pb, b, sizeof b));
     /* Times count from the capture's first packet (Wireshark's default), or the scenario's 0. */
-    rc = draw(&one, t0, title, svg, segments);
+    rc = draw(&one, t0, title, svg, segments ? want : 0);
 out:
     conv_free(&t);
     seg_vec_free(&all);

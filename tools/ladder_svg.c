@@ -19,6 +19,7 @@
 #define ROW_H 44
 #define SLANT 22 /* how far a segment that arrives within its row drops */
 #define TOP 150
+#define CHAR_W 7.23 /* advance of a 12 px monospace glyph (DejaVu Sans Mono: 0.602 em) */
 #define TITLE_CHARS 100 /* at 14 px bold monospace, what fits the width */
 #define FONT "DejaVu Sans Mono,Menlo,Consolas,monospace"
 
@@ -73,6 +74,7 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const 
           ".note{fill:#555;font-size:11px}\n"
           ".time{fill:#666;font-size:11px}\n"
           ".seg line{stroke-width:1.6}\n"
+          ".ground{fill:#fff;fill-opacity:0.9}\n"
           ".syn line{stroke:#1a7f37}.syn text{fill:#1a7f37}\n"
           ".fin line{stroke:#b35900}.fin text{fill:#b35900}\n"
           ".rst line{stroke:#c62828}.rst text{fill:#c62828}\n"
@@ -132,25 +134,34 @@ void ladder_draw_svg(FILE *out, const ladder_model *m, const char *title, const 
         for (size_t i = 0; i < m->nrows; i++)
             if (m->rows[i].arrival) arrival_row[m->rows[i].seg] = i;
     }
-    for (size_t i = 0; i < m->nrows; i++) {
-        const lm_row *r = &m->rows[i];
-        if (r->arrival) continue;
-        const tcp_seg *s = &m->segs[r->seg];
-        int y1 = row_y(i), y2 = y1 + SLANT;
-        if (!r->arrives_here && arrival_row && arrival_row[r->seg] != (size_t)-1) y2 = row_y(arrival_row[r->seg]);
-        int xa = r->from == LM_LEFT ? X_LEFT : X_RIGHT, xb = r->from == LM_LEFT ? X_RIGHT : X_LEFT;
-        const char *kind = kind_of(s->flags, s->len);
-        char label[256];
-        ladder_model_label(m, r, label, sizeof label);
-        fprintf(out, "<g class=\"seg %s\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" marker-end=\"url(#%shead-%s)\"/>",
-                kind, xa, y1, xb, y2, pre, kind);
-        fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\">", r->from == LM_LEFT ? xa + 10 : xa - 10, y1 - 5,
-                r->from == LM_LEFT ? "start" : "end");
-        fmt_xml_escape(out, label);
-        fputs("</text></g>\n", out);
-        fprintf(out, "<text class=\"time\" x=\"10\" y=\"%d\">%llu.%06llu</text>\n", y1 + 4,
-                (unsigned long long)((s->t - m->t0) / 1000000u), (unsigned long long)((s->t - m->t0) % 1000000u));
-    }
+    /* Two passes: every arrow, then every label on a white ground above them all, so that an
+     * arrow crossing a later label (a crossing segment) never runs through its text. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < m->nrows; i++) {
+            const lm_row *r = &m->rows[i];
+            if (r->arrival) continue;
+            const tcp_seg *s = &m->segs[r->seg];
+            int y1 = row_y(i), y2 = y1 + SLANT;
+            if (!r->arrives_here && arrival_row && arrival_row[r->seg] != (size_t)-1) y2 = row_y(arrival_row[r->seg]);
+            int xa = r->from == LM_LEFT ? X_LEFT : X_RIGHT, xb = r->from == LM_LEFT ? X_RIGHT : X_LEFT;
+            const char *kind = kind_of(s->flags, s->len);
+            if (pass == 0) {
+                fprintf(out, "<g class=\"seg %s\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+                             "marker-end=\"url(#%shead-%s)\"/></g>\n",
+                        kind, xa, y1, xb, y2, pre, kind);
+                continue;
+            }
+            char label[256];
+            ladder_model_label(m, r, label, sizeof label);
+            int w = (int)(strlen(label) * CHAR_W) + 6, xt = r->from == LM_LEFT ? xa + 10 : xa - 10;
+            fprintf(out, "<g class=\"seg %s\"><rect class=\"ground\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"15\"/>",
+                    kind, r->from == LM_LEFT ? xt - 3 : xt - w + 3, y1 - 17, w);
+            fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\">", xt, y1 - 5, r->from == LM_LEFT ? "start" : "end");
+            fmt_xml_escape(out, label);
+            fputs("</text></g>\n", out);
+            fprintf(out, "<text class=\"time\" x=\"10\" y=\"%d\">%llu.%06llu</text>\n", y1 + 4,
+                    (unsigned long long)((s->t - m->t0) / 1000000u), (unsigned long long)((s->t - m->t0) % 1000000u));
+        }
     free(arrival_row);
     /* States where they change: the sender at its send, the receiver where the segment lands. */
     for (size_t i = 0; i < m->nrows; i++) {

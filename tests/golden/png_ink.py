@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""png_ink.py PNG SVG: the PNG (8-bit RGB or RGBA, as rsvg-convert and Chromium write) has the
-SVG's declared size (if an SVG is given) and enough non-white pixels to be a drawing, not a blank
+"""png_ink.py PNG [SVG [ZOOM]]: the PNG (8-bit RGB or RGBA, as rsvg-convert and Chromium write)
+has the SVG's declared size times ZOOM (if an SVG is given) and enough non-white pixels to be a drawing, not a blank
 page: at least 1% of the pixels. Stdlib only: the PNG is decoded here (filters included)."""
 import re
 import struct
@@ -41,12 +41,14 @@ def decode(path):
     return w, h, bpp, rows
 
 
-def main_args(png, svg_path=None):
+def main_args(png, svg_path=None, zoom="1"):
     w, h, bpp, rows = decode(png)
     if svg_path:
         svg = open(svg_path).read()
         m = re.search(r'<svg[^>]* width="(\d+)" height="(\d+)"', svg)
-        assert m and (int(m.group(1)), int(m.group(2))) == (w, h), "size %dx%d, svg says %s" % (w, h, m.groups())
+        z = float(zoom)
+        want = (round(int(m.group(1)) * z), round(int(m.group(2)) * z)) if m else None
+        assert want == (w, h), "size %dx%d, want %s (svg %s at zoom %s)" % (w, h, want, m and m.groups(), zoom)
     ink = sum(1 for line in rows for x in range(w)
               if min(line[x * bpp:x * bpp + 3]) < 200 and (bpp == 3 or line[x * bpp + 3] > 0))
     assert ink * 100 >= w * h, "only %d of %d pixels have ink" % (ink, w * h)
@@ -54,4 +56,4 @@ def main_args(png, svg_path=None):
 
 
 if __name__ == "__main__":
-    main_args(*sys.argv[1:3])
+    main_args(*sys.argv[1:4])
