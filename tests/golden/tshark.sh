@@ -5,7 +5,8 @@
 # tshark's flags, relative seq, ack (when the ACK flag is set), len and calculated window must
 # equal what `synack ladder --segments` prints (the numbers the ladders draw), with the same
 # connections in the same order (--list against tcp.stream).
-#   tshark.sh SYNACK
+#   tshark.sh SYNACK            the demo's captures and the crafted ones
+#   tshark.sh SYNACK PCAP...    these captures instead (tests/interop/ladder_tun.sh: a TUN transfer)
 set -euo pipefail
 synack=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,8 +15,12 @@ if ! command -v tshark >/dev/null; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$synack" demo --pcap "$work" >/dev/null
-python3 "$here/craft_pcap.py" "$work/crafted-server-close.pcap" "$work/crafted-midstream.pcap"
+if [ $# -gt 1 ]; then
+  for f in "${@:2}"; do cp "$f" "$work/"; done
+else
+  "$synack" demo --pcap "$work" >/dev/null
+  python3 "$here/craft_pcap.py" "$work/crafted-server-close.pcap" "$work/crafted-midstream.pcap"
+fi
 fail=0 files=0 segs=0 conns=0
 for f in "$work"/*.pcap; do
   files=$((files + 1))
