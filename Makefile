@@ -4,7 +4,7 @@ JOBS ?= 2
 # its man pages under $(DESTDIR)$(PREFIX).
 PREFIX ?= /usr/local
 DESTDIR ?=
-.PHONY: all demo test build setup fuzz clean bench bench-tun install
+.PHONY: all demo test build setup fuzz clean bench bench-tun install figures
 
 all: build
 
@@ -20,6 +20,11 @@ demo:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build -j$(JOBS) --target synack-cli
 	./build/synack demo
+
+# The ladder figures in docs/ (client close, simultaneous close) and the golden ladders they are
+# checked against (tests/golden/ladder.sh): regenerated from the demo's scenarios.
+figures: build
+	./tests/golden/ladder.sh build/synack --update
 
 # Every test, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test:

@@ -16,7 +16,15 @@ done
 for pkg in iproute2 curl nftables iputils-ping socat python3 netcat-openbsd iperf3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# Ladders and the demo's web page (tests/golden, tests/tools/html_check.py): tshark to dissect
+# the captures, rsvg-convert to render the SVGs, Chromium (headless) to open the page, fonts
+# with Chinese glyphs for its screenshots.
+for pkg in tshark librsvg2-bin chromium chromium-driver fonts-dejavu-core fonts-noto-cjk; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
+  # tshark asks whether non-root users may capture; answer no, without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
 fi

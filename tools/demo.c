@@ -47,6 +47,7 @@ typedef struct demo {
     int deviations;            /* places where the stack differs from RFC 9293's figures */
     enum last_kind last;
     bool io_error;
+    const demo_hooks *hooks;   /* other outputs observing the run (--html, ladders) */
 } demo;
 
 /* ---- output helpers ---- */
@@ -84,6 +85,7 @@ static void say(demo *d, const char *text) { say_as(d, "", "", text); }
 static void step(demo *d, const char *title, const char *explain)
 {
     d->step_no++;
+    if (d->hooks && d->hooks->step) d->hooks->step(d->hooks->ctx, d->scen_no, d->step_no, title, explain);
     fprintf(d->out, "\n%s-- %d.%d  %s%s\n", BOLD(d), d->scen_no, d->step_no, title, RESET(d));
     say(d, explain);
     fputc('\n', d->out);
@@ -233,6 +235,7 @@ static void mark_table_states(demo *d, const synack_stack *st)
 static void netstat_host(demo *d, int who, bool header)
 {
     synack_stack *st = who == CLIENT ? d->c : d->s;
+    if (d->hooks && d->hooks->table) d->hooks->table(d->hooks->ctx, tag_of(who), now(d), st);
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
@@ -435,6 +438,15 @@ static int app_so_error(demo *d, int who, int sd)
 
 /* ---- the world of one scenario ---- */
 
+/* The ladder passes every packet on: to the capture file and to the hooks' observer. */
+static void world_tap(void *ctx, synack_time_us t, int what, int from, int to, const uint8_t *pkt,
+                      size_t len)
+{
+    demo *d = ctx;
+    if (d->pcap) synack_pcap_tap(d->pcap, t, what, from, to, pkt, len);
+    if (d->hooks && d->hooks->tap) d->hooks->tap(d->hooks->ctx, t, what, from, to, pkt, len);
+}
+
 static bool world_open(demo *d, int n, const char *slug)
 {
     synack_config cc, sc;
@@ -457,14 +469,13 @@ static bool world_open(demo *d, int n, const char *slug)
     synack_sim_impair(d->sim, 1, 0, &imp);
     ladder_reset(d->lad);
     ladder_set_left(d->lad, &cc.addr);
-    ladder_chain(d->lad, NULL, NULL);
+    ladder_chain(d->lad, world_tap, d);
     d->pcap = NULL;
     if (d->pcap_dir) {
         char path[4096];
         snprintf(path, sizeof path, "%s/synack-demo-%d-%s.pcap", d->pcap_dir, n, slug);
         d->pcap = synack_pcap_open(path);
         if (d->pcap) {
-            ladder_chain(d->lad, synack_pcap_tap, d->pcap);
             fprintf(d->out, "   (capture: %s)\n", path);
         } else {
             fprintf(stderr, "synack demo: cannot write %s: %s\n", path, strerror(errno));
@@ -938,6 +949,11 @@ static void summary(demo *d, int ran, const struct timespec *t0)
 
 int demo_run(FILE *out, int scenario_no, const char *pcap_dir, bool color)
 {
+    return demo_run_hooked(out, scenario_no, pcap_dir, color, NULL);
+}
+
+int demo_run_hooked(FILE *out, int scenario_no, const char *pcap_dir, bool color, const demo_hooks *hooks)
+{
     if (scenario_no < 0 || scenario_no > DEMO_SCENARIOS) return 2;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -946,6 +962,7 @@ int demo_run(FILE *out, int scenario_no, const char *pcap_dir, bool color)
     d->out = out;
     d->color = color;
     d->pcap_dir = pcap_dir;
+    d->hooks = hooks;
     if (pcap_dir && mkdir(pcap_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "synack demo: cannot create %s: %s\n", pcap_dir, strerror(errno));
         free(d);
@@ -974,6 +991,7 @@ int demo_run(FILE *out, int scenario_no, const char *pcap_dir, bool color)
         fprintf(out, "\n%s== Scenario %d of %d: %s ==%s\n", BOLD(d), n, DEMO_SCENARIOS, sc->title,
                 RESET(d));
         say(d, sc->intro);
+        if (hooks && hooks->scenario) hooks->scenario(hooks->ctx, n, sc->slug, sc->title, sc->intro);
         if (!world_open(d, n, sc->slug)) {
             world_close(d);
             rc = 2;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 void json_begin(json_out *j, FILE *f)
@@ -130,4 +131,29 @@ char *fmt_endpoint(const synack_endpoint *ep, bool port_wild, char *buf, size_t 
     if (port_wild) snprintf(buf, cap, "%s:*", a);
     else snprintf(buf, cap, "%s:%u", a, ep->port);
     return buf;
+}
+
+void fmt_append(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+    if (*n + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    if (w > 0) *n = *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
+}
+
+void fmt_xml_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t') fputc(*s, f);
+            break;
+        }
+    }
 }

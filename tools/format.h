@@ -37,6 +37,13 @@ void json_secs(json_out *j, const char *key, uint64_t us);
 /* Writes s as a JSON string literal (quotes included). */
 void json_escape(FILE *f, const char *s);
 
+/* ---- text building ---- */
+/* printf-style text appended to buf at *n, never past cap (truncated, always terminated). */
+void fmt_append(char *buf, size_t cap, size_t *n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* s with <, >, & and " as XML/HTML entities; control bytes other than newline and tab left out
+ * (terminal escapes, and what XML 1.0 cannot carry). */
+void fmt_xml_escape(FILE *f, const char *s);
+
 /* ---- people's units ---- */
 /* "0.20", "59.12": seconds with two decimals, as netstat -o writes timers. */
 char *fmt_secs2(uint64_t us, char *buf, size_t cap);

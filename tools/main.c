@@ -10,6 +10,8 @@
 #include "control.h"
 #include "demo.h"
 #include "trace_live.h"
+#include "demo_html.h"
+#include "ladder_cli.h"
 
 static void usage(FILE *f)
 {
@@ -17,7 +19,7 @@ static void usage(FILE *f)
             "usage: synack [--help | --version] <command> [options] [arguments]\n"
             "\n"
             "commands:\n"
-            "  demo [-s N] [--pcap DIR] [--no-color]\n"
+            "  demo [-s N] [--pcap DIR] [--html FILE] [--no-color]\n"
             "        a guided tour of TCP's states (netstat -ano) on two simulated hosts\n"
             "  serve [options]\n"
             "        run a stack on a TUN device with echo, discard, chargen and HTTP services\n"
@@ -29,6 +31,8 @@ static void usage(FILE *f)
             "        the connection table of a running `synack serve` (netstat -an view)\n"
             "  trace [--json] [--port N] [--addr A] [FILTER...]\n"
             "        live state transitions, retransmissions and drops of a running synack\n"
+            "  ladder [--list] [--conn N] [--svg OUT] FILE.pcap | --scenario N\n"
+            "        the sequence diagram of one connection (text, and SVG), states inferred\n"
             "  run [--dev NAME] [--addr A] [--addr6 A6] [options] -- PROG [ARGS...]\n"
             "        run an unmodified program with its TCP sockets on synack (LD_PRELOAD)\n"
             "  help  this text\n"
@@ -45,6 +49,8 @@ static void demo_usage(FILE *f)
             "  a guided tour of TCP's states (netstat -ano) on two simulated hosts, in virtual time\n"
             "  -s, --scenario N  run only scenario N (1-%d); default: all\n"
             "  -p, --pcap DIR    write one pcap per scenario into DIR (opens in Wireshark)\n"
+            "  --html FILE       write the demo as one self-contained web page instead: ladders\n"
+            "                    as SVG, netstat tables, explanations in English and Chinese\n"
             "  --no-color        plain text (color is used only on a terminal anyway)\n"
             "  -h, --help        this text;  --version  the version\n",
             DEMO_SCENARIOS);
@@ -59,17 +65,18 @@ static bool want_color(bool no_color_flag)
     return !no_color_flag && !(env && *env) && isatty(STDOUT_FILENO);
 }
 
-enum { OPT_NO_COLOR = CLI_OPT_COMMAND };
+enum { OPT_NO_COLOR = CLI_OPT_COMMAND, OPT_HTML };
 
 static int cmd_demo(int argc, char **argv)
 {
     int scenario = 0;
-    const char *pcap_dir = NULL;
+    const char *pcap_dir = NULL, *html = NULL;
     bool no_color = false;
     static const struct option longopts[] = {
         {"scenario", required_argument, NULL, 's'},
         {"pcap", required_argument, NULL, 'p'},
         {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"html", required_argument, NULL, OPT_HTML},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -80,6 +87,9 @@ static int cmd_demo(int argc, char **argv)
         switch (opt) {
         case OPT_NO_COLOR:
             no_color = true;
+            break;
+        case OPT_HTML:
+            html = arg;
             break;
         case 's': {
             uint32_t n;
@@ -105,6 +115,12 @@ static int cmd_demo(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error("synack demo", "unexpected argument '%s'", argv[optind]);
+    if (html && pcap_dir) return cli_usage_error("synack demo", "--html and --pcap do not go together");
+    if (html) {
+        int hrc = demo_html_write(html, scenario);
+        if (hrc != 2) printf("synack demo: wrote %s%s\n", html, hrc ? " (some steps did not go as expected)" : "");
+        return hrc;
+    }
     int rc = demo_run(stdout, scenario, pcap_dir, want_color(no_color));
     fflush(stdout);
     return rc;
@@ -129,6 +145,7 @@ static const struct command {
     {"connect", cmd_connect},
     {"netstat", cmd_netstat},
     {"trace", cmd_trace},
+    {"ladder", cmd_ladder},
     {"run", cmd_run},
     {"help", cmd_help},
 };
@@ -155,6 +172,6 @@ int main(int argc, char **argv)
     const char *name = argv[optind];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(name, commands[i].name)) return commands[i].run(argc - optind, argv + optind);
-    return cli_usage_error("synack", "unknown command '%s' (demo, serve, get, connect, netstat, trace, run, help)",
+    return cli_usage_error("synack", "unknown command '%s' (demo, serve, get, connect, netstat, trace, ladder, run, help)",
                            name);
 }

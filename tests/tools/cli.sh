@@ -58,7 +58,7 @@ usage_error "unknown option '-x'" -x
 ok_exit 2
 grep -q '^usage: synack' "$WORK/err" || fail "synack without a command: no usage on stderr"
 
-for c in demo serve get connect; do
+for c in demo serve get connect ladder; do
   for a in --help -h --hel; do
     ok_exit 0 $c $a
     grep -q "^usage: synack $c" "$WORK/out" || fail "synack $c $a: no usage on stdout"
@@ -82,6 +82,40 @@ ok_exit 0 demo -s1 --no-color
 grep -q "Passive open" "$WORK/out" || fail "demo -s1 did not play scenario 1"
 ok_exit 0 demo --no-col --scenario=2 # an unambiguous abbreviation
 grep -q "Data both ways" "$WORK/out" || fail "demo --scenario=2 did not play scenario 2"
+usage_error "option '--html' needs a value" demo --html
+usage_error "--html and --pcap do not go together" demo --html x.html --pcap "$WORK/p"
+ok_exit 0 demo -s1 --html "$WORK/d.html"
+grep -q "<svg" "$WORK/d.html" || fail "demo --html wrote no SVG"
+ok_exit 1 demo --html "$WORK/no/such/dir/d.html"
+
+# ladder
+usage_error "missing capture file" ladder
+usage_error "not both" ladder -s 3 x.pcap
+usage_error "bad value '9' for --scenario" ladder --scenario 9
+usage_error "bad value 'x' for --conn" ladder --conn x -s 3
+usage_error "bad value '1.2.3.4:80' for --conn" ladder --conn 1.2.3.4:80 -s 3
+usage_error "unexpected argument 'b'" ladder a b
+ok_exit 1 ladder "$WORK/missing.pcap"
+grep -q "cannot open" "$WORK/err" || fail "ladder of a missing file: $(head -1 "$WORK/err")"
+printf 'not a capture file at all, but long enough' >"$WORK/bad.pcap"
+ok_exit 1 ladder "$WORK/bad.pcap"
+grep -q "not a pcap file" "$WORK/err" || fail "ladder of a non-pcap: $(head -1 "$WORK/err")"
+printf '\x0a\x0d\x0d\x0a\x1c\x00\x00\x00\x4d\x3c\x2b\x1a\x01\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x1c\x00\x00\x00' >"$WORK/ng.pcap"
+ok_exit 1 ladder "$WORK/ng.pcap"
+grep -q "pcapng" "$WORK/err" || fail "ladder of a pcapng: $(head -1 "$WORK/err")"
+ok_exit 1 ladder -s 8 --conn 3
+grep -q "no connection 3 (2 in all" "$WORK/err" || fail "ladder --conn 3: $(head -1 "$WORK/err")"
+ok_exit 0 ladder -s 8 --conn 198.18.0.2:80,198.18.0.1:1 --list
+ok_exit 0 demo -s8 --pcap "$WORK/caps"
+ok_exit 0 ladder --list "$WORK/caps/synack-demo-8-refused-abort.pcap"
+[ "$(grep -c '198.18.0.2:8[01]' "$WORK/out")" = 2 ] || fail "ladder --list: $(cat "$WORK/out")"
+port=$(sed -nE 's/^ +2 +198\.18\.0\.1:([0-9]+) .*/\1/p' "$WORK/out")
+ok_exit 0 ladder --conn "198.18.0.2:80,198.18.0.1:$port" "$WORK/caps/synack-demo-8-refused-abort.pcap"
+grep -q "connection 2:" "$WORK/out" || fail "ladder --conn by 4-tuple did not pick connection 2"
+# A capture cut inside a record: what was whole is drawn, the cut is reported.
+head -c 300 "$WORK/caps/synack-demo-8-refused-abort.pcap" >"$WORK/cut.pcap"
+ok_exit 0 ladder "$WORK/cut.pcap"
+grep -q "truncated" "$WORK/err" || fail "ladder of a cut capture did not say so"
 
 # The stack options, on each network command.
 for c in serve get connect; do
