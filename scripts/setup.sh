@@ -16,6 +16,12 @@ done
 for pkg in iproute2 curl nftables iputils-ping socat python3 netcat-openbsd iperf3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# tshark reads the captures of `--pcap` (tests/interop/pcap_capture.sh). Its package asks whether
+# non-root users may capture: no (the tests run as root and only read files).
+if ! dpkg -s tshark >/dev/null 2>&1; then
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  need+=(tshark)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
