@@ -93,7 +93,6 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     if (!st) return NULL;
     st->cfg = *cfg;
     const synack_allocator *a = &st->cfg.allocator;
-    st->free_sock = -1;
     slab_init(&st->tcb_slab, sizeof(tcb), cfg->max_conns, a);
     bufpool_init(&st->bufs, cfg->reass_max_ranges, a);
     bool ok = htable_init(&st->conns, 256, a) && tcp_tw_init(st);
@@ -125,6 +124,9 @@ synack_stack *synack_stack_new(const synack_config *cfg)
 void synack_stack_free(synack_stack *st)
 {
     if (!st) return;
+    /* The socket layer's table goes first: no descriptor outlives the stack. */
+    if (st->user && st->user_ops && st->user_ops->free) st->user_ops->free(st, st->user);
+    st->user = NULL;
     while (st->all_head) {
         tcb *t = st->all_head;
         t->sd = -1;
@@ -136,7 +138,6 @@ void synack_stack_free(synack_stack *st)
     htable_destroy(&st->conns);
     const synack_allocator *a = &st->cfg.allocator;
     alloc_release(a, st->heap);
-    alloc_release(a, st->socks);
     alloc_release(a, st->outq_mem);
     alloc_release(a, st->events);
     reass_free(st);

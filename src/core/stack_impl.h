@@ -3,6 +3,7 @@
 #ifndef SYNACK_STACK_IMPL_H
 #define SYNACK_STACK_IMPL_H
 
+#include <synack/conn.h>
 #include <synack/inspect.h>
 #include <synack/stack.h>
 
@@ -14,11 +15,6 @@
 #include "util/htable.h"
 #include "util/siphash.h"
 #include "util/slab.h"
-
-typedef struct sock_slot {
-    tcb *t;        /* NULL when the descriptor is free */
-    int next_free;
-} sock_slot;
 
 /* Keys derived from cfg.secret, one per use, so that learning one output reveals no other. */
 typedef struct stack_keys {
@@ -56,11 +52,9 @@ struct synack_stack {
     /* Receive and send buffers and range sets, by size class (tcp/buffers.c). */
     bufpool bufs;
 
-    /* Sockets: descriptor -> tcb; the array doubles as descriptors are needed, up to
-     * max_sockets. */
-    sock_slot *socks;
-    uint32_t socks_cap;
-    int free_sock, sockets_in_use;
+    /* The socket layer's slot (synack/conn.h): its descriptor table lives above the core. */
+    void *user;
+    const synack_user_ops *user_ops;
 
     /* Timer heap of tcbs keyed by their earliest deadline; the array doubles and halves. */
     tcb **heap;
