@@ -19,7 +19,7 @@
 #include <synack/inspect.h>
 #include <synack/secret.h>
 
-#include "drivers/impair_io.h"
+#include "impair_text.h"
 #include "netstat.h"
 #include "trace_live.h"
 

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "drivers/impair_io.h"
+#include "impair_text.h"
 
 void net_opts_init(net_opts *o, const char *cmd)
 {
