@@ -123,9 +123,17 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
     }
     if (o->offload > 0) tflags |= SYNACK_TUN_OFFLOAD | SYNACK_TUN_OFFLOAD_REQUIRED;
     else if (o->offload == 0 && !o->impair) tflags |= SYNACK_TUN_OFFLOAD;
-    rt->tun_fd = synack_tun_open(o->dev, tflags, o->mtu, &rt->tun, err, sizeof err);
+    if (o->queues > 1) tflags |= SYNACK_TUN_MULTI_QUEUE;
+    rt->tun_fd = synack_tun_open(o->dev, tflags, o->queue ? 0 : o->mtu, &rt->tun, err, sizeof err);
     if (rt->tun_fd < 0) {
         synack_log(SYNACK_LOG_ERROR, "%s", err);
+        return 1;
+    }
+    /* Many queues: the first steers TCP flows to queues by their ports, so that every stack owns
+     * the connections that reach it (tun.h synack_tun_steer_by_ports). */
+    if (o->queues > 1 && o->queue == 0 && synack_tun_steer_by_ports(rt->tun_fd, o->queues, err, sizeof err) < 0) {
+        synack_log(SYNACK_LOG_ERROR, "%s", err);
+        net_stop(rt);
         return 1;
     }
     if (rt->tun.created)
@@ -192,7 +200,8 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
         net_stop(rt);
         return 1;
     }
-    synack_loop_config lc = {.link = rt->link, .handle_signals = true};
+    /* With many queues the command's main thread takes the signals, not each loop. */
+    synack_loop_config lc = {.link = rt->link, .handle_signals = o->queues <= 1};
     rt->lp = synack_loop_new(rt->st, &lc);
     if (!rt->lp) {
         synack_log(SYNACK_LOG_ERROR, "cannot start the event loop: %s", strerror(errno));

@@ -25,6 +25,8 @@ typedef struct net_opts {
                                      where the device supports it and nothing is impaired */
     const char *impair;           /* --impair text, or NULL */
     const char *pcap;             /* --pcap FILE: capture what crosses the device, or NULL */
+    unsigned queue, queues;       /* serve --cores: this stack's queue of a multi-queue device
+                                     (queues > 1); 0, 0: a single-queue device */
     const char *control;          /* --control PATH, or NULL for the default (serve) / none */
     int verbose;
     bool seed_set;
