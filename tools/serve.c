@@ -612,7 +612,8 @@ static void usage(FILE *f)
             "                       (default " NET_CONTROL_DIR "/net<netns inode>-<dev>.ctl: one per namespace)\n"
             "  --cores N            N stacks on N threads, one per queue of a multi-queue TUN device\n"
             "                       (1-64, default 1); TCP flows are steered to queues by their ports;\n"
-            "                       core 0 has the control socket, core i its PATH.i\n");
+            "                       core 0 has the control socket and --pcap FILE, core i\n"
+            "                       PATH.i and FILE.i\n");
     net_opts_usage(f);
 }
 
@@ -745,9 +746,14 @@ static int serve_cores(server *proto, const net_opts *o, const char *ctl, const 
         net_opts oq = *o;
         oq.queue = q;
         oq.queues = cores;
-        char qctl[160];
+        char qctl[160], qpcap[4096];
         if (q) snprintf(qctl, sizeof qctl, "%s.%u", ctl, q);
         else snprintf(qctl, sizeof qctl, "%s", ctl);
+        /* One capture per queue (each is one thread's view): FILE, FILE.1, ... */
+        if (o->pcap && q) {
+            snprintf(qpcap, sizeof qpcap, "%s.%u", o->pcap, q);
+            oq.pcap = qpcap;
+        }
         rc = server_start(sv, &oq, qctl, ports);
         if (rc) {
             free(sv);
