@@ -86,7 +86,7 @@ done
 for mode in on off; do
   # shellcheck disable=SC2086
   one=$(median ${ALL[$mode.1]}) two=$(median ${ALL[$mode.2]})
-  ratio=$(awk -v a="$two" -v b="$one" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+  ratio=$(awk -v a="$two" -v b="$one" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
   printf '{"bench": "tun_kernel_to_synack_%dconns_2cores_offload_%s", "value": %s, "unit": "Gbit/s", "anchor": "same_1core", "anchor_value": %s, "ratio": %s}\n' \
     "$CONNS" "$mode" "$two" "$one" "$ratio"
 done
