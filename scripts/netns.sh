@@ -3,7 +3,9 @@
 # The kernel side of the device gets 198.18.0.1/24 and 2001:db8::1/64 (synack takes .2 and ::2);
 # nothing is routed out of the namespace (no default route, no other interface but lo).
 #
-#   scripts/netns.sh up NAME [--dev tun0] [--mtu 1500]   create (fails if NAME exists)
+#   scripts/netns.sh up NAME [--dev tun0] [--mtu 1500] [--multi-queue]
+#                                                          create (fails if NAME exists); a
+#                                                          multi-queue device for serve --cores
 #   scripts/netns.sh down NAME                             delete (quiet if it is gone)
 #   scripts/netns.sh exec NAME CMD...                      run CMD inside NAME
 #
@@ -12,7 +14,7 @@ set -euo pipefail
 
 prog=$(basename "$0")
 die() { echo "$prog: $*" >&2; exit 1; }
-usage() { sed -n '5,7p' "$0" | sed 's/^#  */usage: /' >&2; exit 2; }
+usage() { sed -n '5,9p' "$0" | sed 's/^#  */usage: /' >&2; exit 2; }
 
 [ $# -ge 2 ] || usage
 cmd=$1 name=$2
@@ -26,9 +28,10 @@ need_root() {
 
 case $cmd in
 up)
-  dev=tun0 mtu=1500
+  dev=tun0 mtu=1500 mq=()
   while [ $# -gt 0 ]; do
     case $1 in
+    --multi-queue) mq=(multi_queue); shift ;;
     --dev) dev=${2:?--dev needs a name}; shift 2 ;;
     --mtu) mtu=${2:?--mtu needs a number}; shift 2 ;;
     *) die "unknown option '$1'" ;;
@@ -44,7 +47,7 @@ up)
   # DAD would hold the addresses tentative for a second or more: tests must not wait for it.
   ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
     net.ipv6.conf.default.router_solicitations=0 >/dev/null
-  ns ip tuntap add dev "$dev" mode tun || die "cannot create TUN device '$dev' in '$name'"
+  ns ip tuntap add dev "$dev" mode tun "${mq[@]}" || die "cannot create TUN device '$dev' in '$name'"
   ns sysctl -qw "net.ipv6.conf.$dev.accept_dad=0" "net.ipv6.conf.$dev.router_solicitations=0" >/dev/null
   ns ip link set "$dev" mtu "$mtu" up
   ns ip addr add 198.18.0.1/24 dev "$dev"

@@ -13,12 +13,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <synack/inspect.h>
 #include <synack/secret.h>
 
-#include "drivers/impair_io.h"
+#include "impair_text.h"
 #include "netstat.h"
 #include "trace_live.h"
 
@@ -89,6 +90,14 @@ int net_control_find(const char *prog, char *buf, size_t cap)
 
 /* ---- bringing a stack up ---- */
 
+int64_t net_wall_minus_monotonic_us(void)
+{
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    int64_t w = (int64_t)wall.tv_sec * 1000000 + wall.tv_nsec / 1000;
+    return w - (int64_t)synack_clock_us();
+}
+
 int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
 {
     memset(rt, 0, sizeof *rt);
@@ -114,9 +123,17 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
     }
     if (o->offload > 0) tflags |= SYNACK_TUN_OFFLOAD | SYNACK_TUN_OFFLOAD_REQUIRED;
     else if (o->offload == 0 && !o->impair) tflags |= SYNACK_TUN_OFFLOAD;
-    rt->tun_fd = synack_tun_open(o->dev, tflags, o->mtu, &rt->tun, err, sizeof err);
+    if (o->queues > 1) tflags |= SYNACK_TUN_MULTI_QUEUE;
+    rt->tun_fd = synack_tun_open(o->dev, tflags, o->queue ? 0 : o->mtu, &rt->tun, err, sizeof err);
     if (rt->tun_fd < 0) {
         synack_log(SYNACK_LOG_ERROR, "%s", err);
+        return 1;
+    }
+    /* Many queues: the first steers TCP flows to queues by their ports, so that every stack owns
+     * the connections that reach it (tun.h synack_tun_steer_by_ports). */
+    if (o->queues > 1 && o->queue == 0 && synack_tun_steer_by_ports(rt->tun_fd, o->queues, err, sizeof err) < 0) {
+        synack_log(SYNACK_LOG_ERROR, "%s", err);
+        net_stop(rt);
         return 1;
     }
     if (rt->tun.created)
@@ -166,8 +183,25 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
         net_stop(rt);
         return 2;
     }
-    synack_loop_config lc = {.tun_fd = rt->tun_fd, .impair = o->impair ? &imp : NULL,
-                             .impair_seed = iseed, .handle_signals = true, .vnet_hdr = rt->tun.vnet_hdr};
+    /* The link: the device, its capture (what crosses the device, so inside the impairments),
+     * then the impairments between it and the stack. */
+    rt->link = synack_link_tun(rt->tun_fd, rt->tun.vnet_hdr);
+    if (rt->link && o->pcap) {
+        rt->link = synack_link_capture(rt->link, o->pcap, net_wall_minus_monotonic_us());
+        if (!rt->link) {
+            synack_log(SYNACK_LOG_ERROR, "--pcap %s: %s", o->pcap, strerror(errno));
+            net_stop(rt);
+            return 1;
+        }
+    }
+    if (rt->link && o->impair) rt->link = synack_link_impair(rt->link, &imp, iseed);
+    if (!rt->link) {
+        synack_log(SYNACK_LOG_ERROR, "cannot set up the link: %s", strerror(errno));
+        net_stop(rt);
+        return 1;
+    }
+    /* With many queues the command's main thread takes the signals, not each loop. */
+    synack_loop_config lc = {.link = rt->link, .handle_signals = o->queues <= 1};
     rt->lp = synack_loop_new(rt->st, &lc);
     if (!rt->lp) {
         synack_log(SYNACK_LOG_ERROR, "cannot start the event loop: %s", strerror(errno));
@@ -216,6 +250,7 @@ void net_stop(net_runtime *rt)
             synack_log(SYNACK_LOG_INFO, "impairment: %llu lost, %llu duplicated, %llu corrupted",
                        (unsigned long long)s.impair_lost, (unsigned long long)s.impair_duplicated,
                        (unsigned long long)s.impair_corrupted);
+        if (s.captured) synack_log(SYNACK_LOG_INFO, "capture: %llu packets written", (unsigned long long)s.captured);
         synack_mem_info m;
         synack_mem_get(rt->st, &m);
         synack_log(SYNACK_LOG_INFO, "reassembly: %zu bytes in use (high %zu), %u datagrams",
@@ -228,6 +263,7 @@ void net_stop(net_runtime *rt)
     }
     control_close(rt->ctl);
     synack_loop_free(rt->lp);
+    synack_link_close(rt->link); /* flushes a capture */
     synack_stack_free(rt->st);
     if (rt->tun_fd >= 0) close(rt->tun_fd);
     memset(rt, 0, sizeof *rt);

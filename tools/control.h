@@ -20,6 +20,7 @@ typedef struct net_runtime {
     int tun_fd;
     synack_tun_info tun;
     synack_stack *st;
+    synack_link *link; /* the device, wrapped in capture (--pcap) and impairment (--impair) */
     synack_loop *lp;
     control_server *ctl;
     uint64_t seed;
@@ -28,6 +29,8 @@ typedef struct net_runtime {
 /* Opens the device, makes the stack and the loop (and the control socket when ctl_path is not
  * NULL). Returns 0, or an exit status after printing a sentence for the person. */
 int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt);
+/* The wall clock minus the loop's clock (CLOCK_MONOTONIC), for pcap stamps of real traffic. */
+int64_t net_wall_minus_monotonic_us(void);
 /* Frees everything net_start made; at -v prints the loop's and stack's figures first. */
 void net_stop(net_runtime *rt);
 /* The default control path of a device in this network namespace:

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "drivers/impair_io.h"
+#include "impair_text.h"
 
 void net_opts_init(net_opts *o, const char *cmd)
 {
@@ -127,6 +127,10 @@ int net_opts_apply(net_opts *o, const cli *c, int opt, const char *v)
         o->impair = v;
         return 1;
     }
+    case NET_OPT_PCAP:
+        if (!*v) return bad(c, v, "a file name");
+        o->pcap = v;
+        return 1;
     case NET_OPT_CONTROL:
         if (!*v || strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
             return bad(c, v, "a path shorter than 108 bytes");
@@ -223,6 +227,9 @@ void net_opts_usage(FILE *f)
             "  --impair SPEC       impair both directions inside synack, e.g.\n"
             "                      loss=5%%,delay=20ms,jitter=2ms,reorder=2%%,duplicate=1%%,corrupt=0.5%%\n"
             "                      (also reorder_delay=, rate=100mbit, limit=N, seed=N)\n"
+            "  --pcap FILE         write every packet crossing the device, both ways, to FILE\n"
+            "                      (pcap, raw IP; with offloads super-segments are written whole,\n"
+            "                      larger than the MTU, with their checksums completed)\n"
             "  --control PATH      Unix control socket for `synack netstat`\n"
             "  --user-timeout T    RFC 9293 user timeout for every connection (ms, or 2s)\n"
             "  --msl T             maximum segment lifetime: TIME-WAIT lasts 2*MSL (default 30s)\n"

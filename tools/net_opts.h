@@ -24,6 +24,9 @@ typedef struct net_opts {
     int offload;                  /* --offload: 1 on (fail without), -1 off, 0 default: on
                                      where the device supports it and nothing is impaired */
     const char *impair;           /* --impair text, or NULL */
+    const char *pcap;             /* --pcap FILE: capture what crosses the device, or NULL */
+    unsigned queue, queues;       /* serve --cores: this stack's queue of a multi-queue device
+                                     (queues > 1); 0, 0: a single-queue device */
     const char *control;          /* --control PATH, or NULL for the default (serve) / none */
     int verbose;
     bool seed_set;
@@ -43,7 +46,7 @@ enum {
     NET_OPT_CONTROL, NET_OPT_SEED, NET_OPT_USER_TIMEOUT, NET_OPT_MSL, NET_OPT_CONNECT_TIMEOUT,
     NET_OPT_RTO_MIN, NET_OPT_FIN_WAIT_2, NET_OPT_SNDBUF, NET_OPT_RCVBUF, NET_OPT_MAX_CONNS,
     NET_OPT_MAX_SOCKETS, NET_OPT_MAX_TIME_WAIT, NET_OPT_SYN_QUEUE, NET_OPT_SYNCOOKIES,
-    NET_OPT_VERBOSE, NET_OPT_OFFLOAD,
+    NET_OPT_VERBOSE, NET_OPT_OFFLOAD, NET_OPT_PCAP,
 };
 
 /* Goes into a command's getopt_long table (and "v" into its short options). */
@@ -56,6 +59,7 @@ enum {
     {"mtu", required_argument, NULL, NET_OPT_MTU},                          \
     {"impair", required_argument, NULL, NET_OPT_IMPAIR},                    \
     {"offload", required_argument, NULL, NET_OPT_OFFLOAD},                  \
+    {"pcap", required_argument, NULL, NET_OPT_PCAP},                        \
     {"control", required_argument, NULL, NET_OPT_CONTROL},                  \
     {"seed", required_argument, NULL, NET_OPT_SEED},                        \
     {"user-timeout", required_argument, NULL, NET_OPT_USER_TIMEOUT},        \

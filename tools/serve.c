@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +66,7 @@ typedef struct server {
     conn *conns;
     int root_fd;
     synack_time_us close_delay_us;
+    char tag[24];              /* "core 1: " with --cores N > 1, else "" */
     uint8_t chargen[95 * 74];
 } server;
 
@@ -98,7 +103,7 @@ static conn *conn_new(server *sv, int sd, int svc, const synack_endpoint *remote
     endpoint_text(remote, c->peer, sizeof c->peer);
     c->next = sv->conns;
     sv->conns = c;
-    synack_log(SYNACK_LOG_INFO, "%s: conn %u from %s", svc_name[svc], (unsigned)c->conn_id, c->peer);
+    synack_log(SYNACK_LOG_INFO, "%s%s: conn %u from %s", sv->tag, svc_name[svc], (unsigned)c->conn_id, c->peer);
     return c;
 }
 
@@ -109,8 +114,8 @@ static double secs(synack_time_us us) { return (double)us / 1e6; }
 static void conn_free(server *sv, conn *c, const char *why)
 {
     synack_time_us dt = synack_now(sv->st) - c->t_open;
-    synack_log(SYNACK_LOG_INFO, "%s: conn %u from %s closed (%s): %" PRIu64 " bytes in, %" PRIu64
-               " out, %.3f s", svc_name[c->svc], (unsigned)c->conn_id, c->peer, why, c->in, c->out,
+    synack_log(SYNACK_LOG_INFO, "%s%s: conn %u from %s closed (%s): %" PRIu64 " bytes in, %" PRIu64
+               " out, %.3f s", sv->tag, svc_name[c->svc], (unsigned)c->conn_id, c->peer, why, c->in, c->out,
                secs(dt));
     synack_close(sv->st, c->sd);
     if (c->file_fd >= 0) close(c->file_fd);
@@ -604,7 +609,11 @@ static void usage(FILE *f)
             "                       before closing\n"
             "  --control NAME|PATH  control socket for `synack netstat`: a NAME is " NET_CONTROL_DIR
             "/NAME.ctl\n"
-            "                       (default " NET_CONTROL_DIR "/net<netns inode>-<dev>.ctl: one per namespace)\n");
+            "                       (default " NET_CONTROL_DIR "/net<netns inode>-<dev>.ctl: one per namespace)\n"
+            "  --cores N            N stacks on N threads, one per queue of a multi-queue TUN device\n"
+            "                       (1-64, default 1); TCP flows are steered to queues by their ports;\n"
+            "                       core 0 has the control socket and --pcap FILE, core i\n"
+            "                       PATH.i and FILE.i\n");
     net_opts_usage(f);
 }
 
@@ -669,7 +678,119 @@ static bool open_listeners(server *sv, const uint16_t ports[SVC_COUNT], bool wan
     return true;
 }
 
-enum { OPT_CLOSE_DELAY = CLI_OPT_COMMAND };
+enum { OPT_CLOSE_DELAY = CLI_OPT_COMMAND, OPT_CORES };
+
+#define MAX_CORES 64
+
+/* Brings one server up on its queue: stack, loop, control socket, listeners. 0 or exit status. */
+static int server_start(server *sv, const net_opts *o, const char *ctl, const uint16_t ports[SVC_COUNT])
+{
+    int rc = net_start(o, ctl, &sv->rt);
+    if (rc) return rc;
+    sv->st = sv->rt.st;
+    bool want_v6 = synack_stack_config(sv->st)->addr6.family == SYNACK_AF_INET6;
+    if (!open_listeners(sv, ports, want_v6)) {
+        net_stop(&sv->rt);
+        return 1;
+    }
+    synack_loop_set_app(sv->rt.lp, serve_app, sv);
+    return 0;
+}
+
+static void server_finish(server *sv)
+{
+    while (sv->conns) {
+        conn *c = sv->conns;
+        sv->conns = c->next;
+        conn_free(sv, c, "server stopping");
+    }
+    net_stop(&sv->rt);
+}
+
+/* ---- --cores N: one server per queue, each on its thread ---- */
+
+static void stop_watch(synack_loop *lp, int fd, uint32_t events, void *ctx) { synack_loop_stop(lp, 0); }
+
+static void *core_thread(void *arg)
+{
+    server *sv = arg;
+    int rc = synack_loop_run(sv->rt.lp);
+    return (void *)(intptr_t)rc;
+}
+
+/* Runs `cores` servers on the queues of one multi-queue device; SIGINT/SIGTERM stop them all. */
+static int serve_cores(server *proto, const net_opts *o, const char *ctl, const uint16_t ports[SVC_COUNT],
+                       unsigned cores)
+{
+    server *svs[MAX_CORES] = {0};
+    pthread_t threads[MAX_CORES];
+    unsigned started = 0, running = 0;
+    int rc = 0;
+    /* Every thread inherits the blocked signals; this thread takes them with sigwait. */
+    sigset_t stop_sigs, old;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, &old);
+    /* Never read: once written, it stays readable and stops every loop that watches it. */
+    int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (stop_fd < 0) rc = 1;
+    for (unsigned q = 0; q < cores && !rc; q++) {
+        server *sv = malloc(sizeof *sv);
+        if (!sv) {
+            rc = 1;
+            break;
+        }
+        *sv = *proto;
+        snprintf(sv->tag, sizeof sv->tag, "core %u: ", q);
+        net_opts oq = *o;
+        oq.queue = q;
+        oq.queues = cores;
+        char qctl[160], qpcap[4096];
+        if (q) snprintf(qctl, sizeof qctl, "%s.%u", ctl, q);
+        else snprintf(qctl, sizeof qctl, "%s", ctl);
+        /* One capture per queue (each is one thread's view): FILE, FILE.1, ... */
+        if (o->pcap && q) {
+            snprintf(qpcap, sizeof qpcap, "%s.%u", o->pcap, q);
+            oq.pcap = qpcap;
+        }
+        rc = server_start(sv, &oq, qctl, ports);
+        if (rc) {
+            free(sv);
+            break;
+        }
+        svs[started++] = sv;
+        if (synack_loop_watch(sv->rt.lp, stop_fd, EPOLLIN, stop_watch, NULL) < 0) rc = 1;
+    }
+    if (!rc) synack_log(SYNACK_LOG_INFO, "serving on %u cores; SIGINT or SIGTERM stops", cores);
+    for (unsigned q = 0; q < started && !rc; q++) {
+        if (pthread_create(&threads[q], NULL, core_thread, svs[q])) {
+            synack_log(SYNACK_LOG_ERROR, "cannot start the thread of core %u", q);
+            rc = 1;
+            break;
+        }
+        running++;
+    }
+    if (!rc) {
+        int sig = 0;
+        sigwait(&stop_sigs, &sig);
+        synack_log(SYNACK_LOG_INFO, "signal %d: stopping %u cores", sig, cores);
+    }
+    uint64_t one = 1;
+    if (stop_fd >= 0 && write(stop_fd, &one, sizeof one) < 0) rc = 1;
+    for (unsigned q = 0; q < running; q++) {
+        void *ret;
+        pthread_join(threads[q], &ret);
+        if ((intptr_t)ret < 0) rc = 1;
+    }
+    for (unsigned q = 0; q < started; q++) {
+        server_finish(svs[q]);
+        free(svs[q]);
+    }
+    if (stop_fd >= 0) close(stop_fd);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -677,10 +798,12 @@ int cmd_serve(int argc, char **argv)
     net_opts_init(&o, "synack serve");
     const char *services = "echo,discard,chargen,http", *root = ".";
     synack_time_us close_delay = 0;
+    unsigned cores = 1;
     static const struct option longopts[] = {
         {"services", required_argument, NULL, 's'},
         {"root", required_argument, NULL, 'r'},
         {"close-delay", required_argument, NULL, OPT_CLOSE_DELAY},
+        {"cores", required_argument, NULL, OPT_CORES},
         NET_LONGOPTS,
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -709,6 +832,12 @@ int cmd_serve(int argc, char **argv)
             else if (ms >= 0 && *end && strcmp(end, "ms")) ms = -1;
             if (!(ms >= 0 && ms < 3.6e6)) return cli_bad_value(&cl, arg, "0 to 1 hour: ms, or 2s");
             close_delay = (synack_time_us)(ms * 1000);
+            break;
+        }
+        case OPT_CORES: {
+            uint32_t n;
+            if (!cli_parse_u32(arg, 1, MAX_CORES, &n)) return cli_bad_value(&cl, arg, "1-64");
+            cores = n;
             break;
         }
         case '?':
@@ -740,32 +869,17 @@ int cmd_serve(int argc, char **argv)
     char ctl[128];
     if (o.control) net_control_resolve(o.control, ctl, sizeof ctl);
     else net_control_default(o.dev, ctl, sizeof ctl);
-    int rc = net_start(&o, ctl, &sv->rt);
-    if (rc) {
-        if (sv->root_fd >= 0) close(sv->root_fd);
-        free(sv);
-        return rc;
+    int rc;
+    if (cores > 1) {
+        rc = serve_cores(sv, &o, ctl, ports, cores);
+    } else if (!(rc = server_start(sv, &o, ctl, ports))) {
+        synack_log(SYNACK_LOG_INFO, "serving; SIGINT or SIGTERM stops");
+        rc = synack_loop_run(sv->rt.lp);
+        /* A signal is the normal way to stop a server. */
+        if (rc >= 128) rc = 0;
+        else if (rc < 0) rc = 1;
+        server_finish(sv);
     }
-    sv->st = sv->rt.st;
-    bool want_v6 = synack_stack_config(sv->st)->addr6.family == SYNACK_AF_INET6;
-    if (!open_listeners(sv, ports, want_v6)) {
-        net_stop(&sv->rt);
-        if (sv->root_fd >= 0) close(sv->root_fd);
-        free(sv);
-        return 1;
-    }
-    synack_loop_set_app(sv->rt.lp, serve_app, sv);
-    synack_log(SYNACK_LOG_INFO, "serving; SIGINT or SIGTERM stops");
-    rc = synack_loop_run(sv->rt.lp);
-    /* A signal is the normal way to stop a server. */
-    if (rc >= 128) rc = 0;
-    else if (rc < 0) rc = 1;
-    while (sv->conns) {
-        conn *c = sv->conns;
-        sv->conns = c->next;
-        conn_free(sv, c, "server stopping");
-    }
-    net_stop(&sv->rt);
     if (sv->root_fd >= 0) close(sv->root_fd);
     free(sv);
     return rc;

@@ -1,11 +1,13 @@
-/* synack/loop.h: the real-time driver of one stack on one TUN device: epoll, CLOCK_MONOTONIC in
- * microseconds and the core's next deadline. Applications hook in with descriptor watchers, a
+/* synack/loop.h: the real-time driver of one stack on one link (driver.h: a TUN device or queue,
+ * an in-memory pair, a pcap replay, wrapped in impairment or capture): epoll, CLOCK_MONOTONIC in
+ * microseconds, the core's and the link's next deadlines. Applications hook in with descriptor watchers, a
  * per-iteration callback that services their sockets, and wake-up times. Also the tools' logger. */
 #ifndef SYNACK_LOOP_H
 #define SYNACK_LOOP_H
 
 #include <stdint.h>
 
+#include "driver.h"
 #include "sim.h"
 #include "stack.h"
 
@@ -25,9 +27,9 @@ synack_time_us synack_clock_us(void);
 typedef struct synack_loop synack_loop;
 
 typedef struct synack_loop_config {
-    int tun_fd;                     /* from synack_tun_open(); the loop does not close it */
-    const synack_impair *impair;    /* applied to both directions; NULL = none */
-    uint64_t impair_seed;
+    synack_link *link;              /* what carries the packets; the loop does not close it.
+                                       With SYNACK_LINK_TX_OFFLOAD the loop takes output with
+                                       synack_output_meta (partial checksums, TSO) */
     unsigned read_batch;            /* packets read per wake-up before the stack runs; 0 = 64 */
     bool handle_signals;            /* SIGINT/SIGTERM stop the loop (code 128 + signal) */
     /* A stack shared with other threads (the preload library): the loop holds this lock while
@@ -36,16 +38,13 @@ typedef struct synack_loop_config {
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *lock_ctx;
-    bool vnet_hdr;                  /* the device was opened with offloads (synack_tun_info
-                                       vnet_hdr): packets carry a virtio-net header, checksums
-                                       and super-segments go both ways. Not with impair (the
-                                       impairments work on wire-sized, complete packets) */
 } synack_loop_config;
 
-/* NULL on failure (no memory, epoll or signalfd failed, impair with vnet_hdr: errno is set). */
+/* NULL on failure (no link, no memory, epoll or signalfd failed: errno is set). */
 synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg);
 void synack_loop_free(synack_loop *lp);
 synack_stack *synack_loop_stack(const synack_loop *lp);
+synack_link *synack_loop_link(const synack_loop *lp);
 /* The time of the current iteration (what the stack was last given). */
 synack_time_us synack_loop_now(const synack_loop *lp);
 
@@ -81,13 +80,14 @@ synack_time_us synack_loop_wait_deadline(const synack_loop *lp);
 
 typedef struct synack_loop_stats {
     uint64_t iterations, wakeups;
-    uint64_t pkts_in, bytes_in;     /* read from the device */
-    uint64_t pkts_out, bytes_out;   /* written to the device */
+    uint64_t pkts_in, bytes_in;     /* received from the link */
+    uint64_t pkts_out, bytes_out;   /* taken by the link */
     uint64_t read_calls, full_batches; /* wake-ups whose read batch was full */
     uint64_t write_errors, read_errors;
     uint64_t gso_in, csum_valid_in; /* super-segments, checksums vouched for by the kernel */
     uint64_t tso_out, csum_partial_out; /* super-segments, partial checksums handed to it */
     uint64_t impair_lost, impair_duplicated, impair_corrupted; /* both directions */
+    uint64_t captured;              /* packets written by capture wrappers */
 } synack_loop_stats;
 void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out);
 

@@ -70,4 +70,14 @@ ssize_t synack_tun_read_vnet(int fd, uint8_t *buf, size_t cap, synack_tun_rx *rx
  * header room in front of it from tx (NULL: a complete packet). Returns 0 or -errno. */
 int synack_tun_write_vnet(int fd, uint8_t *buf, size_t len, const synack_tun_tx *tx);
 
+/* Multi-queue devices (SYNACK_TUN_MULTI_QUEUE, one descriptor per queue): attaches a steering
+ * program to the device (fd: any of its queues) so that the kernel hands a TCP segment to queue
+ * synack_tun_port_queue(source port, destination port, nqueues): every queue's stack can then
+ * tell which connections reach it, and an active open can pick a local port that lands on its own
+ * queue. Non-TCP packets and IPv4 fragments go to queue 0. Returns 0, or -errno with a sentence in
+ * err (no eBPF: not root, or a kernel without it). */
+int synack_tun_steer_by_ports(int fd, unsigned nqueues, char *err, size_t errcap);
+/* The queue of a TCP segment between these ports (the order does not matter). */
+unsigned synack_tun_port_queue(uint16_t port_a, uint16_t port_b, unsigned nqueues);
+
 #endif

@@ -1,368 +1,251 @@
-/* socket.c: the BSD-like descriptor layer over the core's user calls. A descriptor names a TCB;
- * errors are the negative errno values a C programmer expects. No blocking: callers poll. */
+/* socket.c: the BSD-like descriptor layer over the core's connection handles (synack/conn.h):
+ * the descriptor table (descriptor -> handle, a free list, doubling up to max_sockets) lives here,
+ * in the stack's user slot, and every call maps a descriptor to its handle. Errors are the
+ * negative errno values a C programmer expects. No blocking: callers poll. Uses only what the
+ * core exports (include/synack). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <synack/conn.h>
 #include <synack/socket.h>
 
-#include "stack_impl.h"
+typedef struct sock_slot {
+    synack_conn *c; /* NULL when the descriptor is free */
+    int next_free;
+} sock_slot;
 
-#include "check.h"
+typedef struct sock_table {
+    sock_slot *slots;
+    uint32_t cap;
+    int free_head; /* -1: none free */
+    uint32_t in_use;
+} sock_table;
 
-static tcb *sock_tcb(synack_stack *st, int sd)
+/* The stack's allocator (synack_config.allocator), the C library when it has none. */
+static void *mem_alloc(const synack_allocator *a, size_t size)
 {
-    if (sd < 0 || (uint32_t)sd >= st->socks_cap) return NULL;
-    return st->socks[sd].t;
+    return a->alloc ? a->alloc(a->ctx, 0, size) : malloc(size);
+}
+
+static void mem_release(const synack_allocator *a, void *p)
+{
+    if (!p) return;
+    if (a->release) a->release(a->ctx, p);
+    else free(p);
+}
+
+static void table_free(synack_stack *st, void *user)
+{
+    sock_table *tb = user;
+    const synack_allocator *a = &synack_stack_config(st)->allocator;
+    mem_release(a, tb->slots);
+    mem_release(a, tb);
+}
+
+static size_t table_bytes(const void *user) { return (size_t)((const sock_table *)user)->cap * sizeof(sock_slot); }
+static uint32_t table_in_use(const void *user) { return ((const sock_table *)user)->in_use; }
+
+static const synack_user_ops table_ops = {.free = table_free, .table_bytes = table_bytes, .in_use = table_in_use};
+
+/* The stack's table, made on first use (a stack that never opens a socket has none). */
+static sock_table *table_of(synack_stack *st, bool make)
+{
+    sock_table *tb = synack_stack_user(st);
+    if (tb || !make) return tb;
+    const synack_allocator *a = &synack_stack_config(st)->allocator;
+    tb = mem_alloc(a, sizeof *tb);
+    if (!tb) return NULL;
+    memset(tb, 0, sizeof *tb);
+    tb->free_head = -1;
+    if (!synack_stack_set_user(st, tb, &table_ops)) {
+        mem_release(a, tb);
+        return NULL;
+    }
+    return tb;
+}
+
+static synack_conn *sock_conn(const synack_stack *st, int sd)
+{
+    const sock_table *tb = synack_stack_user(st);
+    if (!tb || sd < 0 || (uint32_t)sd >= tb->cap) return NULL;
+    return tb->slots[sd].c;
 }
 
 /* Doubles the descriptor table (up to max_sockets); descriptors keep their numbers. */
-static bool sock_grow(synack_stack *st)
+static bool sock_grow(synack_stack *st, sock_table *tb)
 {
-    uint32_t cap = st->socks_cap ? st->socks_cap * 2 : 64;
-    if (cap > st->cfg.max_sockets) cap = st->cfg.max_sockets;
-    if (cap <= st->socks_cap) return false;
-    sock_slot *s = alloc_resize(&st->cfg.allocator, st->socks, (size_t)st->socks_cap * sizeof *s, (size_t)cap * sizeof *s);
+    const synack_config *cfg = synack_stack_config(st);
+    uint32_t cap = tb->cap ? tb->cap * 2 : 64;
+    if (cap > cfg->max_sockets) cap = cfg->max_sockets;
+    if (cap <= tb->cap) return false;
+    const synack_allocator *a = &cfg->allocator;
+    sock_slot *s = mem_alloc(a, (size_t)cap * sizeof *s);
     if (!s) return false;
-    for (uint32_t i = cap; i-- > st->socks_cap;) {
-        s[i].t = NULL;
-        s[i].next_free = st->free_sock;
-        st->free_sock = (int)i;
+    if (tb->slots) {
+        memcpy(s, tb->slots, (size_t)tb->cap * sizeof *s);
+        mem_release(a, tb->slots);
     }
-    st->socks = s;
-    st->socks_cap = cap;
+    for (uint32_t i = cap; i-- > tb->cap;) {
+        s[i].c = NULL;
+        s[i].next_free = tb->free_head;
+        tb->free_head = (int)i;
+    }
+    tb->slots = s;
+    tb->cap = cap;
     return true;
 }
 
-static int sock_attach(synack_stack *st, tcb *t)
+static bool sock_room(synack_stack *st, sock_table *tb) { return tb && (tb->free_head >= 0 || sock_grow(st, tb)); }
+
+static int sock_attach(sock_table *tb, synack_conn *c)
 {
-    if (st->free_sock < 0 && !sock_grow(st)) return -EMFILE;
-    int sd = st->free_sock;
-    st->free_sock = st->socks[sd].next_free;
-    st->socks[sd].t = t;
-    st->sockets_in_use++;
-    t->sd = sd;
+    int sd = tb->free_head;
+    tb->free_head = tb->slots[sd].next_free;
+    tb->slots[sd].c = c;
+    tb->in_use++;
+    synack_conn_set_socket(c, sd);
     return sd;
 }
 
 static void sock_release(synack_stack *st, int sd)
 {
-    st->socks[sd].t = NULL;
-    st->socks[sd].next_free = st->free_sock;
-    st->free_sock = sd;
-    st->sockets_in_use--;
+    sock_table *tb = synack_stack_user(st);
+    tb->slots[sd].c = NULL;
+    tb->slots[sd].next_free = tb->free_head;
+    tb->free_head = sd;
+    tb->in_use--;
 }
 
 int synack_socket(synack_stack *st)
 {
-    tcb *t = tcp_tcb_alloc(st);
-    if (!t) return -ENOBUFS;
-    int sd = sock_attach(st, t);
-    if (sd < 0) tcp_tcb_free(st, t);
-    return sd;
+    sock_table *tb = table_of(st, true);
+    if (!sock_room(st, tb)) return -EMFILE;
+    synack_conn *c = synack_conn_new(st);
+    if (!c) return -ENOBUFS;
+    return sock_attach(tb, c);
 }
 
 int synack_bind(synack_stack *st, int sd, const synack_endpoint *local)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    if (t->state != SYNACK_CLOSED || t->local.port || t->opened) return -EINVAL;
-    if (local->addr.family != SYNACK_AF_INET && local->addr.family != SYNACK_AF_INET6 &&
-        local->addr.family != SYNACK_AF_NONE)
-        return -EAFNOSUPPORT;
-    if (!synack_addr_is_any(&local->addr) && !synack_addr_eq(&local->addr, &st->cfg.addr) &&
-        !synack_addr_eq(&local->addr, &st->cfg.addr6))
-        return -EADDRNOTAVAIL;
-    synack_endpoint ep = *local;
-    if (ep.addr.family == SYNACK_AF_NONE) ep.addr.family = SYNACK_AF_INET;
-    if (ep.port == 0) {
-        synack_endpoint none = {{SYNACK_AF_INET, {0}}, 0};
-        ep.port = stack_ephemeral_port(st, &none);
-        if (!ep.port) return -EADDRINUSE;
-    } else if (stack_local_in_use(st, &ep, t->reuseaddr)) {
-        return -EADDRINUSE;
-    }
-    t->local = ep;
-    return 0;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_bind(st, c, local) : -EBADF;
 }
 
 int synack_listen(synack_stack *st, int sd, int backlog)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    if (t->local.port == 0) { /* listen() without bind(): an ephemeral port, as Linux */
-        synack_endpoint any = {{SYNACK_AF_INET, {0}}, 0};
-        int r = synack_bind(st, sd, &any);
-        if (r < 0) return r;
-    }
-    return tcp_user_listen(st, t, backlog);
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_listen(st, c, backlog) : -EBADF;
 }
 
 int synack_accept(synack_stack *st, int sd, synack_endpoint *remote)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    if (t->state != SYNACK_LISTEN) return -EINVAL;
-    tcb *c = t->aq_head;
-    if (!c) return -EAGAIN;
-    if (st->free_sock < 0 && !sock_grow(st)) return -EMFILE;
-    t->aq_head = c->aq_next;
-    if (!t->aq_head) t->aq_tail = NULL;
-    t->aq_len--;
-    c->aq_next = NULL;
-    c->parent = NULL;
-    c->in_aq = false;
-    int nsd = sock_attach(st, c);
-    if (remote) *remote = c->remote;
-    /* A child reset or closed by the peer before accept still hands back its socket with the
-     * connection's state; it is a normal accept, as on BSD. */
-    return nsd;
+    synack_conn *l = sock_conn(st, sd);
+    if (!l) return -EBADF;
+    int r = synack_conn_accept_ready(l);
+    if (r < 0) return r;
+    /* Room for the descriptor first: without it the child stays queued. */
+    sock_table *tb = table_of(st, false);
+    if (!sock_room(st, tb)) return -EMFILE;
+    return sock_attach(tb, synack_conn_accept(st, l, remote));
 }
 
 int synack_connect(synack_stack *st, int sd, const synack_endpoint *remote)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    if (t->so_error && t->state == SYNACK_CLOSED && t->opened) {
-        int e = t->so_error;
-        t->so_error = 0;
-        return -e;
-    }
-    if (t->state >= SYNACK_ESTABLISHED) return -EISCONN;
-    return tcp_user_connect(st, t, remote);
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_connect(st, c, remote) : -EBADF;
 }
 
 ssize_t synack_send(synack_stack *st, int sd, const void *buf, size_t len)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    ssize_t r = tcp_user_send(st, t, buf, len);
-    TCB_CHECK(st, t);
-    return r;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_send(st, c, buf, len) : -EBADF;
 }
 
 ssize_t synack_recv(synack_stack *st, int sd, void *buf, size_t len)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    ssize_t r = tcp_user_recv(st, t, buf, len, false);
-    TCB_CHECK(st, t);
-    return r;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_recv(st, c, buf, len, false) : -EBADF;
 }
 
 ssize_t synack_peek(synack_stack *st, int sd, void *buf, size_t len)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    return tcp_user_recv(st, t, buf, len, true);
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_recv(st, c, buf, len, true) : -EBADF;
 }
 
 int synack_shutdown(synack_stack *st, int sd, int how)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
+    synack_conn *c = sock_conn(st, sd);
+    if (!c) return -EBADF;
     if (how < 0 || how > 2) return -EINVAL;
-    return tcp_user_shutdown(st, t, how);
+    return synack_conn_shutdown(st, c, how);
 }
 
 int synack_close(synack_stack *st, int sd)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
+    synack_conn *c = sock_conn(st, sd);
+    if (!c) return -EBADF;
     sock_release(st, sd);
-    return tcp_user_close(st, t);
+    return synack_conn_close(st, c);
 }
 
 int synack_abort(synack_stack *st, int sd)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
+    synack_conn *c = sock_conn(st, sd);
+    if (!c) return -EBADF;
     sock_release(st, sd);
-    t->sd = -1;
-    t->user_closed = true;
-    return tcp_user_abort(st, t);
-}
-
-static int get_int(const void *val, size_t len, int *out)
-{
-    if (!val || len < sizeof(int)) return -EINVAL;
-    memcpy(out, val, sizeof *out);
-    return 0;
-}
-
-static int get_u64(const void *val, size_t len, uint64_t *out)
-{
-    if (!val || len < sizeof(uint64_t)) return -EINVAL;
-    memcpy(out, val, sizeof *out);
-    return 0;
+    return synack_conn_abort(st, c);
 }
 
 int synack_setsockopt(synack_stack *st, int sd, int opt, const void *val, size_t len)
 {
-    tcb *t = sock_tcb(st, sd);
-    int v = 0;
-    uint64_t u = 0;
-    if (!t) return -EBADF;
-    switch (opt) {
-    case SYNACK_SO_NODELAY:
-        if (get_int(val, len, &v)) return -EINVAL;
-        t->nodelay = v != 0;
-        if (t->nodelay) tcp_output(st, t);
-        return 0;
-    case SYNACK_SO_KEEPALIVE:
-        if (get_int(val, len, &v)) return -EINVAL;
-        t->keepalive = v != 0;
-        tcp_keepalive_reset(st, t);
-        return 0;
-    case SYNACK_SO_REUSEADDR:
-        if (get_int(val, len, &v)) return -EINVAL;
-        t->reuseaddr = v != 0;
-        return 0;
-    case SYNACK_SO_LINGER: {
-        struct synack_linger l;
-        if (!val || len < sizeof l) return -EINVAL;
-        memcpy(&l, val, sizeof l);
-        t->linger_on = l.onoff != 0;
-        t->linger_sec = (uint16_t)(l.seconds < 0 ? 0 : l.seconds > 65535 ? 65535 : l.seconds);
-        return 0;
-    }
-    case SYNACK_SO_SNDBUF:
-    case SYNACK_SO_RCVBUF:
-        if (get_int(val, len, &v) || v < 1024) return -EINVAL;
-        if (t->bufs_on || t->state != SYNACK_CLOSED) return -EISCONN; /* buffers are sized once */
-        if (opt == SYNACK_SO_SNDBUF) t->sndbuf_size = (uint32_t)v;
-        else t->rcvbuf_size = (uint32_t)v;
-        return 0;
-    case SYNACK_SO_MAXSEG:
-        if (get_int(val, len, &v) || v < 64 || v > 65495) return -EINVAL;
-        if (t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) return -EISCONN;
-        t->rcv_mss = (uint16_t)v;
-        t->rcv_mss_set = true;
-        return 0;
-    case SYNACK_SO_USER_TIMEOUT:
-        if (get_u64(val, len, &u)) return -EINVAL;
-        t->user_timeout_us = u;
-        if (!u) tcp_timer_cancel(st, t, SYNACK_TIMER_USER_TIMEOUT);
-        return 0;
-    case SYNACK_SO_KEEPIDLE:
-    case SYNACK_SO_KEEPINTVL:
-        if (get_u64(val, len, &u) || u == 0) return -EINVAL;
-        if (opt == SYNACK_SO_KEEPIDLE) t->keepidle_us = u;
-        else t->keepintvl_us = u;
-        tcp_keepalive_reset(st, t);
-        return 0;
-    case SYNACK_SO_KEEPCNT:
-        if (get_int(val, len, &v) || v < 1) return -EINVAL;
-        t->keepcnt = (uint32_t)v;
-        return 0;
-    case SYNACK_SO_CONGESTION: {
-        char name[16];
-        if (!val || len == 0) return -EINVAL;
-        size_t n = strnlen(val, len < sizeof name ? len : sizeof name);
-        if (n >= sizeof name) return -ENOENT;
-        memcpy(name, val, n);
-        name[n] = 0;
-        return tcp_cc_select(st, t, name) ? -ENOENT : 0; /* Linux: ENOENT for an unknown name */
-    }
-    default:
-        return -ENOPROTOOPT;
-    }
-}
-
-static int put_int(void *val, size_t *len, int v)
-{
-    if (!val || !len || *len < sizeof v) return -EINVAL;
-    memcpy(val, &v, sizeof v);
-    *len = sizeof v;
-    return 0;
-}
-
-static int put_u64(void *val, size_t *len, uint64_t v)
-{
-    if (!val || !len || *len < sizeof v) return -EINVAL;
-    memcpy(val, &v, sizeof v);
-    *len = sizeof v;
-    return 0;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_setopt(st, c, opt, val, len) : -EBADF;
 }
 
 int synack_getsockopt(synack_stack *st, int sd, int opt, void *val, size_t *len)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    switch (opt) {
-    case SYNACK_SO_NODELAY: return put_int(val, len, t->nodelay);
-    case SYNACK_SO_KEEPALIVE: return put_int(val, len, t->keepalive);
-    case SYNACK_SO_REUSEADDR: return put_int(val, len, t->reuseaddr);
-    case SYNACK_SO_SNDBUF: return put_int(val, len, (int)t->sndbuf_size);
-    case SYNACK_SO_RCVBUF: return put_int(val, len, (int)t->rcvbuf_size);
-    case SYNACK_SO_MAXSEG:
-        return put_int(val, len, TCPS_HAVE_ESTABLISHED(t->state) ? t->snd_mss : t->rcv_mss);
-    case SYNACK_SO_USER_TIMEOUT: return put_u64(val, len, t->user_timeout_us);
-    case SYNACK_SO_KEEPIDLE: return put_u64(val, len, t->keepidle_us);
-    case SYNACK_SO_KEEPINTVL: return put_u64(val, len, t->keepintvl_us);
-    case SYNACK_SO_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
-    case SYNACK_SO_ERROR: {
-        int e = t->so_error;
-        t->so_error = 0;
-        return put_int(val, len, e);
-    }
-    case SYNACK_SO_CONGESTION: {
-        const char *name = cc_ops_of(&t->cc)->name;
-        size_t n = strlen(name) + 1;
-        if (!val || !len || *len < n) return -EINVAL;
-        memcpy(val, name, n);
-        *len = n;
-        return 0;
-    }
-    case SYNACK_SO_LINGER: {
-        struct synack_linger l = {t->linger_on, t->linger_sec};
-        if (!val || !len || *len < sizeof l) return -EINVAL;
-        memcpy(val, &l, sizeof l);
-        *len = sizeof l;
-        return 0;
-    }
-    default:
-        return -ENOPROTOOPT;
-    }
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_getopt(st, c, opt, val, len) : -EBADF;
 }
 
 int synack_getsockname(synack_stack *st, int sd, synack_endpoint *local)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    *local = t->local;
-    if (local->addr.family == SYNACK_AF_NONE) local->addr.family = SYNACK_AF_INET;
-    return 0;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_local(c, local) : -EBADF;
 }
 
 int synack_getpeername(synack_stack *st, int sd, synack_endpoint *remote)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    if (!t->opened || t->state == SYNACK_LISTEN) return -ENOTCONN;
-    *remote = t->remote;
-    return 0;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_remote(c, remote) : -EBADF;
 }
 
 int synack_poll_socket(synack_stack *st, int sd)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return SYNACK_POLLERR;
-    int r = 0;
-    if (t->state == SYNACK_LISTEN) return t->aq_head ? SYNACK_POLLIN : 0;
-    if (t->so_error) r |= SYNACK_POLLERR;
-    if ((t->bufs_on && t->rcvbuf.len) || t->fin_rcvd || t->rd_shut) r |= SYNACK_POLLIN;
-    if (t->fin_rcvd) r |= SYNACK_POLLRDHUP;
-    if ((t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) && !t->fin_queued &&
-        (!t->bufs_on || ring_space(&t->sndbuf) > 0))
-        r |= SYNACK_POLLOUT;
-    if (t->state == SYNACK_CLOSED && t->opened) r |= SYNACK_POLLHUP | SYNACK_POLLIN;
-    return r;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_poll(c) : SYNACK_POLLERR;
 }
 
 int synack_readable_bytes(synack_stack *st, int sd)
 {
-    tcb *t = sock_tcb(st, sd);
-    if (!t) return -EBADF;
-    return t->bufs_on ? (int)t->rcvbuf.len : 0;
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_readable_bytes(c) : -EBADF;
+}
+
+/* ---- inspection by descriptor (synack/inspect.h) ---- */
+
+int synack_socket_state(const synack_stack *st, int sd)
+{
+    synack_conn *c = sock_conn(st, sd);
+    return c ? synack_conn_state(c) : -1;
+}
+
+bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out)
+{
+    synack_conn *c = sock_conn(st, sd);
+    if (!c) return false;
+    synack_conn_info_get(st, c, out);
+    return true;
 }

@@ -178,17 +178,9 @@ bool synack_conn_get(const synack_stack *st, uint32_t conn_id, synack_conn_info 
     return false;
 }
 
-int synack_socket_state(const synack_stack *st, int sd)
+void synack_conn_info_get(const synack_stack *st, const synack_conn *c, synack_conn_info *out)
 {
-    if (sd < 0 || (uint32_t)sd >= st->socks_cap || !st->socks[sd].t) return -1;
-    return st->socks[sd].t->state;
-}
-
-bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out)
-{
-    if (sd < 0 || (uint32_t)sd >= st->socks_cap || !st->socks[sd].t) return false;
-    fill(st, st->socks[sd].t, out);
-    return true;
+    fill(st, (const tcb *)(const void *)c, out);
 }
 
 uint64_t synack_counter(const synack_stack *st, int c)
@@ -208,12 +200,13 @@ void synack_mem_get(const synack_stack *st, synack_mem_info *out)
     out->buffer_bytes_high = st->buffer_bytes_high;
     out->conns_in_use = st->conns_in_use;
     out->conns_high = st->conns_high;
-    out->sockets_in_use = (uint32_t)st->sockets_in_use;
+    out->sockets_in_use = st->user && st->user_ops->in_use ? st->user_ops->in_use(st->user) : 0;
     out->time_wait = st->tw.count;
     size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges);
     for (uint32_t i = 0; i < BUF_CLASSES; i++) bytes += slab_bytes(&st->bufs.cls[i]);
     bytes += htable_bytes(&st->conns) + htable_bytes(&st->tw.hash);
-    bytes += (size_t)st->heap_cap * sizeof *st->heap + (size_t)st->socks_cap * sizeof *st->socks;
+    bytes += (size_t)st->heap_cap * sizeof *st->heap;
+    if (st->user && st->user_ops->table_bytes) bytes += st->user_ops->table_bytes(st->user);
     out->table_bytes = bytes;
     out->reass_bytes_in_use = st->reass.bytes;
     out->reass_bytes_high = st->reass.bytes_high;

@@ -3,6 +3,7 @@
 #ifndef SYNACK_STACK_IMPL_H
 #define SYNACK_STACK_IMPL_H
 
+#include <synack/conn.h>
 #include <synack/inspect.h>
 #include <synack/stack.h>
 
@@ -14,11 +15,6 @@
 #include "util/htable.h"
 #include "util/siphash.h"
 #include "util/slab.h"
-
-typedef struct sock_slot {
-    tcb *t;        /* NULL when the descriptor is free */
-    int next_free;
-} sock_slot;
 
 /* Keys derived from cfg.secret, one per use, so that learning one output reveals no other. */
 typedef struct stack_keys {
@@ -56,11 +52,9 @@ struct synack_stack {
     /* Receive and send buffers and range sets, by size class (tcp/buffers.c). */
     bufpool bufs;
 
-    /* Sockets: descriptor -> tcb; the array doubles as descriptors are needed, up to
-     * max_sockets. */
-    sock_slot *socks;
-    uint32_t socks_cap;
-    int free_sock, sockets_in_use;
+    /* The socket layer's slot (synack/conn.h): its descriptor table lives above the core. */
+    void *user;
+    const synack_user_ops *user_ops;
 
     /* Timer heap of tcbs keyed by their earliest deadline; the array doubles and halves. */
     tcb **heap;
@@ -126,7 +120,7 @@ bool stack_local_in_use(synack_stack *st, const synack_endpoint *local, bool reu
  * remote->port is 0; 0 when every port of the range is taken. */
 uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote);
 
-/* Output queue: reserve room for a packet of up to len bytes; NULL when full. */
+/* Output queue (outq.c): reserve room for a packet of up to len bytes; NULL when full. */
 uint8_t *stack_outq_reserve(synack_stack *st, size_t len);
 void stack_outq_commit(synack_stack *st, size_t len);
 /* Commits a packet with offload needs: gso_size > 0 for a TCP super-segment, csum_start > 0
@@ -136,6 +130,8 @@ void stack_pending_add(synack_stack *st, tcb *t);
 /* Output for this connection is built when the driver next takes packets, so that a batch of
  * input segments is answered by one ACK (RFC 9293 3.10.7.4, MUST-58/59). */
 void stack_output_later(synack_stack *st, tcb *t);
+/* Takes the next queued packet (building pending output first); 0 when none (synack_output_meta). */
+size_t stack_outq_take(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta);
 
 void stack_event_push(synack_stack *st, const synack_event *ev);
 /* Per-segment trace events (only called when st->trace_mask asks for them: see DROP). */

@@ -1,6 +1,6 @@
 /* impair_io.h: the simulated wire's impairments (link.c) as a decorator on a real device: packets
  * between the kernel and the stack pass through a sim_link with two nodes, so --impair loss=5%,...
- * applies to both directions of a TUN link. Also parses the --impair text. */
+ * applies to both directions of a TUN link. */
 #ifndef SYNACK_DRIVERS_IMPAIR_IO_H
 #define SYNACK_DRIVERS_IMPAIR_IO_H
 
@@ -19,15 +19,6 @@ typedef struct impair_io_stats {
     uint64_t offered[2];   /* packets put on the link toward node i */
     uint64_t lost[2], duplicated[2], corrupted[2];
 } impair_io_stats;
-
-/* Parses "loss=5%,delay=20ms,jitter=5ms,reorder=2%,reorder_delay=10ms,duplicate=1%,corrupt=0.1%,
- * rate=100mbit,limit=1000,seed=7". Probabilities take "5%" or "0.05"; durations "20ms", "500us",
- * "1s" (a bare number is milliseconds); rates "100mbit", "1gbit", "64kbit" or bits/s. Fields
- * left out stay at zero; reorder without reorder_delay holds packets back 10 ms. *seed is set only
- * when the text has seed=. Returns false with a sentence in err on a bad field. */
-bool impair_parse(const char *spec, synack_impair *out, uint64_t *seed, char *err, size_t errcap);
-/* "loss=5.00% delay=20.000ms ..." listing only what is on; returns buf. */
-char *impair_format(const synack_impair *imp, char *buf, size_t cap);
 
 /* NULL when out of memory. to_stack/to_kernel may be NULL (a perfect direction). */
 impair_io *impair_io_new(const synack_impair *to_stack, const synack_impair *to_kernel, uint64_t seed);

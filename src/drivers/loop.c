@@ -1,6 +1,7 @@
-/* loop.c: the real-time loop of one stack on a TUN device: epoll waits (microseconds) for the
- * earliest of core deadline, impaired delivery and app wake-up; batch reads, timers, app, flush.
- * Owns the clock, dispatch and the tools' logger; no protocol decisions, knows no services. */
+/* loop.c: the real-time loop of one stack on any link (driver.h): epoll waits (microseconds) for
+ * the earliest of core deadline, the link's own wake-up time (a delayed or replayed packet) and
+ * the app's; batch receives, timers, app, flush in batches. Owns the clock, dispatch and the
+ * tools' logger; no protocol decisions, knows no services and no particular link. */
 #include <synack/loop.h>
 
 #include <errno.h>
@@ -14,9 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <synack/tun.h>
-
-#include "impair_io.h"
+#include <synack/driver.h>
 
 /* ---- logging ---- */
 
@@ -64,11 +63,11 @@ synack_time_us synack_clock_us(void)
 #define MAX_WATCHERS 32
 #define MAX_EVENTS 64
 #define PKT_CAP 65536 /* any IPv4 or IPv6 packet without jumbograms */
-#define VHDR SYNACK_TUN_VNET_HDR_LEN
+#define SEND_BATCH 8   /* packets handed to the link per send call */
 
 /* epoll data: the watcher's slot in the low half, its generation in the high half, so that an
  * event for a descriptor unwatched earlier in the same batch is recognised and skipped. */
-#define TAG_TUN UINT64_MAX
+#define TAG_LINK UINT64_MAX
 #define TAG_SIGNAL (UINT64_MAX - 1)
 
 typedef struct watcher {
@@ -81,10 +80,10 @@ typedef struct watcher {
 
 struct synack_loop {
     synack_stack *st;
-    int tun_fd, ep, sig_fd;
+    synack_link *link;
+    int link_fd, ep, sig_fd;
     sigset_t old_mask;
     bool signals;
-    impair_io *imp;
     unsigned read_batch;
     synack_loop_app_fn app;
     void *app_ctx;
@@ -92,47 +91,44 @@ struct synack_loop {
     void *event_ctx;
     synack_time_us now, app_deadline;
     bool stop, pwait2_missing;
+    unsigned warned_write; /* send errors reported so far (the first only) */
     int code;
     uint32_t idle_spins; /* rounds in a row whose core deadline was already past */
     void (*lock)(void *);
     void (*unlock)(void *);
     void *lock_ctx;
     synack_time_us wait_deadline; /* what the current (or last) wait was computed for */
-    bool vnet;           /* virtio-net header in front of every packet on the device */
+    bool tx_meta;        /* the link takes partial checksums and super-segments */
     watcher w[MAX_WATCHERS];
     synack_loop_stats stats;
-    uint8_t buf[VHDR + PKT_CAP]; /* [virtio-net header room][packet] */
+    synack_link_pkt batch[SEND_BATCH];
+    uint8_t out[SEND_BATCH][SYNACK_LINK_HEADROOM + PKT_CAP]; /* [link header room][packet] */
 };
 
 synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg)
 {
+    if (!cfg->link) {
+        errno = EINVAL;
+        return NULL;
+    }
     synack_loop *lp = calloc(1, sizeof *lp);
     if (!lp) return NULL;
     lp->st = st;
-    lp->tun_fd = cfg->tun_fd;
+    lp->link = cfg->link;
+    lp->link_fd = synack_link_poll_fd(cfg->link);
     lp->sig_fd = -1;
     lp->read_batch = cfg->read_batch ? cfg->read_batch : 64;
     lp->lock = cfg->lock;
     lp->unlock = cfg->unlock;
     lp->lock_ctx = cfg->lock_ctx;
     lp->app_deadline = SYNACK_TIME_NEVER;
-    lp->vnet = cfg->vnet_hdr;
+    lp->tx_meta = cfg->link->caps & SYNACK_LINK_TX_OFFLOAD;
     for (int i = 0; i < MAX_WATCHERS; i++) lp->w[i].fd = -1;
-    if (cfg->vnet_hdr && cfg->impair) {
-        free(lp);
-        errno = EINVAL;
-        return NULL;
-    }
     lp->ep = epoll_create1(EPOLL_CLOEXEC);
     if (lp->ep < 0) goto fail;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_TUN};
-    if (epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->tun_fd, &ev) < 0) goto fail;
-    if (cfg->impair) {
-        lp->imp = impair_io_new(cfg->impair, cfg->impair, cfg->impair_seed);
-        if (!lp->imp) {
-            errno = ENOMEM;
-            goto fail;
-        }
+    if (lp->link_fd >= 0) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_LINK};
+        if (epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->link_fd, &ev) < 0) goto fail;
     }
     if (cfg->handle_signals) {
         sigset_t mask;
@@ -162,7 +158,6 @@ void synack_loop_free(synack_loop *lp)
     if (lp->ep >= 0) close(lp->ep);
     if (lp->sig_fd >= 0) close(lp->sig_fd);
     if (lp->signals) sigprocmask(SIG_SETMASK, &lp->old_mask, NULL);
-    impair_io_free(lp->imp);
     free(lp);
 }
 
@@ -229,62 +224,54 @@ void synack_loop_stop(synack_loop *lp, int code)
 void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out)
 {
     *out = lp->stats;
-    if (lp->imp) {
-        impair_io_stats s;
-        impair_io_get_stats(lp->imp, &s);
-        out->impair_lost = s.lost[0] + s.lost[1];
-        out->impair_duplicated = s.duplicated[0] + s.duplicated[1];
-        out->impair_corrupted = s.corrupted[0] + s.corrupted[1];
-    }
+    synack_link_stats ls;
+    synack_link_get_stats(lp->link, &ls);
+    out->write_errors = ls.tx_errors;
+    out->read_errors = ls.rx_errors;
+    out->impair_lost = ls.lost;
+    out->impair_duplicated = ls.duplicated;
+    out->impair_corrupted = ls.corrupted;
+    out->captured = ls.captured;
 }
+
+synack_link *synack_loop_link(const synack_loop *lp) { return lp->link; }
 
 /* ---- packet paths ---- */
 
-static void count_out(synack_loop *lp, int r, size_t len)
+/* Hands the batch to the link. A packet the link could not take is lost as on a wire: TCP
+ * repairs it, so it is counted (by the link) and not retried. */
+static void send_batch(synack_loop *lp, unsigned n)
 {
-    /* A TUN write either takes the whole packet or fails; a failed one is a packet lost on the
-     * wire, which TCP repairs, so it is counted and not retried. */
-    if (r < 0) {
-        if (lp->stats.write_errors++ == 0)
-            synack_log(SYNACK_LOG_ERROR, "warning: writing to the TUN device: %s (packet dropped)",
-                       strerror(-r));
-        return;
+    if (!n) return;
+    int r = synack_link_send(lp->link, lp->now, lp->batch, n);
+    if (r < 0 && !lp->warned_write++)
+        synack_log(SYNACK_LOG_ERROR, "warning: sending on the %s link: %s (packets dropped)",
+                   lp->link->ops->kind, strerror(-r));
+    if (r <= 0) return;
+    lp->stats.pkts_out += (uint64_t)r;
+    for (int i = 0; i < r; i++) {
+        lp->stats.bytes_out += lp->batch[i].len;
+        if (lp->batch[i].meta.gso_size) lp->stats.tso_out++;
+        if (lp->batch[i].meta.csum_start) lp->stats.csum_partial_out++;
     }
-    lp->stats.pkts_out++;
-    lp->stats.bytes_out += len;
 }
 
-/* A complete packet (from the impairment queue) to the device. */
-static void to_kernel(synack_loop *lp, const uint8_t *pkt, size_t len)
-{
-    if (!lp->vnet) {
-        count_out(lp, synack_tun_write(lp->tun_fd, pkt, len), len);
-        return;
-    }
-    if (len > PKT_CAP) return;
-    memmove(lp->buf + VHDR, pkt, len);
-    count_out(lp, synack_tun_write_vnet(lp->tun_fd, lp->buf, len, NULL), len);
-}
-
+/* The stack builds each packet right behind the link's header room, SEND_BATCH at a time; with
+ * offloads the meta says what the link has to finish (checksum) or cut (TSO). */
 static void flush_output(synack_loop *lp)
 {
-    size_t len;
-    if (lp->vnet) {
-        /* The stack builds into the buffer right behind the header room; the header says
-         * what the kernel has to finish (checksum) or cut (TSO). */
-        synack_out_meta m;
-        while ((len = synack_output_meta(lp->st, lp->buf + VHDR, PKT_CAP, &m)) > 0) {
-            synack_tun_tx tx = {.gso_size = m.gso_size, .hdr_len = m.hdr_len, .csum_start = m.csum_start,
-                                .csum_offset = m.csum_offset, .ipv6 = m.ipv6};
-            if (m.gso_size) lp->stats.tso_out++;
-            if (m.csum_start) lp->stats.csum_partial_out++;
-            count_out(lp, synack_tun_write_vnet(lp->tun_fd, lp->buf, len, &tx), len);
+    for (;;) {
+        unsigned n = 0;
+        for (; n < SEND_BATCH; n++) {
+            synack_link_pkt *p = &lp->batch[n];
+            memset(p, 0, sizeof *p);
+            p->data = lp->out[n] + SYNACK_LINK_HEADROOM;
+            p->len = lp->tx_meta ? synack_output_meta(lp->st, p->data, PKT_CAP, &p->meta)
+                                 : synack_output(lp->st, p->data, PKT_CAP);
+            if (!p->len) break;
         }
-        return;
-    }
-    while ((len = synack_output(lp->st, lp->buf, sizeof lp->buf)) > 0) {
-        if (lp->imp) impair_io_from_stack(lp->imp, lp->now, lp->buf, len);
-        else count_out(lp, synack_tun_write(lp->tun_fd, lp->buf, len), len);
+        send_batch(lp, n);
+        if (n < SEND_BATCH) return;
     }
 }
 
@@ -302,47 +289,25 @@ static void loop_unlock(synack_loop *lp)
     if (lp->unlock) lp->unlock(lp->lock_ctx);
 }
 
-static void deliver_impaired(synack_loop *lp)
+static void deliver(void *ctx, const synack_link_pkt *p)
 {
-    link_pkt p;
-    while (impair_io_pop(lp->imp, lp->now, &p)) {
-        if (p.to == IMPAIR_NODE_STACK) synack_input(lp->st, lp->now, p.data, p.len);
-        else to_kernel(lp, p.data, p.len);
-        free(p.data);
-    }
+    synack_loop *lp = ctx;
+    lp->stats.pkts_in++;
+    lp->stats.bytes_in += p->len;
+    if (p->meta.gso_size) lp->stats.gso_in++;
+    if (p->in_flags & SYNACK_IN_CSUM_VALID) lp->stats.csum_valid_in++;
+    synack_input_flags(lp->st, lp->now, p->data, p->len, p->in_flags);
 }
 
-/* Reads up to read_batch packets (TUN gives one per read; there is no recvmmsg for it), so one
- * wake-up hands the stack a burst and its ACKs go out together after. With offloads each read
- * may be a 64 KiB super-segment. Returns -errno when the device is gone. */
-static int read_tun(synack_loop *lp)
+/* Takes up to read_batch packets from the link (TUN gives one per read; there is no recvmmsg
+ * for it), so one wake-up hands the stack a burst and its ACKs go out together after. Returns
+ * -errno when the link is gone. */
+static int receive(synack_loop *lp)
 {
-    unsigned n;
-    for (n = 0; n < lp->read_batch; n++) {
-        synack_tun_rx rx = {0};
-        uint8_t *pkt = lp->buf;
-        ssize_t r = lp->vnet ? synack_tun_read_vnet(lp->tun_fd, lp->buf, sizeof lp->buf, &rx)
-                             : synack_tun_read(lp->tun_fd, lp->buf, sizeof lp->buf);
-        if (r == 0) break;
-        if (r == -EPROTO) { /* a header we cannot honour: the packet is dropped */
-            lp->stats.read_errors++;
-            continue;
-        }
-        if (r < 0) {
-            lp->stats.read_errors++;
-            if (r == -EBADFD || r == -EIO || r == -ENXIO || r == -EBADF) return (int)r;
-            break;
-        }
-        if (lp->vnet) pkt += VHDR;
-        lp->stats.read_calls++;
-        lp->stats.pkts_in++;
-        lp->stats.bytes_in += (uint64_t)r;
-        if (rx.gso_size) lp->stats.gso_in++;
-        if (rx.csum_valid) lp->stats.csum_valid_in++;
-        if (lp->imp) impair_io_from_kernel(lp->imp, lp->now, pkt, (size_t)r);
-        else synack_input_flags(lp->st, lp->now, pkt, (size_t)r, rx.csum_valid ? SYNACK_IN_CSUM_VALID : 0);
-    }
-    if (n == lp->read_batch) lp->stats.full_batches++;
+    int r = synack_link_recv(lp->link, lp->now, lp->read_batch, deliver, lp);
+    if (r < 0) return r;
+    lp->stats.read_calls++;
+    if ((unsigned)r == lp->read_batch) lp->stats.full_batches++;
     return 0;
 }
 
@@ -395,15 +360,16 @@ int synack_loop_run(synack_loop *lp)
     while (!lp->stop) {
         lp->stats.iterations++;
         lp->now = synack_clock_us();
-        if (lp->imp) deliver_impaired(lp);
+        /* What the link holds for now without a descriptor saying so (delayed, replayed). */
+        if (synack_link_next_time(lp->link) <= lp->now && (rc = receive(lp)) < 0) goto link_gone;
         synack_poll(lp->st, lp->now);
         lp->app_deadline = SYNACK_TIME_NEVER;
         if (lp->app) lp->app(lp, lp->app_ctx);
         flush_output(lp);
         /* On an impaired link without delay, what was just sent is due now: deliver it, and
          * flush what that delivery made the stack send (bounded; the rest is due next round). */
-        for (int k = 0; k < 4 && lp->imp && impair_io_next_time(lp->imp) <= lp->now; k++) {
-            deliver_impaired(lp);
+        for (int k = 0; k < 4 && synack_link_next_time(lp->link) <= lp->now; k++) {
+            if ((rc = receive(lp)) < 0) goto link_gone;
             flush_output(lp);
         }
         drain_events(lp);
@@ -411,7 +377,7 @@ int synack_loop_run(synack_loop *lp)
 
         synack_time_us core_deadline = synack_next_deadline(lp->st);
         synack_time_us deadline = min_time(core_deadline, lp->app_deadline);
-        if (lp->imp) deadline = min_time(deadline, impair_io_next_time(lp->imp));
+        deadline = min_time(deadline, synack_link_next_time(lp->link));
         /* A core deadline that stays in the past after synack_poll() ran it would spin a core at
          * 100%: after many such rounds in a row, wait at least 1 ms and say so once (a bug). */
         if (core_deadline > lp->now) {
@@ -437,18 +403,13 @@ int synack_loop_run(synack_loop *lp)
         lp->now = synack_clock_us();
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
-            if (tag == TAG_TUN) {
+            if (tag == TAG_LINK) {
                 if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
-                    synack_log(SYNACK_LOG_ERROR, "the TUN device went away");
+                    synack_log(SYNACK_LOG_ERROR, "the %s link went away", lp->link->ops->kind);
                     rc = -ENODEV;
                     goto out;
                 }
-                int r = read_tun(lp);
-                if (r < 0) {
-                    synack_log(SYNACK_LOG_ERROR, "reading the TUN device: %s", strerror(-r));
-                    rc = r;
-                    goto out;
-                }
+                if ((rc = receive(lp)) < 0) goto link_gone;
             } else if (tag == TAG_SIGNAL) {
                 struct signalfd_siginfo si;
                 if (read(lp->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -465,6 +426,9 @@ int synack_loop_run(synack_loop *lp)
         }
     }
     if (lp->stop) rc = lp->code;
+    goto out;
+link_gone:
+    synack_log(SYNACK_LOG_ERROR, "receiving from the %s link: %s", lp->link->ops->kind, strerror(-rc));
 out:
     lp->wait_deadline = 0;
     loop_unlock(lp);

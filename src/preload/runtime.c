@@ -360,8 +360,10 @@ int pl_start(void)
     }
     rt.kick_fd = fd_high(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     rt.kick_at = SYNACK_TIME_NEVER;
-    synack_loop_config lc = {.tun_fd = rt.tun_fd, .lock = lock_cb, .unlock = unlock_cb};
-    rt.lp = rt.kick_fd >= 0 ? synack_loop_new(rt.st, &lc) : NULL;
+    /* The link lives as long as the process (the stack dies with it). */
+    synack_link *link = synack_link_tun(rt.tun_fd, info.vnet_hdr);
+    synack_loop_config lc = {.link = link, .lock = lock_cb, .unlock = unlock_cb};
+    rt.lp = rt.kick_fd >= 0 && link ? synack_loop_new(rt.st, &lc) : NULL;
     if (!rt.lp || synack_loop_watch(rt.lp, rt.kick_fd, EPOLLIN, kick_cb, NULL) < 0) {
         r = start_fail("cannot start the event loop: %s", strerror(errno));
         goto out;

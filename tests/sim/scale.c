@@ -9,6 +9,9 @@
 #include "stack_impl.h"
 #include "test.h"
 
+/* A descriptor slot of src/api/socket.c: a handle pointer and a free-list link. */
+enum { SOCK_SLOT_BYTES = 2 * sizeof(void *) };
+
 #include <synack/inspect.h>
 #include <synack/socket.h>
 
@@ -99,11 +102,11 @@ static void million_connections_grow_and_shrink(void)
      * what remains is the socket tables (descriptors keep their numbers) and a few spare
      * chunks, not a million connections' worth. */
     duo_advance(&d, SYNACK_SEC(10));
-    size_t after_c = table_bytes(d.c) - (size_t)n * sizeof(sock_slot), after_s = table_bytes(d.s) - (size_t)n * sizeof(sock_slot);
+    size_t after_c = table_bytes(d.c) - (size_t)n * SOCK_SLOT_BYTES, after_s = table_bytes(d.s) - (size_t)n * SOCK_SLOT_BYTES;
     printf("  tables: client %zu -> %zu bytes, server %zu -> %zu bytes (sockets excluded)\n", empty_c, after_c, empty_s, after_s);
     if (!(after_c < 8u << 20 && after_s < 8u << 20)) {
         synack_stack *x = d.c;
-        printf("tcb %zu tw %zu ranges %zu conns %llu twh %llu heap %u socks %u\n", slab_bytes(&x->tcb_slab), slab_bytes(&x->tw.recs), slab_bytes(&x->bufs.ranges), (unsigned long long)htable_bytes(&x->conns), (unsigned long long)htable_bytes(&x->tw.hash), x->heap_cap, x->socks_cap);
+        printf("tcb %zu tw %zu ranges %zu conns %llu twh %llu heap %u socks %u\n", slab_bytes(&x->tcb_slab), slab_bytes(&x->tw.recs), slab_bytes(&x->bufs.ranges), (unsigned long long)htable_bytes(&x->conns), (unsigned long long)htable_bytes(&x->tw.hash), x->heap_cap, 0u);
         for (unsigned i = 0; i < BUF_CLASSES; i++) if (slab_bytes(&x->bufs.cls[i])) printf(" cls%u %zu\n", i, slab_bytes(&x->bufs.cls[i]));
     }
     CHECK(after_c < 8u << 20 && after_s < 8u << 20);
