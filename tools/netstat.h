@@ -40,6 +40,7 @@ typedef struct ns_row {
     bool ts_ok, sack_ok, ws_ok;
     uint8_t snd_wscale, rcv_wscale;
     char cc[16];
+    char cc_phase[32]; /* the algorithm's phase ("slow-start", "probe-bw"); "" unknown */
     /* Who owns it. synack: conn id and socket (-1: orphaned); host: inode, uid, pid/comm. */
     uint32_t conn_id;
     int sd;

@@ -79,6 +79,7 @@ void ns_row_from_conn(ns_row *r, const synack_conn_info *ci)
     r->snd_wscale = ci->snd_wscale;
     r->rcv_wscale = ci->rcv_wscale;
     snprintf(r->cc, sizeof r->cc, "%s", ci->cc_name ? ci->cc_name : "");
+    snprintf(r->cc_phase, sizeof r->cc_phase, "%s", ci->cc_phase ? ci->cc_phase : "");
     synack_time_us est = ci->deadline_us[SYNACK_TIMER_CONN_EST];
     if (est != SYNACK_TIME_NEVER && ci->nt_timer == SYNACK_NT_ON) {
         /* The deadline is absolute on the stack's clock; the timer's time left is on the same
@@ -319,6 +320,7 @@ static void details_line(FILE *out, const ns_row *r)
         return;
     }
     if (r->cc[0]) fprintf(out, " %s", r->cc);
+    if (r->cc[0] && r->cc_phase[0]) fprintf(out, " phase:%s", r->cc_phase);
     if (r->ts_ok) fputs(" ts", out);
     if (r->sack_ok) fputs(" sack", out);
     if (r->ws_ok) fprintf(out, " wscale:%u,%u", r->snd_wscale, r->rcv_wscale);
@@ -416,6 +418,7 @@ static void json_row(json_out *j, const ns_opts *o, const ns_table *t, const ns_
     if (r->has_info) {
         json_obj_open(j, "info");
         if (r->cc[0]) json_str(j, "cc", r->cc);
+        if (r->cc_phase[0]) json_str(j, "cc_phase", r->cc_phase);
         json_secs(j, "srtt_s", r->srtt_us);
         json_secs(j, "rttvar_s", r->rttvar_us);
         json_secs(j, "rto_s", r->rto_us);

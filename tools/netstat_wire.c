@@ -55,11 +55,12 @@ void ns_wire_write(FILE *out, const synack_stack *st)
         }
         fprintf(out, " srtt=%" PRIu64 " rttvar=%" PRIu64 " rto=%" PRIu64 " mss=%u cwnd=%" PRIu32
                      " ssth=%" PRIu32 " swnd=%" PRIu32 " rwnd=%" PRIu32 " rtx=%" PRIu32 " ba=%" PRIu64
-                     " br=%" PRIu64 " age=%" PRIu64 " ts=%d sack=%d ws=%d sws=%u rws=%u cc=%s\n",
+                     " br=%" PRIu64 " age=%" PRIu64 " ts=%d sack=%d ws=%d sws=%u rws=%u cc=%s ccp=%s\n",
                 c->srtt_us, c->rttvar_us, c->rto_us, c->snd_mss, c->cwnd, c->ssthresh, c->snd_wnd,
                 c->rcv_wnd, c->retransmits_total, c->bytes_acked, c->bytes_received, c->state_age_us,
                 c->ts_ok, c->sack_ok, c->ws_ok, c->snd_wscale, c->rcv_wscale,
-                c->cc_name && c->cc_name[0] ? c->cc_name : "-");
+                c->cc_name && c->cc_name[0] ? c->cc_name : "-",
+                c->cc_phase && c->cc_phase[0] ? c->cc_phase : "-");
     }
     fprintf(out, "end %zu\n", n);
     free(list);
@@ -80,7 +81,7 @@ static bool parse_conn(char *line, ns_row *r)
     synack_conn_info c;
     memset(&c, 0, sizeof c);
     for (int i = 0; i < SYNACK_TIMER_COUNT; i++) c.deadline_us[i] = SYNACK_TIME_NEVER;
-    char cc[16] = "";
+    char cc[16] = "", ccp[32] = "";
     uint64_t est = NS_UNKNOWN;
     bool have_state = false, have_la = false, have_ra = false;
     char *save = NULL;
@@ -96,6 +97,7 @@ static bool parse_conn(char *line, ns_row *r)
         if (!strcmp(k, "la")) have_la = get_addr(v, &c.local.addr);
         else if (!strcmp(k, "ra")) have_ra = get_addr(v, &c.remote.addr);
         else if (!strcmp(k, "cc")) snprintf(cc, sizeof cc, "%s", strcmp(v, "-") ? v : "");
+        else if (!strcmp(k, "ccp")) snprintf(ccp, sizeof ccp, "%s", strcmp(v, "-") ? v : "");
         else if (!strcmp(k, "sd")) c.socket = (int)strtol(v, NULL, 10);
         else if (!num) continue; /* a value this client does not read */
         else if (!strcmp(k, "id")) c.conn_id = (uint32_t)x;
@@ -134,6 +136,7 @@ static bool parse_conn(char *line, ns_row *r)
     if (!have_state || !have_la || !have_ra) return false;
     ns_row_from_conn(r, &c);
     snprintf(r->cc, sizeof r->cc, "%s", cc);
+    snprintf(r->cc_phase, sizeof r->cc_phase, "%s", ccp);
     r->est_left_us = est;
     if (c.state == SYNACK_TIME_WAIT && c.socket < 0 && !cc[0]) r->has_info = false; /* a record */
     return true;

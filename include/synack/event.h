@@ -40,7 +40,8 @@ const char *synack_state_netstat_name(int state); /* "SYN_RECV" */
     X(CONN_EST, "connection-establishment") /* 75 s BSD tradition */ \
     X(FIN_WAIT_2, "fin-wait-2")   /* 10 min BSD tradition */ \
     X(TIME_WAIT, "2msl")          /* RFC 9293 3.6 */        \
-    X(USER_TIMEOUT, "user-timeout") /* RFC 9293 3.10.8 */
+    X(USER_TIMEOUT, "user-timeout") /* RFC 9293 3.10.8 */ \
+    X(PACING, "pacing")           /* next permitted send time at the pacing rate */
 
 enum synack_timer {
 #define SYNACK_X(id, name) SYNACK_TIMER_##id,

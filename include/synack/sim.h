@@ -14,6 +14,10 @@ typedef struct synack_impair {
     synack_time_us jitter_us;   /* extra delay uniform in [0, jitter] (may reorder) */
     uint64_t rate_bps;          /* serialization rate in bits/s; 0 = infinite */
     uint32_t queue_limit;       /* packets waiting for the rate limiter; 0 = unlimited */
+    /* RFC 3168 5: with at least this many packets waiting for the rate limiter, an ECN-capable
+     * packet (ECT(0) or ECT(1)) is marked CE instead of queued unmarked; 0 = never mark. The
+     * queue_limit drop still applies to every packet. */
+    uint32_t ce_threshold;
     uint32_t mtu;               /* larger packets are dropped; 0 = no limit */
     double loss;                /* drop probability */
     double duplicate;           /* probability a packet is delivered twice */
@@ -28,7 +32,7 @@ typedef struct synack_impair {
 
 enum synack_tap_what { SYNACK_TAP_SENT, SYNACK_TAP_DELIVERED, SYNACK_TAP_LOST, SYNACK_TAP_QUEUE_DROP,
                        SYNACK_TAP_MTU_DROP, SYNACK_TAP_CORRUPTED, SYNACK_TAP_DUPLICATED,
-                       SYNACK_TAP_NO_ROUTE };
+                       SYNACK_TAP_NO_ROUTE, SYNACK_TAP_CE_MARKED };
 
 /* Called for every packet event on the link (for ladders, pcap, tracing). */
 typedef void (*synack_tap_fn)(void *ctx, synack_time_us t, int what, int from, int to,

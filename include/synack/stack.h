@@ -118,7 +118,8 @@ typedef struct synack_config {
                                     * holds at most a quarter of frag_max_datagrams */
     synack_time_us frag_timeout_us;  /* IPv4: default 30 s (Linux); at least 15 s (RFC 791) */
     synack_time_us frag6_timeout_us; /* IPv6: default 60 s (RFC 8200 4.5); at least 15 s */
-    /* Congestion control for new connections, by name ("newreno"; synack(3) lists them);
+    /* Congestion control for new connections, by name: "cubic" (the
+     * default, RFC 9438 with HyStart++), "newreno" or "bbr" (synack(3));
      * a socket chooses its own with SYNACK_SO_CONGESTION, as TCP_CONGESTION on Linux. */
     char congestion_control[16];
 } synack_config;

@@ -30,7 +30,7 @@ void synack_config_default(synack_config *c)
     c->timestamps = true;
     c->nagle = true;
     c->initial_cwnd_segments = 10;
-    memcpy(c->congestion_control, "newreno", sizeof "newreno");
+    memcpy(c->congestion_control, "cubic", sizeof "cubic");
     c->reass_max_ranges = 32;
     c->ephemeral_lo = 32768;
     c->ephemeral_hi = 60999;

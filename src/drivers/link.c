@@ -287,6 +287,34 @@ static synack_time_us serialize(link_dir *d, synack_time_us now, size_t len)
 
 /* ---- Sending ---- */
 
+/* RFC 3168 5: sets CE in an ECN-capable packet (IPv4 TOS or IPv6 Traffic Class), updating the
+ * IPv4 header checksum incrementally (RFC 1624 eqn. 3). False when the packet is not ECT. */
+static bool mark_ce(uint8_t *p, size_t len)
+{
+    if (len >= 20 && p[0] >> 4 == 4) {
+        uint8_t ecn = p[1] & 3;
+        if (ecn == 0 || ecn == 3) return false; /* Not-ECT, or already CE */
+        uint16_t old_word = (uint16_t)(p[0] << 8 | p[1]);
+        p[1] |= 3;
+        uint16_t new_word = (uint16_t)(p[0] << 8 | p[1]);
+        uint32_t sum = (uint16_t)~(p[10] << 8 | p[11]);
+        sum += (uint16_t)~old_word;
+        sum += new_word;
+        while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+        uint16_t ck = (uint16_t)~sum;
+        p[10] = (uint8_t)(ck >> 8);
+        p[11] = (uint8_t)ck;
+        return true;
+    }
+    if (len >= 40 && p[0] >> 4 == 6) {
+        uint8_t ecn = (p[1] >> 4) & 3; /* the Traffic Class' low two bits */
+        if (ecn == 0 || ecn == 3) return false;
+        p[1] |= 0x30;
+        return true;
+    }
+    return false;
+}
+
 /* Flips one uniformly chosen bit. */
 static void corrupt(link_dir *d, uint8_t *p, size_t len)
 {
@@ -331,12 +359,14 @@ void link_send(sim_link *l, synack_time_us now, int from, int to, const uint8_t 
     }
 
     synack_time_us depart = now;
+    bool congested = false;
     if (imp->rate_bps) {
         queue_expire(d, now);
         if (imp->queue_limit && d->q_len >= imp->queue_limit) {
             tap(l, now, SYNACK_TAP_QUEUE_DROP, from, to, pkt, len);
             return;
         }
+        congested = imp->ce_threshold && d->q_len >= imp->ce_threshold;
         depart = serialize(d, now, len);
         /* If the ring cannot grow we only undercount the queue; the timing stays right. */
         (void)queue_push(d, depart);
@@ -353,6 +383,7 @@ void link_send(sim_link *l, synack_time_us now, int from, int to, const uint8_t 
         tap(l, now, SYNACK_TAP_LOST, from, to, pkt, len);
         return;
     }
+    if (congested && mark_ce(data, len)) tap(l, now, SYNACK_TAP_CE_MARKED, from, to, data, len);
     if (rng_chance(&d->rng, imp->corrupt) && len) {
         corrupt(d, data, len);
         tap(l, now, SYNACK_TAP_CORRUPTED, from, to, data, len);
@@ -366,6 +397,7 @@ void link_send(sim_link *l, synack_time_us now, int from, int to, const uint8_t 
     uint8_t *twin = copy_of(pkt, len);
     if (!twin) return;
     tap(l, now, SYNACK_TAP_DUPLICATED, from, to, twin, len);
+    if (congested) mark_ce(twin, len);
     if (rng_chance(&d->rng, imp->corrupt) && len) {
         corrupt(d, twin, len);
         tap(l, now, SYNACK_TAP_CORRUPTED, from, to, twin, len);

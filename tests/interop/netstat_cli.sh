@@ -61,7 +61,7 @@ $PY -c "import sys; d = $t1 - $t2; w = $w2 - $w1; sys.exit(0 if 0.7 <= d <= w + 
 raw -4 state fin-wait-2
 hasnt 'FIN_WAIT2' "-4: the IPv4 FIN_WAIT2 has become TIME_WAIT"
 raw -te sport = :7
-has '^	 newreno .*rto:[0-9.]+ rtt:[0-9.]+/[0-9.]+ mss:[0-9]+ cwnd:[0-9]+.* retrans:0/0 bytes_acked:5000 bytes_received:5000 state_age:' \
+has '^	 cubic phase:[a-z-]+ .*rto:[0-9.]+ rtt:[0-9.]+/[0-9.]+ mss:[0-9]+ cwnd:[0-9]+.* retrans:0/0 bytes_acked:5000 bytes_received:5000 state_age:' \
   "-e: ss -i details with the echo's 5000 bytes each way"
 
 raw -ta --json
@@ -73,7 +73,7 @@ l80 = [r for r in rows if r["state"] == "LISTEN" and r["local"]["port"] == 80]
 assert l80 and l80[0]["proto"] == "tcp6" and l80[0]["dual_stack"] and l80[0]["local"]["address"] == "::", l80
 e = [r for r in rows if r["state"] == "ESTABLISHED" and r["local"]["port"] == 7][0]
 assert e["info"]["bytes_acked"] == 5000 and e["info"]["bytes_received"] == 5000, e
-assert e["process"].endswith("/synack") and e["info"]["cc"] == "newreno", e
+assert e["process"].endswith("/synack") and e["info"]["cc"] == "cubic" and e["info"]["cc_phase"], e
 f = [r for r in rows if r["state"] == "FIN_WAIT2"]
 assert len(f) == 1 and f[0]["proto"] == "tcp6" and f[0]["timer"]["name"] == "off", f
 t = [r for r in rows if r["state"] == "TIME_WAIT"]

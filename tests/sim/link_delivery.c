@@ -8,7 +8,7 @@
 #include <errno.h>
 
 typedef struct tap_rec {
-    size_t counts[SYNACK_TAP_NO_ROUTE + 1];
+    size_t counts[SYNACK_TAP_CE_MARKED + 1];
     synack_time_us first_delivery[2]; /* to node 0 / node 1; NEVER until one happens */
 } tap_rec;
 

@@ -70,7 +70,8 @@ static void test_conn_info_fields(void)
     CHECK_EQ(si.bytes_acked, 100);
     CHECK_EQ(ci.retransmits_total, 0);
     CHECK(ci.state_age_us >= SYNACK_SEC(5) && ci.state_age_us < SYNACK_SEC(7));
-    CHECK_STR(ci.cc_name, "newreno");
+    CHECK_STR(ci.cc_name, "cubic"); /* the default */
+    CHECK(ci.cc_phase && ci.cc_phase[0]);
     CHECK(!ci.dual_stack);
 
     /* The client reads, then closes first: FIN-WAIT-2, then TIME-WAIT (unread data would make
@@ -224,7 +225,7 @@ static void test_library_printer_tcp6(void)
     capture_begin(&f, &len, &tool_text);
     ns_render_table(f, &o, &t);
     fclose(f);
-    CHECK(has(tool_text, "\t newreno ts sack wscale:"));
+    CHECK(has(tool_text, "\t cubic phase:slow-start ts sack wscale:"));
     CHECK(has(tool_text, " rto:") && has(tool_text, " cwnd:") && has(tool_text, " bytes_acked:0") &&
           has(tool_text, " state_age:") && has(tool_text, " retrans:0/0"));
     free(tool_text);
@@ -235,7 +236,7 @@ static void test_library_printer_tcp6(void)
     ns_render_json(f, &o, &t, NULL, 0);
     fclose(f);
     CHECK(has(tool_text, "\"proto\":\"tcp6\"") && has(tool_text, "\"state\":\"ESTABLISHED\""));
-    CHECK(has(tool_text, "\"rfc_state\":\"ESTABLISHED\"") && has(tool_text, "\"info\":{\"cc\":\"newreno\""));
+    CHECK(has(tool_text, "\"rfc_state\":\"ESTABLISHED\"") && has(tool_text, "\"info\":{\"cc\":\"cubic\",\"cc_phase\":\"slow-start\""));
     CHECK(tool_text[strlen(tool_text) - 2] == '}' && tool_text[strlen(tool_text) - 1] == '\n');
     free(tool_text);
     ns_table_free(&t);

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-const cc_ops *const cc_algos[] = {&cc_newreno};
+const cc_ops *const cc_algos[] = {&cc_newreno, &cc_cubic, &cc_bbr};
 const unsigned cc_algo_count = sizeof cc_algos / sizeof cc_algos[0];
 
 int cc_find(const char *name)

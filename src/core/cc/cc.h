@@ -90,6 +90,10 @@ static inline uint32_t cc_half_flight(const cc_conn *c, uint32_t flight)
  * of acked not used to reach ssthresh. */
 uint32_t cc_slow_start(cc_conn *c, uint32_t acked);
 
-extern const cc_ops cc_newreno;
+extern const cc_ops cc_newreno, cc_cubic, cc_bbr;
+
+/* RFC 9438 Figures 1 and 2, in segments and seconds (cubic.c; tests compare against them). */
+double cubic_w(double w_max, double k_s, double t_s);
+double cubic_k(double w_max, double cwnd_epoch);
 
 #endif

@@ -17,6 +17,7 @@ static void nr_init(cc_conn *c, synack_time_us now)
 {
     (void)now;
     memset(c->priv, 0, sizeof(newreno));
+    c->pacing_rate = 0; /* not paced (a switch from BBR stops pacing) */
 }
 
 static void nr_on_ack(cc_conn *c, const cc_ack *a)

@@ -267,10 +267,15 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
         if (len == 0 || !seq_lt(seq, fin_seq)) break;
         if (len > mss) len = mss;
         if (seq_gt(seq + len, fin_seq)) len = fin_seq - seq;
+        if (!tcp_pace_allows(st, t)) {
+            tcp_pace_wait(st, t);
+            break;
+        }
         if (!emit(st, t, seq, SYNACK_ACK, len)) {
             stack_pending_add(st, t);
             break;
         }
+        tcp_pace_sent(st, t, len);
         CNT(st, tcp_rexmt);
         REXMIT_TRACE(st, t, SACK, seq, len);
         if (seq_in(t->rtt_seq, seq, seq + len)) t->rtt_timing = false; /* Karn */
@@ -343,10 +348,15 @@ void tcp_output(synack_stack *st, tcb *t)
         if (t->fin_queued && len == left && (len < usable || rexmit)) flags |= SYNACK_FIN;
         if (len == 0 && (left > 0 || !(flags & SYNACK_FIN))) break;
         if (len && len == left) flags |= SYNACK_PSH;
+        if (len && !tcp_pace_allows(st, t)) { /* pacing.c: not yet; the timer resumes us */
+            tcp_pace_wait(st, t);
+            break;
+        }
         if (!emit(st, t, t->snd_nxt, flags, len)) {
             stack_pending_add(st, t);
             return;
         }
+        tcp_pace_sent(st, t, len);
         if (rexmit) { /* SND.NXT went back: the retransmission timer's go-back */
             CNT(st, tcp_rexmt);
             REXMIT_TRACE(st, t, TIMEOUT, t->snd_nxt, len);
@@ -363,7 +373,7 @@ void tcp_output(synack_stack *st, tcb *t)
     if (t->fin_queued && t->snd_nxt == fin_seq) unsent++; /* the FIN waits too */
     if (seq_leq(t->snd_nxt, fin_seq) && unsent > 0 &&
         t->snd_nxt == t->snd_una && !tcp_timer_armed(t, SYNACK_TIMER_REXMT) &&
-        !tcp_timer_armed(t, SYNACK_TIMER_PERSIST)) {
+        !tcp_timer_armed(t, SYNACK_TIMER_PERSIST) && !tcp_timer_armed(t, SYNACK_TIMER_PACING)) {
         t->persist_shift = 0;
         synack_time_us d = t->rto_us;
         if (d < st->cfg.persist_min_us) d = st->cfg.persist_min_us;
@@ -395,4 +405,5 @@ void tcp_retransmit_first(synack_stack *st, tcb *t, int reason)
     CNT(st, tcp_rexmt);
     if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->snd_una, len);
     tcp_send_segment(st, t, t->snd_una, flags, len);
+    tcp_pace_sent(st, t, len); /* not held back (a loss repair), but it uses the rate */
 }

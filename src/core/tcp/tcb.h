@@ -94,6 +94,7 @@ struct tcb {
     uint32_t recover, dupacks;
     uint32_t min_rtt_us;  /* smallest RTT sample, saturating; 0: none yet */
     cc_conn cc;
+    uint64_t pace_next_ns; /* pacing.c: when the next data may go at cc.pacing_rate */
 
     /* Timers: one deadline per timer; the earliest keys this tcb in the stack's heap. */
     synack_time_us deadline[SYNACK_TIMER_COUNT];
@@ -262,6 +263,10 @@ int tcp_cc_select(synack_stack *st, tcb *t, const char *name);
 void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prior_flight, synack_time_us rtt);
 void tcp_recovery_on_dupack(synack_stack *st, tcb *t);          /* duplicate ACK (RFC 5681 2) */
 void tcp_recovery_on_rto(synack_stack *st, tcb *t, bool first); /* retransmission timeout */
+/* ---- pacing.c: the pacing rate as a deadline (SYNACK_TIMER_PACING) ---- */
+bool tcp_pace_allows(const synack_stack *st, const tcb *t); /* data may go now */
+void tcp_pace_sent(const synack_stack *st, tcb *t, uint32_t len);  /* len data bytes went */
+void tcp_pace_wait(synack_stack *st, tcb *t);               /* arm the timer for the next send */
 static inline uint32_t tcp_flight(const tcb *t) { return t->snd_nxt - t->snd_una; }
 /* Data octets per full segment: the send MSS less the timestamp option every segment carries. */
 static inline uint32_t tcp_data_mss(const tcb *t) { return t->snd_mss - (t->ts_ok ? 12u : 0u); }

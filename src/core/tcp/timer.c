@@ -158,6 +158,9 @@ static void on_timer(synack_stack *st, tcb *t, int timer)
         t->ack_now = true;
         tcp_output(st, t);
         break;
+    case SYNACK_TIMER_PACING: /* pacing.c: the next permitted send time has come */
+        tcp_output(st, t);
+        break;
     case SYNACK_TIMER_CONN_EST: /* 75 s: the connection could not be established */
         CNT(st, tcp_conn_drop_timeout);
         tcp_drop(st, t, ETIMEDOUT, cause_timer(timer));
