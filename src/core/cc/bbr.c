@@ -164,13 +164,14 @@ static void bbr_init(cc_conn *c, synack_time_us now)
     c->pacing_rate = (uint64_t)c->cwnd * 1000u * HIGH_GAIN / BBR_UNIT;
 }
 
-/* 4.1.1.3: one round trip passes when what was in flight at its start has been delivered. */
+/* 4.1.1.3: one round trip passes when the data sent at its start has been delivered: what
+ * is in flight now, and the bytes this ACK frees, which the sender sends next. */
 static void update_round(bbr *b, const cc_ack *a)
 {
     b->delivered += a->acked;
     b->round_start = false;
     if (b->delivered >= b->next_round_delivered) {
-        b->next_round_delivered = b->delivered + a->in_flight;
+        b->next_round_delivered = b->delivered + a->in_flight + a->acked;
         b->round_count++;
         b->round_start = true;
         b->packet_conservation = false;
@@ -257,7 +258,7 @@ static void set_cwnd(bbr *b, cc_conn *c, const cc_ack *a)
     if (b->packet_conservation) {
         uint32_t need = a->in_flight + a->acked;
         if (cwnd < need) cwnd = need;
-    } else if (a->acked) {
+    } else if (a->acked && !a->app_limited) { /* the application is the limit: no growth (RFC 7661) */
         uint32_t target = target_cwnd(b, c, b->cwnd_gain);
         uint64_t grown = (uint64_t)cwnd + a->acked;
         if (b->filled_pipe) cwnd = grown < target ? (uint32_t)grown : target;

@@ -72,7 +72,8 @@ void hystart_on_ack(hystart *h, cc_conn *c, const cc_ack *a)
         if (h->current_round_min_rtt != NO_RTT) h->last_round_min_rtt = h->current_round_min_rtt;
         h->current_round_min_rtt = NO_RTT;
         h->rtt_sample_count = 0;
-        h->window_end = h->delivered + a->in_flight;
+        /* windowEnd = SND.NXT: what is in flight and what this ACK lets the sender send */
+        h->window_end = h->delivered + a->in_flight + a->acked;
     }
     /* cwnd += min(L * SMSS, bytes_acked), divided by CSS_GROWTH_DIVISOR in CSS. */
     uint32_t grow = a->acked < L_SEGMENTS * c->mss ? a->acked : L_SEGMENTS * c->mss;

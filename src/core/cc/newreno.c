@@ -22,7 +22,8 @@ static void nr_init(cc_conn *c, synack_time_us now)
 
 static void nr_on_ack(cc_conn *c, const cc_ack *a)
 {
-    if (a->in_recovery) return;
+    /* No growth while the application, not the window, limits the sender (RFC 7661 4.3). */
+    if (a->in_recovery || a->app_limited) return;
     if (c->cwnd < c->ssthresh) {
         /* Slow start with appropriate byte counting, L = 1 (RFC 5681 3.1, RFC 3465). */
         c->cwnd += a->acked < c->mss ? a->acked : c->mss;
