@@ -100,12 +100,15 @@ bool impair_parse(const char *spec, synack_impair *out, uint64_t *seed, char *er
         else if (!strcmp(k, "limit")) {
             ok = parse_count(v, UINT32_MAX, &n);
             imp.queue_limit = (uint32_t)n;
+        } else if (!strcmp(k, "ce")) {
+            ok = parse_count(v, UINT32_MAX, &n);
+            imp.ce_threshold = (uint32_t)n;
         } else if (!strcmp(k, "seed")) {
             ok = parse_count(v, UINT64_MAX, &n);
             if (ok && seed) *seed = n;
         } else {
             snprintf(err, errcap, "unknown impairment '%s' (known: loss, delay, jitter, reorder, "
-                                  "reorder_delay, duplicate, corrupt, rate, limit, seed)", k);
+                                  "reorder_delay, duplicate, corrupt, rate, limit, ce, seed)", k);
             ok = false;
             break;
         }
@@ -137,6 +140,7 @@ char *impair_format(const synack_impair *imp, char *buf, size_t cap)
     if (imp->corrupt > 0) PUT("%scorrupt=%.2f%%", n ? " " : "", imp->corrupt * 100);
     if (imp->rate_bps) PUT("%srate=%llubit/s", n ? " " : "", (unsigned long long)imp->rate_bps);
     if (imp->queue_limit) PUT("%slimit=%u", n ? " " : "", imp->queue_limit);
+    if (imp->ce_threshold) PUT("%sce=%u", n ? " " : "", imp->ce_threshold);
     if (!n) PUT("none");
 #undef PUT
     return buf;

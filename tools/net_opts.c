@@ -163,6 +163,14 @@ int net_opts_apply(net_opts *o, const cli *c, int opt, const char *v)
     case NET_OPT_SYN_QUEUE:
         if (!cli_parse_u32(v, 1, 65535, &o->syn_queue)) return bad(c, v, "1-65535");
         return 1;
+    case NET_OPT_CC: {
+        for (unsigned i = 0; synack_cc_name(i); i++)
+            if (!strcmp(v, synack_cc_name(i))) {
+                o->cc = v;
+                return 1;
+            }
+        return bad(c, v, "cubic, newreno or bbr");
+    }
     case NET_OPT_OFFLOAD:
         if (!strcmp(v, "on")) o->offload = 1;
         else if (!strcmp(v, "off")) o->offload = -1;
@@ -207,6 +215,7 @@ void net_opts_config(const net_opts *o, synack_config *cfg)
     if (o->has_max_tw) cfg->max_time_wait = o->max_time_wait;
     if (o->syn_queue) cfg->syn_queue_max = o->syn_queue;
     if (o->syncookies >= 0) cfg->syncookies = (uint8_t)o->syncookies;
+    if (o->cc) snprintf(cfg->congestion_control, sizeof cfg->congestion_control, "%s", o->cc);
 }
 
 void net_opts_usage(FILE *f)
@@ -226,7 +235,7 @@ void net_opts_usage(FILE *f)
             "                      with offloads the socket buffers default to 4m\n"
             "  --impair SPEC       impair both directions inside synack, e.g.\n"
             "                      loss=5%%,delay=20ms,jitter=2ms,reorder=2%%,duplicate=1%%,corrupt=0.5%%\n"
-            "                      (also reorder_delay=, rate=100mbit, limit=N, seed=N)\n"
+            "                      (also reorder_delay=, rate=100mbit, limit=N, ce=N, seed=N)\n"
             "  --pcap FILE         write every packet crossing the device, both ways, to FILE\n"
             "                      (pcap, raw IP; with offloads super-segments are written whole,\n"
             "                      larger than the MTU, with their checksums completed)\n"
@@ -242,6 +251,8 @@ void net_opts_usage(FILE *f)
             "  --max-time-wait N   TIME-WAIT records; beyond, connections close at once (default 262144)\n"
             "  --syn-queue N       half-open connections per listener, 1-65535 (default 2048)\n"
             "  --syncookies MODE   off, auto (when the SYN queue is full; default) or always\n"
+            "  --cc NAME           congestion control: cubic (default; RFC 9438, HyStart++),\n"
+            "                      newreno (RFC 5681/6582) or bbr (BBRv1, paced)\n"
             "  --seed N            reproducible ISNs, timestamps, ports and impairments: a zero\n"
             "                      secret with N mixed in (default: a secret from getrandom)\n"
             "  -v, --verbose       more logging on stderr; -vv details, -vvv every core event\n"

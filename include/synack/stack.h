@@ -125,6 +125,9 @@ typedef struct synack_config {
 } synack_config;
 
 void synack_config_default(synack_config *cfg);
+/* The name of the i-th congestion control algorithm ("newreno", "cubic", "bbr"), for
+ * congestion_control and SYNACK_SO_CONGESTION; NULL past the last. */
+const char *synack_cc_name(unsigned i);
 
 /* The version of the library that is loaded, e.g. "0.1.0" (SYNACK_VERSION is that of the headers
  * the program was compiled with; version.h). */

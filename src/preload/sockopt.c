@@ -227,8 +227,11 @@ int pl_getsockopt(synack_stack *st, psock *s, int level, int name, void *val, so
             return put_int(val, len, (int)(u / 1000u));
         case TCP_INFO: return tcp_info_get(st, s, val, len);
         case TCP_CONGESTION: {
-            /* synack's one congestion control: NewReno, which Linux calls "reno". */
-            char name16[16] = "reno";
+            /* The socket's algorithm; NewReno by Linux's name for it, "reno". */
+            char name16[16] = {0};
+            size_t n16 = sizeof name16;
+            if ((r = synack_getsockopt(st, s->sd, SYNACK_SO_CONGESTION, name16, &n16)) < 0) return r;
+            if (!strcmp(name16, "newreno")) memcpy(name16, "reno", sizeof "reno");
             return put(val, len, name16, sizeof name16);
         }
         default: return -ENOPROTOOPT;
@@ -307,8 +310,10 @@ int pl_setsockopt(synack_stack *st, psock *s, int level, int name, const void *v
             char want[17] = {0};
             if (!val || len < 1) return -EINVAL;
             memcpy(want, val, len < 16 ? len : 16);
-            /* Only the algorithm synack has; others are unknown, as to a kernel without them. */
-            return !strcmp(want, "reno") || !strcmp(want, "newreno") ? 0 : -ENOENT;
+            /* synack's algorithms (Linux's "reno" is NewReno); others are unknown, as to a kernel
+             * without them. */
+            if (!strcmp(want, "reno")) memcpy(want, "newreno", sizeof "newreno");
+            return synack_setsockopt(st, s->sd, SYNACK_SO_CONGESTION, want, strlen(want));
         }
         default: return -ENOPROTOOPT;
         }

@@ -3,8 +3,12 @@
 
 #include <string.h>
 
+#include <synack/stack.h>
+
 const cc_ops *const cc_algos[] = {&cc_newreno, &cc_cubic, &cc_bbr};
 const unsigned cc_algo_count = sizeof cc_algos / sizeof cc_algos[0];
+
+const char *synack_cc_name(unsigned i) { return i < cc_algo_count ? cc_algos[i]->name : NULL; }
 
 int cc_find(const char *name)
 {
