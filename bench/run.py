@@ -152,3 +152,27 @@ else:
         if l.get("value") is not None and l["bench"].endswith("_offload_on"):
             l.update({"target": 0.8, "target_applies_to": "ratio", "met": l["ratio"] >= 0.8})
         print(json.dumps(l), flush=True)
+
+# Figure 6 (issue 9): congestion control in virtual time (bench/cc_sim.c, deterministic: one run).
+# Each line is a cell of the grid (algorithm x loss x RTT x reordering, 64 MiB) or a 1 Gbit/s x
+# 100 ms fill; passed through as the program prints them.
+for l in [l for r in run("cc_sim", [], 1, 1800) for l in r]:
+    print(json.dumps(l), flush=True)
+
+# Figure 7 (issue 9): the impaired TUN path of tests/interop/impaired.sh, kernel vs synack sender
+# per algorithm (bench/cc_tun.sh; root and /dev/net/tun). Target: ratio synack/kernel >= 1.0.
+cc_tun = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cc_tun.sh")
+if os.geteuid() != 0 or not os.path.exists("/dev/net/tun"):
+    print(json.dumps({"bench": "cc_tun_ratio", "value": None, "error": "needs root and /dev/net/tun"}), flush=True)
+else:
+    try:
+        p = subprocess.run([cc_tun, os.path.join(args.build, "synack")], capture_output=True, text=True,
+                           timeout=5400)
+        lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+        if p.returncode != 0 or not lines:
+            lines = [{"bench": "cc_tun_ratio", "value": None,
+                      "error": "cc_tun.sh exit %d: %s" % (p.returncode, p.stderr.strip()[-300:])}]
+    except subprocess.TimeoutExpired:
+        lines = [{"bench": "cc_tun_ratio", "value": None, "error": "cc_tun.sh timed out"}]
+    for l in lines:
+        print(json.dumps(l), flush=True)

@@ -2,7 +2,7 @@
 # impaired.sh SYNACK [4|6]: downloads through an impaired path arrive intact (sha256 equal).
 # synack's --impair applies loss 5%, delay 20 ms (+2 ms jitter), reordering 2%, duplication 1% and
 # corruption 0.5% to both directions; nftables drops another 1% of what the kernel receives.
-#  1. kernel curl <- synack serve (synack sends: NewReno)    SYNACK_IMPAIR_SERVE_MIB, default 2
+#  1. kernel curl <- synack serve (synack sends: CUBIC)      SYNACK_IMPAIR_SERVE_MIB, default 2
 #  2. synack get <- kernel http.server (the kernel sends)   SYNACK_IMPAIR_GET_MIB, default 64
 # synack's NewReno moves ~0.5 Mbit/s at ~6% loss and 40 ms RTT (64 MiB would take ~17 min), so
 # its file is small; the kernel's sender does ~18 Mbit/s (64 MiB in ~30 s).
