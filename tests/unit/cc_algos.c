@@ -188,6 +188,19 @@ static void cubic_follows_rfc9438_curve(void)
     CHECK_EQ(next, 7);
 }
 
+/* RFC 9438 4.6: ssthresh = flight_size * beta; with less in flight than cwnd (the peer's
+ * window was the limit) the reduction starts from what was in flight. */
+static void cubic_reduces_from_flight_size(void)
+{
+    cc_conn c;
+    conn_init(&c, "cubic", SYNACK_SEC(1));
+    c.cwnd = 200 * MSS;
+    cc_ack a = ack_of(SYNACK_SEC(1), 0, 100 * MSS, 0);
+    cc_cubic.on_congestion(&c, CC_EV_LOSS, false, &a);
+    CHECK_EQ(c.ssthresh, 70 * MSS);
+    CHECK_EQ(c.cwnd, 70 * MSS);
+}
+
 /* RFC 9438 4.3: on a short RTT the Reno estimate is above the curve and cwnd follows it. */
 static void cubic_reno_friendly_region(void)
 {
@@ -355,6 +368,7 @@ int main(void)
     RUN(same_script_every_algorithm);
     RUN(cubic_follows_rfc9438_curve);
     RUN(cubic_reno_friendly_region);
+    RUN(cubic_reduces_from_flight_size);
     RUN(hystart_leaves_on_rtt_increase);
     RUN(bbr_visits_every_state);
     RUN(bbr_without_rate_samples);

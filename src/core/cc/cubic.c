@@ -145,7 +145,6 @@ static void cubic_on_ack(cc_conn *c, const cc_ack *a)
 /* RFC 9438 4.6 (loss, ECN) and 4.8 (timeout). */
 static void cubic_on_congestion(cc_conn *c, enum cc_event ev, bool first_timeout, const cc_ack *a)
 {
-    (void)a;
     cubic *s = state(c);
     hystart_on_congestion(&s->hs);
     s->epoch_on = false;
@@ -155,11 +154,16 @@ static void cubic_on_congestion(cc_conn *c, enum cc_event ev, bool first_timeout
     }
     s->undo_w_max = s->w_max;
     s->undo_cwnd_prior = s->cwnd_prior;
-    double cwnd = (double)c->cwnd / c->mss;
+    /* 4.6: ssthresh = flight_size * beta. "Implementations that use cwnd MUST use other
+     * measures to prevent cwnd from growing when the volume of bytes in flight is smaller than
+     * cwnd": TCP here does not stop growth when the peer's window is the limit, so the window
+     * that met congestion is what was in flight when it is less than cwnd. */
+    uint32_t w_bytes = a->prior_in_flight && a->prior_in_flight < c->cwnd ? a->prior_in_flight : c->cwnd;
+    double cwnd = (double)w_bytes / c->mss;
     s->cwnd_prior = cwnd;
     /* 4.7 fast convergence: a window smaller than the last W_max releases bandwidth. */
     s->w_max = cwnd < s->w_max ? cwnd * (1.0 + BETA_CUBIC) / 2.0 : cwnd;
-    uint64_t ss = (uint64_t)((double)c->cwnd * BETA_CUBIC);
+    uint64_t ss = (uint64_t)((double)w_bytes * BETA_CUBIC);
     if (ss < 2u * c->mss) ss = 2u * c->mss;
     c->ssthresh = (uint32_t)ss;
     if (ev == CC_EV_RTO) {
