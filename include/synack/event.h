@@ -40,7 +40,9 @@ const char *synack_state_netstat_name(int state); /* "SYN_RECV" */
     X(CONN_EST, "connection-establishment") /* 75 s BSD tradition */ \
     X(FIN_WAIT_2, "fin-wait-2")   /* 10 min BSD tradition */ \
     X(TIME_WAIT, "2msl")          /* RFC 9293 3.6 */        \
-    X(USER_TIMEOUT, "user-timeout") /* RFC 9293 3.10.8 */
+    X(USER_TIMEOUT, "user-timeout") /* RFC 9293 3.10.8 */ \
+    X(RACK, "rack-reorder")       /* RFC 8985 6.3 reordering timeout */ \
+    X(TLP, "loss-probe")          /* RFC 8985 7 tail loss probe (PTO) */
 
 enum synack_timer {
 #define SYNACK_X(id, name) SYNACK_TIMER_##id,

@@ -14,7 +14,14 @@ static void fill_netstat_timer(const synack_stack *st, const tcb *t, synack_conn
     int which = -1;
     uint8_t kind = SYNACK_NT_OFF;
     if (d[SYNACK_TIMER_TIME_WAIT] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_TIME_WAIT, kind = SYNACK_NT_TIMEWAIT;
-    else if (d[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_REXMT, kind = SYNACK_NT_ON;
+    /* As Linux's /proc/net/tcp (one retransmit timer for RTO, reorder and probe): "on" with
+     * the earliest of the three. */
+    else if (d[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER || d[SYNACK_TIMER_TLP] != SYNACK_TIME_NEVER ||
+             d[SYNACK_TIMER_RACK] != SYNACK_TIME_NEVER) {
+        which = SYNACK_TIMER_REXMT, kind = SYNACK_NT_ON;
+        if (d[SYNACK_TIMER_TLP] < d[which]) which = SYNACK_TIMER_TLP;
+        if (d[SYNACK_TIMER_RACK] < d[which]) which = SYNACK_TIMER_RACK;
+    }
     else if (d[SYNACK_TIMER_PERSIST] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_PERSIST, kind = SYNACK_NT_PROBE;
     else if (d[SYNACK_TIMER_FIN_WAIT_2] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_FIN_WAIT_2, kind = SYNACK_NT_TIMEWAIT;
     else if (d[SYNACK_TIMER_KEEPALIVE] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_KEEPALIVE, kind = SYNACK_NT_KEEPALIVE;

@@ -80,3 +80,19 @@ void tcp_ranges_release_if_empty(synack_stack *st, rangeset *rs)
     rs->cap = 0;
     rs->recent = 0;
 }
+
+void *tcp_block_alloc(synack_stack *st, uint32_t bytes, uint8_t *cls)
+{
+    uint8_t c = class_for(bytes);
+    void *mem = slab_alloc(&st->bufs.cls[c]);
+    if (!mem) return NULL;
+    stack_buffer_account(st, (long)class_bytes(c));
+    *cls = c;
+    return mem;
+}
+
+void tcp_block_free(synack_stack *st, void *mem, uint8_t cls)
+{
+    slab_free(&st->bufs.cls[cls], mem);
+    stack_buffer_account(st, -(long)class_bytes(cls));
+}

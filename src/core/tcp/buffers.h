@@ -37,5 +37,10 @@ void tcp_ring_release_if_empty(synack_stack *st, ring *r, uint8_t *hint);
 /* Memory for a range set before it takes its first range; false when exhausted. */
 bool tcp_ranges_reserve(synack_stack *st, rangeset *rs);
 void tcp_ranges_release_if_empty(synack_stack *st, rangeset *rs);
+/* A block of at least bytes from the size classes (transmit log); *cls says which, for the
+ * free. NULL when memory is exhausted. */
+void *tcp_block_alloc(synack_stack *st, uint32_t bytes, uint8_t *cls);
+static inline uint32_t tcp_block_bytes(uint8_t cls) { return (uint32_t)1 << (BUF_MIN_SHIFT + cls); }
+void tcp_block_free(synack_stack *st, void *mem, uint8_t cls);
 
 #endif

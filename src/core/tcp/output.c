@@ -40,7 +40,7 @@ static uint16_t window_field(tcb *t, bool syn)
     return (uint16_t)field;
 }
 
-static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_t len, tcp_opts *o)
+static void build_options(synack_stack *st, tcb *t, uint8_t flags, uint32_t len, tcp_opts *o)
 {
     memset(o, 0, sizeof *o);
     if (flags & SYNACK_SYN) {
@@ -54,7 +54,7 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
         o->has_ts = synack ? t->ts_ok : st->cfg.timestamps;
     } else {
         o->has_ts = t->ts_ok;
-        if (t->sack_ok && t->bufs_on && t->ooo.n && !(flags & SYNACK_RST)) {
+        if (t->sack_ok && t->bufs_on && (t->ooo.n || t->dsack_on) && !(flags & SYNACK_RST)) {
             seq_range blocks[TCP_MAX_SACK];
             int max = t->ts_ok ? 3 : 4; /* 40 option bytes: TS leaves room for three */
             /* With data, only as many blocks as the segment has room for under the MSS. */
@@ -62,12 +62,21 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
             uint32_t room = !len ? 40 : len < tcp_data_mss(t) ? tcp_data_mss(t) - len : 0;
             int fit = room >= 12 ? (int)((room - 4) / 8) : 0;
             if (fit < max) max = fit;
-            int n = rangeset_sack_blocks(&t->ooo, blocks, max);
-            for (int i = 0; i < n; i++) {
-                o->sack[i].left = blocks[i].start;
-                o->sack[i].right = blocks[i].end;
+            int k = 0;
+            /* RFC 2883 4: the D-SACK block first, once, "for each duplicate segment". */
+            if (t->dsack_on && max > 0) {
+                o->sack[k].left = t->dsack_start;
+                o->sack[k].right = t->dsack_end;
+                k++;
+                t->dsack_on = false;
+                CNT(st, tcp_dsack_sent);
             }
-            o->sack_count = (uint8_t)n;
+            int n = t->ooo.n ? rangeset_sack_blocks(&t->ooo, blocks, max - k) : 0;
+            for (int i = 0; i < n; i++, k++) {
+                o->sack[k].left = blocks[i].start;
+                o->sack[k].right = blocks[i].end;
+            }
+            o->sack_count = (uint8_t)k;
         }
     }
     if (o->has_ts) {
@@ -138,8 +147,16 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     if (tso) CNT(st, tcp_tso_out);
     /* Sent before (below SND.MAX) and taking sequence space: a retransmission of this
      * connection, whichever path sent it (RTO, fast or SACK recovery, SYN backoff). */
-    if ((len || (flags & (SYNACK_SYN | SYNACK_FIN))) && !(flags & SYNACK_RST) && seq_lt(seq, t->snd_max))
+    bool again = seq_lt(seq, t->snd_max);
+    if ((len || (flags & (SYNACK_SYN | SYNACK_FIN))) && !(flags & SYNACK_RST) && again)
         t->rexmit_total++;
+    /* Data and FIN of an established connection: the transmit log (RACK, delivery rate) and
+     * recovery's accounting (PRR, undo). */
+    uint32_t seqlen = len + !!(flags & SYNACK_FIN);
+    if (seqlen && t->cc_ready && t->bufs_on && !(flags & (SYNACK_SYN | SYNACK_RST))) {
+        tcp_txlog_sent(st, t, seq, seqlen);
+        tcp_recovery_on_send(t, len, again);
+    }
     if (flags & SYNACK_ACK) { /* this segment carries our ACK: nothing is owed any more */
         t->ack_now = false;
         t->delack_segs = 0;
@@ -225,6 +242,7 @@ static void after_send(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
         tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
         tcp_rexmt_arm(st, t);
     }
+    if (new_data && seqlen) tcp_tlp_arm(st, t); /* RFC 8985 7.2: new data sent */
     if (seqlen && t->user_timeout_us && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
         tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
 }
@@ -320,6 +338,8 @@ void tcp_output(synack_stack *st, tcb *t)
         uint32_t allowed = t->cc.cwnd;
         if (!t->in_recovery && t->dupacks > 0 && t->dupacks < 3) allowed += t->dupacks * tcp_data_mss(t);
         uint32_t by_cwnd = allowed > in_net ? allowed - in_net : 0;
+        /* The tail loss probe sends one new segment whatever cwnd says (RFC 8985 7.3). */
+        if (t->rack.probe_now && by_cwnd < tcp_data_mss(t)) by_cwnd = tcp_data_mss(t);
         uint32_t usable = by_wnd < by_cwnd ? by_wnd : by_cwnd;
         if (t->force_send && usable == 0 && t->snd_wnd > flight) usable = t->snd_wnd - flight;
         uint32_t len = left < usable ? left : usable;
@@ -354,7 +374,9 @@ void tcp_output(synack_stack *st, tcb *t)
         after_send(st, t, t->snd_nxt, len + !!(flags & SYNACK_FIN));
         sent = true;
         if (flags & SYNACK_FIN) break;
+        if (t->rack.probe_now) break; /* one probe segment */
     }
+    if (t->cc_ready) tcp_rate_check_app_limited(t);
     if (!sent && t->ack_now) tcp_send_ack(st, t);
     /* Zero window with data waiting and nothing in flight: probe (RFC 9293 3.8.6.1). Also the
      * sender-SWS override timer when a small window holds data back. */
@@ -395,4 +417,22 @@ void tcp_retransmit_first(synack_stack *st, tcb *t, int reason)
     CNT(st, tcp_rexmt);
     if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->snd_una, len);
     tcp_send_segment(st, t, t->snd_una, flags, len);
+}
+
+bool tcp_retransmit_last(synack_stack *st, tcb *t)
+{
+    /* RFC 8985 7.3: "retransmit the highest-sequence segment sent so far", up to one MSS. */
+    if (!t->bufs_on || t->snd_una == t->snd_max) return false;
+    uint32_t fin_seq = t->snd_buf_seq + t->sndbuf.len;
+    bool fin = t->fin_queued && seq_gt(t->snd_max, fin_seq);
+    uint32_t data_end = fin ? fin_seq : t->snd_max;
+    uint32_t avail = seq_gt(data_end, t->snd_una) ? data_end - t->snd_una : 0;
+    uint32_t len = avail < tcp_data_mss(t) ? avail : tcp_data_mss(t);
+    if (len == 0 && !fin) return false;
+    uint32_t seq = data_end - len;
+    uint8_t flags = SYNACK_ACK | (fin ? SYNACK_FIN : 0) | (len ? SYNACK_PSH : 0);
+    if (seq_in(t->rtt_seq, seq, seq + len + 1)) t->rtt_timing = false; /* Karn */
+    CNT(st, tcp_rexmt);
+    tcp_send_segment(st, t, seq, flags, len);
+    return true;
 }
