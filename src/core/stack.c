@@ -28,6 +28,7 @@ void synack_config_default(synack_config *c)
     c->nagle = true;
     c->initial_cwnd_segments = 10;
     memcpy(c->congestion_control, "newreno", sizeof "newreno");
+    c->ecn = SYNACK_ECN_PASSIVE;
     c->reass_max_ranges = 32;
     c->ephemeral_lo = 32768;
     c->ephemeral_hi = 60999;
@@ -83,7 +84,7 @@ static bool config_valid(const synack_config *c)
            c->syn_queue_max <= 65535 && c->syncookies <= SYNACK_SYNCOOKIES_ALWAYS &&
            c->challenge_ack_limit <= UINT32_MAX / 2 && reass_config_valid(c) &&
            memchr(c->congestion_control, 0, sizeof c->congestion_control) &&
-           cc_find(c->congestion_control) >= 0;
+           cc_find(c->congestion_control) >= 0 && c->ecn <= SYNACK_ECN_PASSIVE;
 }
 
 synack_stack *synack_stack_new(const synack_config *cfg)

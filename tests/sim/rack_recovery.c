@@ -23,7 +23,7 @@ typedef struct lpkt {
 } lpkt;
 
 /* What happens to a packet: dropped, or delivered after extra_us more delay. */
-typedef struct verdict { bool drop; synack_time_us extra_us; } verdict;
+typedef struct verdict { bool drop; synack_time_us extra_us; bool ce; } verdict;
 /* dir 0: client -> server. seg: data segment number (sequence offset / MSS) or -1 for no data;
  * nth: how many times this sequence number was sent before (0: first transmission); idx: the
  * packet's index in its direction. */
@@ -42,7 +42,13 @@ typedef struct lab {
     bool trace, trace_armed;
     int retransmits;         /* client data segments sent below the highest sent */
     uint32_t highest;
+    /* ECN as seen on the wire: data packets with ECT(0), CE marks made, ACKs with ECE, CWRs;
+     * the time of the first CE mark, the last ECE. */
+    int ect_data, ce_marked, ece_acks, cwr_segs;
+    synack_time_us first_ce, last_ece;
 } lab;
+
+static uint8_t ecn_client = SYNACK_ECN_PASSIVE, ecn_server = SYNACK_ECN_PASSIVE;
 
 static lab L;
 
@@ -62,8 +68,15 @@ static void enqueue(int from, const uint8_t *pkt, size_t len)
         else L.highest = seq + (uint32_t)data;
         if (L.trace && L.acks_in_recovery < 4096) L.sent_after_ack[L.acks_in_recovery]++;
     }
-    verdict v = L.policy ? L.policy(from, seg, nth, L.sent[from], L.now) : (verdict){false, 0};
+    verdict v = L.policy ? L.policy(from, seg, nth, L.sent[from], L.now) : (verdict){false, 0, false};
     L.sent[from]++;
+    uint8_t flags = tcp[13];
+    if (from == 0 && data && (pkt[1] & 3) == 2) L.ect_data++;
+    if (from == 1 && (flags & SYNACK_ECE) && !(flags & SYNACK_SYN)) {
+        L.ece_acks++;
+        L.last_ece = L.now;
+    }
+    if (from == 0 && (flags & SYNACK_CWR) && !(flags & SYNACK_SYN)) L.cwr_segs++;
     /* Serialisation at the link rate, then the propagation delay. */
     synack_time_us start = L.busy_until[from] > L.now ? L.busy_until[from] : L.now;
     synack_time_us ser = L.rate_bps ? (synack_time_us)(len * 8 * 1000000ull / L.rate_bps) : 0;
@@ -76,6 +89,18 @@ static void enqueue(int from, const uint8_t *pkt, size_t len)
     p->to = 1 - from;
     p->len = len;
     memcpy(p->data, pkt, len);
+    /* A router's CE mark (RFC 3168 5): only on ECN-capable packets; the header checksum
+     * computed again. */
+    if (v.ce && (p->data[1] & 3) != 0) {
+        p->data[1] |= 3;
+        p->data[10] = p->data[11] = 0;
+        uint32_t sum = 0;
+        for (int i = 0; i < 20; i += 2) sum += (uint32_t)p->data[i] << 8 | p->data[i + 1];
+        while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+        p->data[10] = (uint8_t)(~sum >> 8);
+        p->data[11] = (uint8_t)~sum;
+        if (!L.ce_marked++) L.first_ce = L.now;
+    }
 }
 
 static void flush(void)
@@ -142,7 +167,9 @@ static run_result transfer(policy_fn policy, size_t bytes, void (*during)(int cs
     c.isn_fixed = true;
     c.isn_value = 1;
     c.seed = 11;
+    c.ecn = ecn_client;
     synack_config_default(&s);
+    s.ecn = ecn_server;
     s.addr = synack_addr_v4(198, 18, 0, 2);
     s.seed = 12;
     L.st[0] = synack_stack_new(&c);
@@ -215,7 +242,7 @@ static run_result transfer(policy_fn policy, size_t bytes, void (*during)(int cs
     return o;
 }
 
-static const verdict DELIVER = {false, 0}, DROP = {true, 0};
+static const verdict DELIVER = {false, 0, false}, DROP = {true, 0, false};
 
 /* ---- losses ---- */
 
@@ -302,8 +329,8 @@ static verdict reorder_two(int dir, long seg, int nth, uint64_t idx, synack_time
     /* Segment 20 a little late (two segments overtake it): RACK learns the path reorders.
      * Segment 120 three milliseconds late (25 segments overtake it at 100 Mbit/s): within
      * the window min_rtt / 4 = 10 ms, so no retransmission. */
-    if (seg == 20) return (verdict){false, 250};
-    if (seg == 120) return (verdict){false, SYNACK_MS(3)};
+    if (seg == 20) return (verdict){false, 250, false};
+    if (seg == 120) return (verdict){false, SYNACK_MS(3), false};
     return DELIVER;
 }
 
@@ -324,7 +351,7 @@ static verdict reorder_far(int dir, long seg, int nth, uint64_t idx, synack_time
      * more than three segments SACKed above it, it is deemed lost and resent. The original
      * then arrives, the resent copy is a duplicate: the receiver reports it (D-SACK), the
      * sender undoes the window cut and widens its reordering window. */
-    if (dir == 0 && seg == 30 && nth == 0) return (verdict){false, SYNACK_MS(5)};
+    if (dir == 0 && seg == 30 && nth == 0) return (verdict){false, SYNACK_MS(5), false};
     return DELIVER;
 }
 
@@ -349,7 +376,7 @@ static verdict ack_stall(int dir, long seg, int nth, uint64_t idx, synack_time_u
     (void)seg, (void)nth, (void)idx;
     /* Every ACK sent between 200 and 700 ms of the clock is held until 700 ms, then they all
      * arrive in order: a delay spike, no loss. The sender's timeout fires meanwhile. */
-    if (dir == 1 && now >= SYNACK_MS(200) && now < SYNACK_MS(700)) return (verdict){false, SYNACK_MS(700) - now};
+    if (dir == 1 && now >= SYNACK_MS(200) && now < SYNACK_MS(700)) return (verdict){false, SYNACK_MS(700) - now, false};
     return DELIVER;
 }
 
@@ -397,6 +424,45 @@ static void prr_pattern(void)
     CHECK(max_burst <= 2);
 }
 
+/* ---- ECN ---- */
+
+static verdict mark_30(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    return (verdict){false, 0, dir == 0 && seg == 30 && nth == 0};
+}
+
+static void ecn_echo_and_cwr(void)
+{
+    ecn_client = SYNACK_ECN_ON;
+    ecn_server = SYNACK_ECN_PASSIVE;
+    run_result o = transfer(mark_30, 200 * MSS_DATA, NULL);
+    printf("  ECT data %d, CE marked %d, ECE ACKs %d, CWR %d, echo lasted %.1f ms\n", L.ect_data,
+           L.ce_marked, L.ece_acks, L.cwr_segs, (double)(L.last_ece - L.first_ce) / 1e3);
+    CHECK(L.ect_data >= 190);       /* new data is ECN-capable; the handshake agreed */
+    CHECK_EQ(L.ce_marked, 1);
+    CHECK(L.ece_acks >= 1);         /* echoed ... */
+    CHECK_EQ(L.cwr_segs, 1);        /* ... until one CWR, sent once */
+    /* The echo stops once CWR arrives: the mark reaches the receiver (20 ms), its echo the
+     * sender (20 ms), the CWR on the next new data the receiver (20 ms): within two round
+     * trips of the mark, not for the rest of the transfer. */
+    CHECK(L.last_ece - L.first_ce <= SYNACK_MS(80));
+    CHECK_EQ(o.retransmits, 0);     /* a mark is no loss */
+    CHECK_EQ(o.rto, 0);
+    CHECK(o.ssthresh_end < 1000u * MSS_DATA); /* the window was reduced (RFC 3168 6.1.2) */
+    /* Passive on both sides: nobody asks, nothing is ECN-capable, a mark cannot happen. */
+    ecn_client = SYNACK_ECN_PASSIVE;
+    o = transfer(mark_30, 50 * MSS_DATA, NULL);
+    CHECK_EQ(L.ect_data, 0);
+    CHECK_EQ(L.ce_marked, 0);
+    /* Asked, refused: the server is off. */
+    ecn_client = SYNACK_ECN_ON;
+    ecn_server = SYNACK_ECN_OFF;
+    o = transfer(mark_30, 50 * MSS_DATA, NULL);
+    CHECK_EQ(L.ect_data, 0);
+    ecn_client = ecn_server = SYNACK_ECN_PASSIVE;
+}
+
 int main(void)
 {
     RUN(single_loss);
@@ -407,5 +473,6 @@ int main(void)
     RUN(dsack_undo);
     RUN(spurious_rto_frto);
     RUN(prr_pattern);
+    RUN(ecn_echo_and_cwr);
     return test_report();
 }

@@ -35,6 +35,11 @@ static void opts_from_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
     t->sack_ok = st->cfg.sack && o->sack_ok;
     t->ts_ok = st->cfg.timestamps && o->has_ts;
     if (t->ts_ok) t->ts_recent = o->ts_val;
+    /* RFC 3168 6.1.1: a SYN with ECE and CWR asks for ECN; a SYN-ACK with ECE alone grants
+     * what our SYN asked. */
+    uint8_t ecn = seg->flags & (SYNACK_ECE | SYNACK_CWR);
+    if (seg->flags & SYNACK_ACK) t->ecn_ok = t->ecn_asked && ecn == SYNACK_ECE;
+    else t->ecn_ok = st->cfg.ecn != SYNACK_ECN_OFF && ecn == (SYNACK_ECE | SYNACK_CWR);
     /* The window of a SYN is never scaled (RFC 7323 2.2). */
     t->snd_wnd = seg->wnd;
     t->max_snd_wnd = seg->wnd;
@@ -632,6 +637,9 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
         tcp_recovery_on_other_ack(st, t); /* SACK news on data or a window update */
     }
     window_update(st, t, seg);
+    /* RFC 3168 6.1.2: the peer echoes congestion. */
+    if (t->ecn_ok && t->cc_ready && (seg->flags & SYNACK_ECE) && !(seg->flags & SYNACK_SYN))
+        tcp_recovery_on_ece(st, t);
 
     switch (t->state) {
     case SYNACK_FIN_WAIT_1:
@@ -779,6 +787,18 @@ static enum verdict process_fin(synack_stack *st, tcb *t, const tcp_seg *seg, co
     return V_CONTINUE;
 }
 
+/* RFC 3168 6.1.3: CE on a segment makes us echo ECE on every ACK until the peer's CWR says
+ * it reduced its window (a CWR segment that is itself CE-marked keeps the echo on). */
+static void ecn_input(synack_stack *st, tcb *t, const tcp_seg *seg)
+{
+    if (seg->flags & SYNACK_CWR) t->ecn_ece_pending = false;
+    if (seg->ip_ecn == 3) {
+        CNT(st, tcp_ecn_ce_rcvd);
+        t->ecn_ece_pending = true;
+        t->ack_now = true;
+    }
+}
+
 static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
 {
     seg_view v;
@@ -802,6 +822,7 @@ static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
     /* RFC 7323 4.3: TS.Recent is updated from a segment covering Last.ACK.sent. */
     if (t->ts_ok && seg->opts.has_ts && seq_leq(seg->seq, t->last_ack_sent))
         t->ts_recent = seg->opts.ts_val;
+    if (t->ecn_ok) ecn_input(st, t, seg);
     if ((r = check_ack(st, t, seg)) != V_CONTINUE) return r;
     /* sixth: URG. synack leaves the urgent mechanism out (RFC 6093 discourages its use); the
      * pointer is ignored and the data delivered in line. */

@@ -85,6 +85,22 @@ static void build_options(synack_stack *st, tcb *t, uint8_t flags, uint32_t len,
     }
 }
 
+/* Our SYN or SYN-ACK. RFC 3168 6.1.1: an ECN-setup SYN carries ECE and CWR, the SYN-ACK that
+ * accepts it ECE alone. A SYN sent again goes without them, as Linux's: a path that drops
+ * ECN-setup SYNs still lets the connection open. */
+static uint8_t syn_flags(const synack_stack *st, tcb *t)
+{
+    uint8_t f = SYNACK_SYN;
+    if (TCPS_HAVE_RCVD_SYN(t->state)) {
+        f |= SYNACK_ACK;
+        if (t->ecn_ok) f |= SYNACK_ECE;
+        return f;
+    }
+    t->ecn_asked = st->cfg.ecn == SYNACK_ECN_ON && t->rexmt_shift == 0;
+    if (t->ecn_asked) f |= SYNACK_ECE | SYNACK_CWR;
+    return f;
+}
+
 /* Copies n bytes at offset off of the send ring to dst, summing them on the way when sum is
  * set (one pass over the data instead of a copy and a checksum pass). The ring may wrap at an
  * odd offset: the second piece's sum joins at its position. */
@@ -120,6 +136,18 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
 {
     uint8_t *p = stack_outq_reserve(st, MAX_HDRS + len);
     if (!p) return false;
+    bool again = seq_lt(seq, t->snd_max);
+    /* RFC 3168 6.1.2-6.1.5: new data is ECN-capable (ECT(0)), never retransmissions or pure
+     * ACKs; the first new data after a reduction carries CWR; ACKs echo CE with ECE until the
+     * peer's CWR. */
+    bool ect = t->ecn_ok && len && !again && !(flags & (SYNACK_SYN | SYNACK_RST));
+    if (ect && t->ecn_cwr_pending) {
+        flags |= SYNACK_CWR;
+        t->ecn_cwr_pending = false;
+        CNT(st, tcp_ecn_cwr_sent);
+    }
+    if (t->ecn_ok && t->ecn_ece_pending && (flags & SYNACK_ACK) && !(flags & (SYNACK_SYN | SYNACK_RST)))
+        flags |= SYNACK_ECE;
     tcp_opts o;
     build_options(st, t, flags, len, &o);
     size_t iph = ip_header_len(&t->remote.addr);
@@ -143,11 +171,11 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     uint32_t data_sum = len ? sndbuf_copy(&t->sndbuf, seq - t->snd_buf_seq, tcp + hl, len, !partial) : 0;
     ip_tcp_cksum_finish(tcp, hl, len, data_sum, &t->local.addr, &t->remote.addr, partial);
     ip_header_emit(st, p, &t->local.addr, &t->remote.addr, IP_PROTO_TCP, hl + len);
+    if (ect) ip_header_set_ecn(p, &t->remote.addr, 2);
     stack_outq_commit_meta(st, iph + hl + len, tso ? (uint16_t)mss : 0, partial ? (uint16_t)iph : 0);
     if (tso) CNT(st, tcp_tso_out);
     /* Sent before (below SND.MAX) and taking sequence space: a retransmission of this
      * connection, whichever path sent it (RTO, fast or SACK recovery, SYN backoff). */
-    bool again = seq_lt(seq, t->snd_max);
     if ((len || (flags & (SYNACK_SYN | SYNACK_FIN))) && !(flags & SYNACK_RST) && again)
         t->rexmit_total++;
     /* Data and FIN of an established connection: the transmit log (RACK, delivery rate) and
@@ -253,7 +281,7 @@ static bool output_syn(synack_stack *st, tcb *t)
 {
     if (t->snd_una != t->iss) return false; /* our SYN is acknowledged */
     if (t->snd_nxt == t->iss) {
-        uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
+        uint8_t flags = syn_flags(st, t);
         if (!emit(st, t, t->iss, flags, 0)) {
             stack_pending_add(st, t);
             return true;
@@ -397,7 +425,7 @@ void tcp_output(synack_stack *st, tcb *t)
 void tcp_retransmit_first(synack_stack *st, tcb *t, int reason)
 {
     if (t->snd_una == t->iss) { /* the SYN itself */
-        uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
+        uint8_t flags = syn_flags(st, t);
         t->rtt_timing = false; /* Karn */
         if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->iss, 0);
         tcp_send_segment(st, t, t->iss, flags, 0);

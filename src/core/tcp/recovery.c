@@ -48,6 +48,8 @@ void tcp_cc_init(synack_stack *st, tcb *t)
     t->rack.fack = t->rack.lost_upto = t->snd_una;
     t->undo_on = t->undo_dsacked = false;
     t->frto = 0;
+    t->ecn_high = t->snd_una;
+    t->ecn_ece_pending = t->ecn_cwr_pending = false;
     cc_ops_of(&t->cc)->init(&t->cc, st->now);
 }
 
@@ -205,6 +207,7 @@ void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prio
     /* Keep the "in flight at the last recovery" mark within reach of SND.UNA, so that sequence
      * comparisons with it stay meaningful across the 2^31 wrap. */
     if (!t->in_recovery && seq_gt(t->snd_una, t->recover)) t->recover = t->snd_una;
+    if (seq_gt(t->snd_una, t->ecn_high)) t->ecn_high = t->snd_una;
     tcp_tlp_arm(st, t);
 }
 
@@ -316,6 +319,19 @@ void tcp_recovery_reduce(synack_stack *st, tcb *t)
     undo_begin(t);
     t->undo_on = false; /* nothing retransmitted in this episode to be reported back */
     cc_ops_of(&t->cc)->on_congestion(&t->cc, CC_EV_LOSS, false, &a);
+}
+
+void tcp_recovery_on_ece(synack_stack *st, tcb *t)
+{
+    if (seq_lt(t->snd_una, t->ecn_high)) return; /* reacted in this window already */
+    t->ecn_high = t->snd_max;
+    t->ecn_cwr_pending = true;
+    /* A loss response in progress has reduced the window already: only the CWR is owed. */
+    if (t->in_recovery || seq_lt(t->snd_una, t->recover)) return;
+    CNT(st, tcp_ecn_ece_rcvd);
+    cc_ack a = ack_sample(st, t, 0, tcp_flight(t), 0, false);
+    t->undo_on = false; /* a congestion mark is no spurious loss: nothing to undo */
+    cc_ops_of(&t->cc)->on_congestion(&t->cc, CC_EV_ECN, false, &a);
 }
 
 void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r)

@@ -133,6 +133,11 @@ struct tcb {
     uint32_t dsack_start, dsack_end;
     bool dsack_on;
     bool dsack_rcvd;      /* the ACK being processed carried a D-SACK block */
+    /* ECN (RFC 3168): negotiated; we asked on our SYN; the receiver echoes ECE until it sees
+     * CWR; the sender owes a CWR on its next new data; no new reaction before SND.UNA passes
+     * ecn_high (once per window, 6.1.2). */
+    bool ecn_ok, ecn_asked, ecn_ece_pending, ecn_cwr_pending;
+    uint32_t ecn_high;
 
     /* RTT estimation (RFC 6298) and retransmission. */
     synack_time_us srtt_us, rttvar_us, rto_us;
@@ -363,6 +368,8 @@ void tcp_recovery_on_rto(synack_stack *st, tcb *t, bool first); /* retransmissio
 void tcp_recovery_on_loss(synack_stack *st, tcb *t, enum cc_event ev);
 /* A loss was repaired outside recovery (TLP): the congestion response, once (RFC 8985 7.4). */
 void tcp_recovery_reduce(synack_stack *st, tcb *t);
+/* An ACK with ECE (RFC 3168 6.1.2): reduce once per window, and send CWR. */
+void tcp_recovery_on_ece(synack_stack *st, tcb *t);
 /* A D-SACK block [l, r) arrived (RFC 2883 4): spurious retransmissions are undone (RFC 3708). */
 void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r);
 /* A segment of len octets was retransmitted / sent during recovery (PRR's prr_out, undo). */
