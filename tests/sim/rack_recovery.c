@@ -273,6 +273,7 @@ static void burst_loss(void)
     run_result o = transfer(lose_20_to_24, 200 * MSS_DATA, NULL);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.fast, 1);
+    CHECK(o.rack_loss >= 1);
     CHECK_EQ(o.retransmits, 5);
 }
 

@@ -453,8 +453,10 @@ bool tcp_retransmit_last(synack_stack *st, tcb *t)
     if (!t->bufs_on || t->snd_una == t->snd_max) return false;
     uint32_t fin_seq = t->snd_buf_seq + t->sndbuf.len;
     bool fin = t->fin_queued && seq_gt(t->snd_max, fin_seq);
-    uint32_t data_end = fin ? fin_seq : t->snd_max;
-    uint32_t avail = seq_gt(data_end, t->snd_una) ? data_end - t->snd_una : 0;
+    /* Only octets the send buffer holds: not our SYN, not beyond the buffer (a probe). */
+    uint32_t data_end = seq_lt(t->snd_max, fin_seq) ? t->snd_max : fin_seq;
+    uint32_t from = seq_gt(t->snd_buf_seq, t->snd_una) ? t->snd_buf_seq : t->snd_una;
+    uint32_t avail = seq_gt(data_end, from) ? data_end - from : 0;
     uint32_t len = avail < tcp_data_mss(t) ? avail : tcp_data_mss(t);
     if (len == 0 && !fin) return false;
     uint32_t seq = data_end - len;
