@@ -183,7 +183,7 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     uint32_t seqlen = len + !!(flags & SYNACK_FIN);
     if (seqlen && t->cc_ready && t->bufs_on && !(flags & (SYNACK_SYN | SYNACK_RST))) {
         tcp_txlog_sent(st, t, seq, seqlen);
-        tcp_recovery_on_send(t, len, again);
+        tcp_recovery_on_send(t, seq, len, again);
     }
     if (flags & SYNACK_ACK) { /* this segment carries our ACK: nothing is owed any more */
         t->ack_now = false;

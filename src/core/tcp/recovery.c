@@ -70,7 +70,7 @@ static void undo_begin(tcb *t)
     t->cc.prior_ssthresh = t->cc.ssthresh;
     t->undo_on = true;
     t->undo_dsacked = false;
-    t->undo_marker = t->snd_una;
+    t->undo_marker = t->undo_high = t->snd_una;
     t->undo_retrans = 0;
 }
 
@@ -339,8 +339,9 @@ void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r)
     CNT(st, tcp_dsack_rcvd);
     t->dsack_rcvd = true;
     /* RFC 3708 / Linux's undo_retrans: a D-SACK for data of this episode accounts for one of
-     * its retransmissions. */
-    if (!t->undo_on || t->undo_retrans == 0 || seq_lt(l, t->undo_marker)) return;
+     * its retransmissions. Only within what the episode resent: a copy the network duplicated
+     * elsewhere says nothing about our retransmissions. */
+    if (!t->undo_on || t->undo_retrans == 0 || seq_lt(l, t->undo_marker) || seq_gt(r, t->undo_high)) return;
     uint32_t mss = tcp_data_mss(t), segs = (r - l + mss - 1) / mss;
     t->undo_retrans = segs >= t->undo_retrans ? 0 : t->undo_retrans - segs;
     t->undo_dsacked = true;
@@ -350,8 +351,10 @@ void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r)
     }
 }
 
-void tcp_recovery_on_send(tcb *t, uint32_t len, bool rexmit)
+void tcp_recovery_on_send(tcb *t, uint32_t seq, uint32_t len, bool rexmit)
 {
     if (t->in_recovery) t->prr_out += len; /* RFC 6937: "prr_out += (data sent)" */
-    if (rexmit && t->undo_on) t->undo_retrans += (len + tcp_data_mss(t) - 1) / tcp_data_mss(t);
+    if (!rexmit || !t->undo_on || !len) return;
+    t->undo_retrans += (len + tcp_data_mss(t) - 1) / tcp_data_mss(t);
+    if (seq_gt(seq + len, t->undo_high)) t->undo_high = seq + len;
 }

@@ -156,7 +156,7 @@ struct tcb {
     /* Undo of a spurious congestion response (RFC 3708 / RFC 4015, Linux's undo_marker): data
      * from undo_marker was retransmitted undo_retrans times (segments) in this episode; when
      * D-SACKs account for all of them, the response is undone. */
-    uint32_t undo_marker, undo_retrans;
+    uint32_t undo_marker, undo_retrans, undo_high; /* undo_high: end of the highest resent */
     bool undo_on, undo_dsacked;
     uint32_t ack_delivered; /* octets this ACK delivered: cumulatively or newly SACKed (PRR) */
     uint8_t frto;         /* F-RTO (RFC 5682) step after a timeout: 0 off, 1 or 2 */
@@ -372,8 +372,8 @@ void tcp_recovery_reduce(synack_stack *st, tcb *t);
 void tcp_recovery_on_ece(synack_stack *st, tcb *t);
 /* A D-SACK block [l, r) arrived (RFC 2883 4): spurious retransmissions are undone (RFC 3708). */
 void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r);
-/* A segment of len octets was retransmitted / sent during recovery (PRR's prr_out, undo). */
-void tcp_recovery_on_send(tcb *t, uint32_t len, bool rexmit);
+/* len octets at seq were retransmitted / sent during recovery (PRR's prr_out, undo). */
+void tcp_recovery_on_send(tcb *t, uint32_t seq, uint32_t len, bool rexmit);
 /* F-RTO (RFC 5682): whether this ACK decided the timeout was spurious, or what to send. */
 void tcp_frto_on_ack(synack_stack *st, tcb *t, bool advanced, bool dup);
 static inline uint32_t tcp_flight(const tcb *t) { return t->snd_nxt - t->snd_una; }
