@@ -41,6 +41,11 @@ typedef struct synack_conn_info {
     synack_time_us state_age_us;
     const char *cc_name;      /* congestion control, e.g. "newreno" (static text) */
     const char *cc_phase;     /* its phase, e.g. "slow-start" (static text; "" when none) */
+    /* As ss -i's delivery_rate (tcp_info tcpi_delivery_rate): the last delivery-rate sample
+     * (draft-cheng-iccrg-delivery-rate-estimation), bytes per second; 0: none yet. */
+    uint64_t delivery_rate;
+    bool delivery_rate_app_limited;
+    bool ecn_ok;              /* ECN negotiated (RFC 3168) */
 } synack_conn_info;
 
 /* netstat -o's timer for a connection still opening shows the earlier of the retransmission and

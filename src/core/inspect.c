@@ -103,6 +103,9 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->retransmits_total = t->rexmit_total;
     ci->state_age_us = (synack_time_us)(uint32_t)((uint32_t)(st->now / 1000) - t->state_since_ms) * 1000u;
     ci->cc_name = cc_ops_of(&t->cc)->name;
+    ci->delivery_rate = t->rate.last_rate;
+    ci->delivery_rate_app_limited = t->rate.last_app_limited;
+    ci->ecn_ok = t->ecn_ok;
     const cc_ops *ops = cc_ops_of(&t->cc);
     ci->cc_phase = t->cc_ready && ops->phase ? ops->phase(&t->cc) : "";
 }

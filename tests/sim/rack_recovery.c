@@ -149,9 +149,12 @@ typedef struct run_result {
     uint64_t rto, tlp, tlp_repaired, fast, rack_loss, lost_rexmit, undo, frto, dsack_sent, dsack_rcvd, reo_grown, prr;
     int retransmits;
     uint32_t cwnd_end, ssthresh_end;
+    uint64_t delivery_rate;
+    bool rate_app_limited;
 } run_result;
 
 static synack_time_us delay_default = SYNACK_MS(20);
+static uint64_t rate_default = 100000000ull;
 
 /* Moves bytes from client to server through the policy; returns what happened. */
 static run_result transfer(policy_fn policy, size_t bytes, void (*during)(int csd))
@@ -160,7 +163,7 @@ static run_result transfer(policy_fn policy, size_t bytes, void (*during)(int cs
     static lpkt queue[QMAX];
     L.q = queue;
     L.delay_us = delay_default;
-    L.rate_bps = 100000000ull;
+    L.rate_bps = rate_default;
     synack_config c, s;
     synack_config_default(&c);
     c.addr = synack_addr_v4(198, 18, 0, 1);
@@ -224,6 +227,8 @@ static run_result transfer(policy_fn policy, size_t bytes, void (*during)(int cs
     if (synack_socket_info(cs, csd, &ci)) {
         o.cwnd_end = ci.cwnd;
         o.ssthresh_end = ci.ssthresh;
+        o.delivery_rate = ci.delivery_rate;
+        o.rate_app_limited = ci.delivery_rate_app_limited;
     }
     printf("  %.3f s: rto %llu tlp %llu (repaired %llu) recoveries %llu rack-loss %llu lost-rexmit %llu "
            "retransmits %d undo %llu frto %llu dsack sent %llu rcvd %llu reo-grown %llu prr %llu cwnd %u\n",
@@ -425,6 +430,22 @@ static void prr_pattern(void)
     CHECK(max_burst <= 2);
 }
 
+/* ---- delivery rate ---- */
+
+static void delivery_rate(void)
+{
+    /* A clean bulk transfer over a 20 Mbit/s link: the last delivery-rate sample
+     * (draft-cheng) is the bottleneck's data rate: 1448 data octets per 1500-octet packet. */
+    rate_default = 20000000ull; /* below what the 256 KiB window allows over 40 ms */
+    run_result o = transfer(NULL, 1500 * MSS_DATA, NULL);
+    rate_default = 100000000ull;
+    double link = 20e6 / 8 * 1448 / 1500;
+    printf("  delivery rate %.2f Mbit/s (link data rate %.2f), app-limited %d\n",
+           (double)o.delivery_rate * 8 / 1e6, link * 8 / 1e6, o.rate_app_limited);
+    CHECK(o.delivery_rate >= (uint64_t)(0.85 * link));
+    CHECK(o.delivery_rate <= (uint64_t)(1.02 * link));
+}
+
 /* ---- ECN ---- */
 
 static verdict mark_30(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
@@ -475,5 +496,6 @@ int main(void)
     RUN(spurious_rto_frto);
     RUN(prr_pattern);
     RUN(ecn_echo_and_cwr);
+    RUN(delivery_rate);
     return test_report();
 }

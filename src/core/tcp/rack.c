@@ -98,6 +98,7 @@ bool tcp_rack_detect_loss(synack_stack *st, tcb *t)
                 }
                 if (seq_gt(e->end, r->lost_upto)) r->lost_upto = e->end;
             } else if (seq_gt(e->end, r->lost_upto)) {
+                t->ack_lost += e->end - (seq_gt(r->lost_upto, e->start) ? r->lost_upto : e->start);
                 r->lost_upto = e->end;
                 newly = true;
             }

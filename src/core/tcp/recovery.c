@@ -28,6 +28,8 @@ static cc_ack ack_sample(const synack_stack *st, tcb *t, uint32_t acked, uint32_
     a.app_limited = unsent == 0 && prior_flight < t->cc.cwnd;
     if (rate) tcp_rate_sample(t, &a, t->ack_delivered);
     else a.delivered = t->rate.delivered;
+    a.lost = t->ack_lost;
+    a.ece_bytes = t->ack_ece ? t->ack_delivered : 0;
     return a;
 }
 

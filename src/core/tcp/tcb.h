@@ -48,6 +48,8 @@ typedef struct rate_state {
     uint64_t rs_prior_delivered;
     synack_time_us rs_prior_us, rs_send_elapsed, rs_ack_elapsed;
     bool rs_app_limited, rs_valid;
+    bool last_app_limited;        /* the last sample's (netstat -e, tcp_info) */
+    uint64_t last_rate;           /* bytes per second of the last sample */
 } rate_state;
 
 /* RACK-TLP (RFC 8985 6.1, 7) per connection. */
@@ -159,6 +161,8 @@ struct tcb {
     uint32_t undo_marker, undo_retrans, undo_high; /* undo_high: end of the highest resent */
     bool undo_on, undo_dsacked;
     uint32_t ack_delivered; /* octets this ACK delivered: cumulatively or newly SACKed (PRR) */
+    uint32_t ack_lost;    /* octets this ACK's RACK pass deemed lost (cc_ack.lost) */
+    bool ack_ece;         /* this ACK carried ECE (cc_ack.ece_bytes) */
     uint8_t frto;         /* F-RTO (RFC 5682) step after a timeout: 0 off, 1 or 2 */
     uint32_t frto_high;   /* RFC 5682 "recover": SND.MAX when the timeout fired */
     uint32_t min_rtt_us;  /* smallest RTT sample, saturating; 0: none yet */

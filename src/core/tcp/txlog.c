@@ -191,4 +191,10 @@ void tcp_rate_sample(tcb *t, cc_ack *a, uint32_t delivered_now)
     a->rate_delivered = (uint32_t)d;
     a->rate_interval_us = interval;
     a->rate_app_limited = r->rs_app_limited;
+    /* As Linux's tcpi_delivery_rate: an application-limited sample replaces only a lower one. */
+    uint64_t rate = d * 1000000u / interval;
+    if (!r->rs_app_limited || rate >= r->last_rate) {
+        r->last_rate = rate;
+        r->last_app_limited = r->rs_app_limited;
+    }
 }
