@@ -99,7 +99,9 @@ enum synack_event_type {
     X(FAST, "fast-retransmit")    /* duplicate ACKs or SACKs (RFC 5681 3.2, RFC 5827) */ \
     X(PARTIAL_ACK, "partial-ack") /* NewReno recovery, next hole (RFC 6582 3.2) */       \
     X(SACK, "sack-recovery")      /* a hole below the highest SACKed octet (RFC 6675 5) */ \
-    X(DUP_SYN, "duplicate-syn")   /* the peer sent its SYN again: our SYN-ACK was lost */
+    X(DUP_SYN, "duplicate-syn")   /* the peer sent its SYN again: our SYN-ACK was lost */ \
+    X(RACK, "rack")               /* deemed lost by its send time (RFC 8985 6.2) */      \
+    X(TLP, "loss-probe")          /* the tail loss probe (RFC 8985 7.3) */
 enum synack_rexmit_reason {
 #define SYNACK_X(id, name) SYNACK_REXMIT_##id,
     SYNACK_REXMIT_REASONS(SYNACK_X)

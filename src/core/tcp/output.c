@@ -318,7 +318,8 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
             break;
         }
         CNT(st, tcp_rexmt);
-        REXMIT_TRACE(st, t, SACK, seq, len);
+        if (tcp_rack_on(t)) REXMIT_TRACE(st, t, RACK, seq, len);
+        else REXMIT_TRACE(st, t, SACK, seq, len);
         if (seq_in(t->rtt_seq, seq, seq + len)) t->rtt_timing = false; /* Karn */
         t->rexmit_high = seq + len;
         sent = true;
@@ -463,6 +464,7 @@ bool tcp_retransmit_last(synack_stack *st, tcb *t)
     uint8_t flags = SYNACK_ACK | (fin ? SYNACK_FIN : 0) | (len ? SYNACK_PSH : 0);
     if (seq_in(t->rtt_seq, seq, seq + len + 1)) t->rtt_timing = false; /* Karn */
     CNT(st, tcp_rexmt);
+    REXMIT_TRACE(st, t, TLP, seq, len);
     tcp_send_segment(st, t, seq, flags, len);
     return true;
 }
