@@ -624,6 +624,7 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
     uint32_t sacked_before = t->bufs_on ? tcp_sacked_bytes(t) : 0;
     t->ack_lost = 0;
     t->ack_ece = t->ecn_ok && (seg->flags & SYNACK_ECE);
+    tcp_rate_begin(st);
     tcp_sack_update(st, t, seg);
     t->ack_delivered = (t->bufs_on ? tcp_sacked_bytes(t) : 0) - sacked_before;
     if (seq_gt(ack, t->snd_una)) {

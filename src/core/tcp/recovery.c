@@ -11,7 +11,7 @@
 
 /* What this ACK tells the algorithm, from the connection. rate: take this ACK's delivery-rate
  * sample (once per ACK). */
-static cc_ack ack_sample(const synack_stack *st, tcb *t, uint32_t acked, uint32_t prior_flight,
+static cc_ack ack_sample(synack_stack *st, tcb *t, uint32_t acked, uint32_t prior_flight,
                          synack_time_us rtt, bool rate)
 {
     cc_ack a = {0};
@@ -26,7 +26,7 @@ static cc_ack ack_sample(const synack_stack *st, tcb *t, uint32_t acked, uint32_
     /* RFC 7661's sense: the application, not the window, kept the network short of cwnd. */
     uint32_t unsent = t->bufs_on ? t->sndbuf.len - (t->snd_nxt - t->snd_buf_seq) : 0;
     a.app_limited = unsent == 0 && prior_flight < t->cc.cwnd;
-    if (rate) tcp_rate_sample(t, &a, t->ack_delivered);
+    if (rate) tcp_rate_sample(st, t, &a);
     else a.delivered = t->rate.delivered;
     a.lost = t->ack_lost;
     a.ece_bytes = t->ack_ece ? t->ack_delivered : 0;

@@ -44,13 +44,17 @@ typedef struct rate_state {
     synack_time_us delivered_us;  /* C.delivered_time */
     synack_time_us first_tx_us;   /* C.first_tx_time */
     uint64_t app_limited;         /* C.app_limited: delivered mark that ends the phase; 0: none */
-    /* The sample being built on this ACK (RS.*). */
-    uint64_t rs_prior_delivered;
-    synack_time_us rs_prior_us, rs_send_elapsed, rs_ack_elapsed;
-    bool rs_app_limited, rs_valid;
-    bool last_app_limited;        /* the last sample's (netstat -e, tcp_info) */
-    uint64_t last_rate;           /* bytes per second of the last sample */
+    uint64_t last_rate;           /* bytes per second of the last sample (tcp_info) */
+    bool last_app_limited;        /* and whether it was application-limited */
 } rate_state;
+
+/* The sample being built while one ACK is processed (RS.*, draft-cheng 3.3): per stack, not per
+ * connection, since one ACK is processed at a time (tcp_rate_begin starts it). */
+typedef struct rate_sample {
+    uint64_t prior_delivered;
+    synack_time_us prior_us, send_elapsed, ack_elapsed;
+    bool app_limited, valid;
+} rate_sample;
 
 /* RACK-TLP (RFC 8985 6.1, 7) per connection. */
 typedef struct rack_state {
@@ -337,8 +341,10 @@ void tcp_txlog_acked(synack_stack *st, tcb *t, uint32_t ack);
 void tcp_txlog_sacked(synack_stack *st, tcb *t, uint32_t l, uint32_t r);
 /* Frees the log (connection gone, or a timeout's go-back). */
 void tcp_txlog_clear(synack_stack *st, tcb *t);
-/* The delivery-rate sample of this ACK into a (draft-cheng 3.3); starts the next one. */
-void tcp_rate_sample(tcb *t, cc_ack *a, uint32_t delivered_now);
+/* An ACK arrives: no sample yet. */
+void tcp_rate_begin(synack_stack *st);
+/* The delivery-rate sample of this ACK into a (draft-cheng 3.3). */
+void tcp_rate_sample(synack_stack *st, tcb *t, cc_ack *a);
 /* The application ran out of data with room in cwnd (draft-cheng 3.4). */
 void tcp_rate_check_app_limited(tcb *t);
 

@@ -102,15 +102,16 @@ void tcp_txlog_sent(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
 static void delivered(synack_stack *st, tcb *t, txent *e, uint32_t bytes)
 {
     rate_state *r = &t->rate;
+    rate_sample *rs = &st->rs;
     r->delivered += bytes;
     r->delivered_us = st->now;
-    if (!r->rs_valid || e->delivered > r->rs_prior_delivered) {
-        r->rs_valid = true;
-        r->rs_prior_delivered = e->delivered;
-        r->rs_prior_us = e->delivered_us;
-        r->rs_app_limited = e->flags & TXE_APP_LIMITED;
-        r->rs_send_elapsed = e->xmit_us - e->first_tx_us;
-        r->rs_ack_elapsed = r->delivered_us - e->delivered_us;
+    if (!rs->valid || e->delivered > rs->prior_delivered) {
+        rs->valid = true;
+        rs->prior_delivered = e->delivered;
+        rs->prior_us = e->delivered_us;
+        rs->app_limited = e->flags & TXE_APP_LIMITED;
+        rs->send_elapsed = e->xmit_us - e->first_tx_us;
+        rs->ack_elapsed = r->delivered_us - e->delivered_us;
         r->first_tx_us = e->xmit_us;
     }
     tcp_rack_delivered(st, t, e);
@@ -170,31 +171,33 @@ void tcp_rate_check_app_limited(tcb *t)
     }
 }
 
-void tcp_rate_sample(tcb *t, cc_ack *a, uint32_t delivered_now)
+void tcp_rate_begin(synack_stack *st) { st->rs.valid = false; }
+
+void tcp_rate_sample(synack_stack *st, tcb *t, cc_ack *a)
 {
     rate_state *r = &t->rate;
-    (void)delivered_now;
+    rate_sample *rs = &st->rs;
     /* draft-cheng 3.3: the application-limited phase ends once its bubble is delivered. */
     if (r->app_limited && r->delivered > r->app_limited) r->app_limited = 0;
     a->delivered = r->delivered;
     a->rate_delivered = 0;
     a->rate_interval_us = 0;
     a->rate_app_limited = false;
-    if (!r->rs_valid) return;
-    r->rs_valid = false;
+    if (!rs->valid) return;
+    rs->valid = false;
     /* "use the longer of the two intervals": the send rate or the ACK rate, whichever is
      * slower, so that ACK compression does not inflate the sample. */
-    synack_time_us interval = r->rs_send_elapsed > r->rs_ack_elapsed ? r->rs_send_elapsed : r->rs_ack_elapsed;
-    uint64_t d = r->delivered - r->rs_prior_delivered;
+    synack_time_us interval = rs->send_elapsed > rs->ack_elapsed ? rs->send_elapsed : rs->ack_elapsed;
+    uint64_t d = r->delivered - rs->prior_delivered;
     /* "Normally we expect interval >= MinRTT": shorter ones are not trusted. */
     if (interval == 0 || (t->min_rtt_us && interval < t->min_rtt_us) || d > UINT32_MAX) return;
     a->rate_delivered = (uint32_t)d;
     a->rate_interval_us = interval;
-    a->rate_app_limited = r->rs_app_limited;
+    a->rate_app_limited = rs->app_limited;
     /* As Linux's tcpi_delivery_rate: an application-limited sample replaces only a lower one. */
     uint64_t rate = d * 1000000u / interval;
-    if (!r->rs_app_limited || rate >= r->last_rate) {
+    if (!rs->app_limited || rate >= r->last_rate) {
         r->last_rate = rate;
-        r->last_app_limited = r->rs_app_limited;
+        r->last_app_limited = rs->app_limited;
     }
 }
