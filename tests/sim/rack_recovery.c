@@ -157,7 +157,7 @@ static synack_time_us delay_default = SYNACK_MS(20);
 static uint64_t rate_default = 100000000ull;
 
 /* Moves bytes from client to server through the policy; returns what happened. */
-static run_result transfer(policy_fn policy, size_t bytes, void (*during)(int csd))
+static run_result transfer(policy_fn policy, size_t bytes)
 {
     memset(&L, 0, sizeof L);
     static lpkt queue[QMAX];
@@ -198,7 +198,6 @@ static run_result transfer(policy_fn policy, size_t bytes, void (*during)(int cs
         flush();
         ssize_t r;
         while ((r = synack_recv(L.st[1], asd, got + rcvd, bytes - rcvd)) > 0) rcvd += (size_t)r;
-        if (during) during(csd);
         if (rcvd < bytes && !step(start + SYNACK_SEC(30))) break;
     }
     CHECK_EQ(rcvd, bytes);
@@ -259,7 +258,7 @@ static verdict lose_20(int dir, long seg, int nth, uint64_t idx, synack_time_us 
 
 static void single_loss(void)
 {
-    run_result o = transfer(lose_20, 200 * MSS_DATA, NULL);
+    run_result o = transfer(lose_20, 200 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.fast, 1);
     CHECK(o.rack_loss >= 1);
@@ -275,7 +274,7 @@ static verdict lose_20_to_24(int dir, long seg, int nth, uint64_t idx, synack_ti
 
 static void burst_loss(void)
 {
-    run_result o = transfer(lose_20_to_24, 200 * MSS_DATA, NULL);
+    run_result o = transfer(lose_20_to_24, 200 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.fast, 1);
     CHECK(o.rack_loss >= 1);
@@ -290,7 +289,7 @@ static verdict lose_20_twice(int dir, long seg, int nth, uint64_t idx, synack_ti
 
 static void lost_retransmission(void)
 {
-    run_result o = transfer(lose_20_twice, 400 * MSS_DATA, NULL);
+    run_result o = transfer(lose_20_twice, 400 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK(o.lost_rexmit >= 1); /* RACK saw the retransmission lost by its send time */
     CHECK_EQ(o.retransmits, 2);
@@ -309,7 +308,7 @@ static void tail_loss(void)
 {
     /* 60 segments, the last three lost: nothing after them draws an ACK that would show it. */
     tail_first = 57, tail_last = 59;
-    run_result o = transfer(lose_tail, 60 * MSS_DATA, NULL);
+    run_result o = transfer(lose_tail, 60 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.tlp, 1);
     CHECK_EQ(o.retransmits, 3);
@@ -319,7 +318,7 @@ static void tail_loss(void)
     /* The last segment alone: the probe fires at the timeout's moment at the latest
      * (RFC 8985 7.2), as a probe: no timeout, no window collapse. */
     tail_first = tail_last = 59;
-    o = transfer(lose_tail, 60 * MSS_DATA, NULL);
+    o = transfer(lose_tail, 60 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.tlp, 1);
     CHECK_EQ(o.retransmits, 1);
@@ -342,7 +341,7 @@ static verdict reorder_two(int dir, long seg, int nth, uint64_t idx, synack_time
 
 static void reordering_in_window(void)
 {
-    run_result o = transfer(reorder_two, 200 * MSS_DATA, NULL);
+    run_result o = transfer(reorder_two, 200 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.retransmits, 0);
     CHECK_EQ(o.fast, 0);
@@ -363,7 +362,7 @@ static verdict reorder_far(int dir, long seg, int nth, uint64_t idx, synack_time
 
 static void dsack_undo(void)
 {
-    run_result o = transfer(reorder_far, 300 * MSS_DATA, NULL);
+    run_result o = transfer(reorder_far, 300 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.fast, 1);
     CHECK_EQ(o.retransmits, 1);
@@ -388,7 +387,7 @@ static verdict ack_stall(int dir, long seg, int nth, uint64_t idx, synack_time_u
 
 static void spurious_rto_frto(void)
 {
-    run_result o = transfer(ack_stall, 2000 * MSS_DATA, NULL);
+    run_result o = transfer(ack_stall, 2000 * MSS_DATA);
     CHECK(o.rto >= 1);
     CHECK_EQ(o.frto, 1);
     /* F-RTO sent new data instead of going back over the window: only the first segment. */
@@ -410,7 +409,7 @@ static verdict prr_loss(int dir, long seg, int nth, uint64_t idx, synack_time_us
 
 static void prr_pattern(void)
 {
-    run_result o = transfer(prr_loss, 400 * MSS_DATA, NULL);
+    run_result o = transfer(prr_loss, 400 * MSS_DATA);
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.prr, 1);
     /* RFC 6937 6 (the example with one loss and ssthresh half of the flight): PRR sends one
@@ -437,7 +436,7 @@ static void delivery_rate(void)
     /* A clean bulk transfer over a 20 Mbit/s link: the last delivery-rate sample
      * (draft-cheng) is the bottleneck's data rate: 1448 data octets per 1500-octet packet. */
     rate_default = 20000000ull; /* below what the 256 KiB window allows over 40 ms */
-    run_result o = transfer(NULL, 1500 * MSS_DATA, NULL);
+    run_result o = transfer(NULL, 1500 * MSS_DATA);
     rate_default = 100000000ull;
     double link = 20e6 / 8 * 1448 / 1500;
     printf("  delivery rate %.2f Mbit/s (link data rate %.2f), app-limited %d\n",
@@ -458,7 +457,7 @@ static void ecn_echo_and_cwr(void)
 {
     ecn_client = SYNACK_ECN_ON;
     ecn_server = SYNACK_ECN_PASSIVE;
-    run_result o = transfer(mark_30, 200 * MSS_DATA, NULL);
+    run_result o = transfer(mark_30, 200 * MSS_DATA);
     printf("  ECT data %d, CE marked %d, ECE ACKs %d, CWR %d, echo lasted %.1f ms\n", L.ect_data,
            L.ce_marked, L.ece_acks, L.cwr_segs, (double)(L.last_ece - L.first_ce) / 1e3);
     CHECK(L.ect_data >= 190);       /* new data is ECN-capable; the handshake agreed */
@@ -474,13 +473,13 @@ static void ecn_echo_and_cwr(void)
     CHECK(o.ssthresh_end < 1000u * MSS_DATA); /* the window was reduced (RFC 3168 6.1.2) */
     /* Passive on both sides: nobody asks, nothing is ECN-capable, a mark cannot happen. */
     ecn_client = SYNACK_ECN_PASSIVE;
-    o = transfer(mark_30, 50 * MSS_DATA, NULL);
+    o = transfer(mark_30, 50 * MSS_DATA);
     CHECK_EQ(L.ect_data, 0);
     CHECK_EQ(L.ce_marked, 0);
     /* Asked, refused: the server is off. */
     ecn_client = SYNACK_ECN_ON;
     ecn_server = SYNACK_ECN_OFF;
-    o = transfer(mark_30, 50 * MSS_DATA, NULL);
+    o = transfer(mark_30, 50 * MSS_DATA);
     CHECK_EQ(L.ect_data, 0);
     ecn_client = ecn_server = SYNACK_ECN_PASSIVE;
 }

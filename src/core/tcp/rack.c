@@ -19,13 +19,6 @@ static bool sent_after(synack_time_us t1, uint32_t seq1, synack_time_us t2, uint
     return t1 > t2 || (t1 == t2 && seq_gt(seq1, seq2));
 }
 
-static txent *entry(const txlog *l, uint32_t i)
-{
-    uint32_t k = l->head + i;
-    if (k >= l->cap) k -= l->cap;
-    return &l->e[k];
-}
-
 void tcp_rack_delivered(synack_stack *st, tcb *t, const txent *e)
 {
     rack_state *r = &t->rack;
@@ -79,7 +72,7 @@ bool tcp_rack_detect_loss(synack_stack *st, tcb *t)
     bool newly = false;
     const txlog *l = &t->txlog;
     for (uint32_t i = 0; i < l->n; i++) {
-        txent *e = entry(l, i);
+        txent *e = txlog_at(l, i);
         if (e->flags & TXE_SACKED) continue;
         if (!sent_after(r->xmit_us, r->end_seq, e->xmit_us, e->end)) {
             /* Sent after the last delivered segment: not lost by RACK. Entries never resent

@@ -37,6 +37,13 @@ typedef struct txlog {
     uint32_t cap, head, n;
     uint8_t cls;
 } txlog;
+/* The i-th entry from the oldest (i < n). */
+static inline txent *txlog_at(const txlog *l, uint32_t i)
+{
+    uint32_t k = l->head + i;
+    if (k >= l->cap) k -= l->cap;
+    return &l->e[k];
+}
 
 /* Delivery-rate estimation state (draft-cheng-iccrg-delivery-rate-estimation 3.1). */
 typedef struct rate_state {

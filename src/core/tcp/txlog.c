@@ -12,13 +12,6 @@
 
 enum { TXLOG_MAX_ENTRIES = 1u << 16 };
 
-static txent *entry(const txlog *l, uint32_t i)
-{
-    uint32_t k = l->head + i;
-    if (k >= l->cap) k -= l->cap;
-    return &l->e[k];
-}
-
 static bool grow(synack_stack *st, txlog *l)
 {
     if (l->n >= TXLOG_MAX_ENTRIES) return false;
@@ -26,7 +19,7 @@ static bool grow(synack_stack *st, txlog *l)
     uint8_t cls;
     txent *mem = tcp_block_alloc(st, want, &cls);
     if (!mem) return false;
-    for (uint32_t i = 0; i < l->n; i++) mem[i] = *entry(l, i);
+    for (uint32_t i = 0; i < l->n; i++) mem[i] = *txlog_at(l, i);
     if (l->e) tcp_block_free(st, l->e, l->cls);
     l->e = mem;
     l->cap = tcp_block_bytes(cls) / (uint32_t)sizeof(txent);
@@ -49,7 +42,7 @@ static uint32_t find(const txlog *l, uint32_t seq)
     uint32_t lo = 0, hi = l->n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (seq_gt(entry(l, mid)->end, seq)) hi = mid;
+        if (seq_gt(txlog_at(l, mid)->end, seq)) hi = mid;
         else lo = mid + 1;
     }
     return lo;
@@ -72,11 +65,11 @@ void tcp_txlog_sent(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
     uint32_t end = seq + seqlen;
     /* "If there are no packets in flight yet, then the interval starts now." */
     if (l->n == 0) t->rate.first_tx_us = t->rate.delivered_us = st->now;
-    uint32_t tail = l->n ? entry(l, l->n - 1)->end : seq;
+    uint32_t tail = l->n ? txlog_at(l, l->n - 1)->end : seq;
     if (seq_lt(seq, tail)) { /* sent before: mark the entries it covers */
         uint32_t stop = seq_lt(end, tail) ? end : tail;
-        for (uint32_t i = find(l, seq); i < l->n && seq_lt(entry(l, i)->start, stop); i++) {
-            txent *e = entry(l, i);
+        for (uint32_t i = find(l, seq); i < l->n && seq_lt(txlog_at(l, i)->start, stop); i++) {
+            txent *e = txlog_at(l, i);
             if (e->flags & TXE_SACKED) continue;
             e->flags |= TXE_RETRANS | TXE_EVER_RETRANS;
             snapshot(st, t, e);
@@ -86,12 +79,12 @@ void tcp_txlog_sent(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
     uint32_t from = seq_gt(seq, tail) ? seq : tail;
     if (l->n == l->cap && !grow(st, l)) {
         if (l->n == 0) return; /* no memory at all: RACK and the rate sample go without it */
-        txent *last = entry(l, l->n - 1);
+        txent *last = txlog_at(l, l->n - 1);
         last->end = end; /* the newest entry absorbs the segment */
         snapshot(st, t, last);
         return;
     }
-    txent *e = entry(l, l->n++);
+    txent *e = txlog_at(l, l->n++);
     e->start = from;
     e->end = end;
     e->flags = 0;
@@ -121,7 +114,7 @@ void tcp_txlog_acked(synack_stack *st, tcb *t, uint32_t ack)
 {
     txlog *l = &t->txlog;
     while (l->n) {
-        txent *e = entry(l, 0);
+        txent *e = txlog_at(l, 0);
         if (seq_leq(e->end, ack)) {
             if (!(e->flags & TXE_SACKED)) delivered(st, t, e, e->end - e->start);
             l->head = l->head + 1 == l->cap ? 0 : l->head + 1;
@@ -152,7 +145,7 @@ void tcp_txlog_sacked(synack_stack *st, tcb *t, uint32_t l_seq, uint32_t r_seq)
         }
     }
     for (uint32_t i = find(l, l_seq); i < l->n; i++) {
-        txent *e = entry(l, i);
+        txent *e = txlog_at(l, i);
         if (!seq_lt(e->start, r_seq)) break;
         if ((e->flags & TXE_SACKED) || seq_lt(e->start, ms) || seq_gt(e->end, me)) continue;
         e->flags |= TXE_SACKED;
