@@ -220,7 +220,8 @@ void synack_mem_get(const synack_stack *st, synack_mem_info *out)
     out->conns_high = st->conns_high;
     out->sockets_in_use = (uint32_t)st->sockets_in_use;
     out->time_wait = st->tw.count;
-    size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges);
+    size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges) +
+                   slab_bytes(&st->bufs.small);
     for (uint32_t i = 0; i < BUF_CLASSES; i++) bytes += slab_bytes(&st->bufs.cls[i]);
     bytes += htable_bytes(&st->conns) + htable_bytes(&st->tw.hash);
     bytes += (size_t)st->heap_cap * sizeof *st->heap + (size_t)st->socks_cap * sizeof *st->socks;

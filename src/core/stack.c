@@ -182,6 +182,7 @@ void synack_poll(synack_stack *st, synack_time_us now)
         slab_age(&st->tcb_slab, epoch);
         slab_age(&st->tw.recs, epoch);
         slab_age(&st->bufs.ranges, epoch);
+        slab_age(&st->bufs.small, epoch);
         for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_age(&st->bufs.cls[i], epoch);
     }
     STACK_CHECK(st);

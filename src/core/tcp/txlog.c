@@ -15,7 +15,8 @@ enum { TXLOG_MAX_ENTRIES = 1u << 16 };
 static bool grow(synack_stack *st, txlog *l)
 {
     if (l->n >= TXLOG_MAX_ENTRIES) return false;
-    uint32_t want = l->cap ? tcp_block_bytes(l->cls) * 2 : 1024;
+    /* Most connections have a few segments out: a small block first, then the classes. */
+    uint32_t want = l->cap ? tcp_block_bytes(l->cls) * 2 : BUF_SMALL_BYTES;
     uint8_t cls;
     txent *mem = tcp_block_alloc(st, want, &cls);
     if (!mem) return false;
