@@ -41,7 +41,9 @@ const char *synack_state_netstat_name(int state); /* "SYN_RECV" */
     X(FIN_WAIT_2, "fin-wait-2")   /* 10 min BSD tradition */ \
     X(TIME_WAIT, "2msl")          /* RFC 9293 3.6 */        \
     X(USER_TIMEOUT, "user-timeout") /* RFC 9293 3.10.8 */ \
-    X(PACING, "pacing")           /* next permitted send time at the pacing rate */
+    X(PACING, "pacing")           /* next permitted send time at the pacing rate */ \
+    X(RACK, "rack-reorder")       /* RFC 8985 6.3 reordering timeout */ \
+    X(TLP, "loss-probe")          /* RFC 8985 7 tail loss probe (PTO) */
 
 enum synack_timer {
 #define SYNACK_X(id, name) SYNACK_TIMER_##id,
@@ -98,7 +100,9 @@ enum synack_event_type {
     X(FAST, "fast-retransmit")    /* duplicate ACKs or SACKs (RFC 5681 3.2, RFC 5827) */ \
     X(PARTIAL_ACK, "partial-ack") /* NewReno recovery, next hole (RFC 6582 3.2) */       \
     X(SACK, "sack-recovery")      /* a hole below the highest SACKed octet (RFC 6675 5) */ \
-    X(DUP_SYN, "duplicate-syn")   /* the peer sent its SYN again: our SYN-ACK was lost */
+    X(DUP_SYN, "duplicate-syn")   /* the peer sent its SYN again: our SYN-ACK was lost */ \
+    X(RACK, "rack")               /* deemed lost by its send time (RFC 8985 6.2) */      \
+    X(TLP, "loss-probe")          /* the tail loss probe (RFC 8985 7.3) */
 enum synack_rexmit_reason {
 #define SYNACK_X(id, name) SYNACK_REXMIT_##id,
     SYNACK_REXMIT_REASONS(SYNACK_X)

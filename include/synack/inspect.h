@@ -41,6 +41,11 @@ typedef struct synack_conn_info {
     synack_time_us state_age_us;
     const char *cc_name;      /* congestion control, e.g. "newreno" (static text) */
     const char *cc_phase;     /* its phase, e.g. "slow-start" (static text; "" when none) */
+    /* As ss -i's delivery_rate (tcp_info tcpi_delivery_rate): the last delivery-rate sample
+     * (draft-cheng-iccrg-delivery-rate-estimation), bytes per second; 0: none yet. */
+    uint64_t delivery_rate;
+    bool delivery_rate_app_limited;
+    bool ecn_ok;              /* ECN negotiated (RFC 3168) */
 } synack_conn_info;
 
 /* netstat -o's timer for a connection still opening shows the earlier of the retransmission and
@@ -118,7 +123,19 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(reass_timeout, "datagrams dropped: reassembly timeout") \
     X(icmp_time_exceeded_out, "ICMP fragment reassembly time exceeded sent") \
     X(ip_frag_out, "IP fragments sent") \
-    X(ip_out_too_big, "datagrams dropped: larger than the MTU and not fragmentable")
+    X(ip_out_too_big, "datagrams dropped: larger than the MTU and not fragmentable") \
+    X(tcp_rack_loss, "RACK: ACKs that marked segments lost (RFC 8985)") \
+    X(tcp_rack_lost_rexmit, "RACK: retransmissions deemed lost again") \
+    X(tcp_rack_reo_wnd_grown, "RACK: reordering window widened by D-SACK") \
+    X(tcp_tlp, "tail loss probes sent (RFC 8985 7)") \
+    X(tcp_tlp_repaired, "tail loss probes that repaired a loss") \
+    X(tcp_prr_recoveries, "recoveries with proportional rate reduction (RFC 6937)") \
+    X(tcp_dsack_sent, "D-SACK blocks sent (RFC 2883)") X(tcp_dsack_rcvd, "D-SACK blocks received") \
+    X(tcp_spurious_undo, "congestion responses undone: retransmissions were spurious (D-SACK, RFC 3708)") \
+    X(tcp_frto_spurious, "retransmission timeouts found spurious by F-RTO and undone (RFC 5682)") \
+    X(tcp_ecn_ce_rcvd, "segments received with CE (RFC 3168)") \
+    X(tcp_ecn_ece_rcvd, "ACKs received with ECE: congestion responses (RFC 3168)") \
+    X(tcp_ecn_cwr_sent, "segments sent with CWR (RFC 3168)")
 
 enum synack_counter {
 #define SYNACK_X(id, text) SYNACK_CNT_##id,

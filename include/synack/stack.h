@@ -18,6 +18,13 @@ enum synack_syncookies {
     SYNACK_SYNCOOKIES_ALWAYS, /* every SYN is answered with a cookie; no half-open state at all */
 };
 
+/* Explicit Congestion Notification (cfg.ecn, RFC 3168), as Linux's net.ipv4.tcp_ecn 0 / 1 / 2. */
+enum synack_ecn {
+    SYNACK_ECN_OFF,     /* never: SYNs asking for ECN are answered without it */
+    SYNACK_ECN_ON,      /* ask for it on our SYNs, accept it on theirs */
+    SYNACK_ECN_PASSIVE, /* accept it when the peer asks (the default, as Linux's 2) */
+};
+
 /* Where the stack's memory comes from. Unset (both NULL), the C library. The stack allocates
  * coarsely (slab chunks of 64 KiB and more, bucket and heap arrays), never per packet. */
 typedef struct synack_allocator {
@@ -122,6 +129,7 @@ typedef struct synack_config {
      * default, RFC 9438 with HyStart++), "newreno" or "bbr" (synack(3));
      * a socket chooses its own with SYNACK_SO_CONGESTION, as TCP_CONGESTION on Linux. */
     char congestion_control[16];
+    uint8_t ecn;                   /* enum synack_ecn, default SYNACK_ECN_PASSIVE */
 } synack_config;
 
 void synack_config_default(synack_config *cfg);

@@ -64,6 +64,17 @@ void tcb_check(const synack_stack *st, const tcb *t)
     } else {
         CHECK_INV(t->sndbuf.cap == 0 && t->rcvbuf.cap == 0 && t->ooo.r == NULL && t->scoreboard.r == NULL);
     }
+    /* The transmit log holds memory only while it holds entries, and those cover outstanding
+     * data only: the first ends beyond SND.UNA, the last no further than SND.MAX (the ends
+     * are checked, not every entry: this runs after every event). */
+    const txlog *l = &t->txlog;
+    CHECK_INV((l->n == 0) == (l->e == NULL));
+    if (l->n) {
+        const txent *first = &l->e[l->head], *last = &l->e[(l->head + l->n - 1) % l->cap];
+        CHECK_INV(l->n <= l->cap && l->head < l->cap);
+        CHECK_INV(seq_lt(first->start, first->end) && seq_gt(first->end, t->snd_una));
+        CHECK_INV(seq_leq(first->end, last->end) && seq_leq(last->end, t->snd_max));
+    }
 }
 
 /* ---- the reassembly queue (ip/reass.c) ---- */

@@ -14,7 +14,14 @@ static void fill_netstat_timer(const synack_stack *st, const tcb *t, synack_conn
     int which = -1;
     uint8_t kind = SYNACK_NT_OFF;
     if (d[SYNACK_TIMER_TIME_WAIT] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_TIME_WAIT, kind = SYNACK_NT_TIMEWAIT;
-    else if (d[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_REXMT, kind = SYNACK_NT_ON;
+    /* As Linux's /proc/net/tcp (one retransmit timer for RTO, reorder and probe): "on" with
+     * the earliest of the three. */
+    else if (d[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER || d[SYNACK_TIMER_TLP] != SYNACK_TIME_NEVER ||
+             d[SYNACK_TIMER_RACK] != SYNACK_TIME_NEVER) {
+        which = SYNACK_TIMER_REXMT, kind = SYNACK_NT_ON;
+        if (d[SYNACK_TIMER_TLP] < d[which]) which = SYNACK_TIMER_TLP;
+        if (d[SYNACK_TIMER_RACK] < d[which]) which = SYNACK_TIMER_RACK;
+    }
     else if (d[SYNACK_TIMER_PERSIST] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_PERSIST, kind = SYNACK_NT_PROBE;
     else if (d[SYNACK_TIMER_FIN_WAIT_2] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_FIN_WAIT_2, kind = SYNACK_NT_TIMEWAIT;
     else if (d[SYNACK_TIMER_KEEPALIVE] != SYNACK_TIME_NEVER) which = SYNACK_TIMER_KEEPALIVE, kind = SYNACK_NT_KEEPALIVE;
@@ -96,6 +103,9 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->retransmits_total = t->rexmit_total;
     ci->state_age_us = (synack_time_us)(uint32_t)((uint32_t)(st->now / 1000) - t->state_since_ms) * 1000u;
     ci->cc_name = cc_ops_of(&t->cc)->name;
+    ci->delivery_rate = t->rate.last_rate;
+    ci->delivery_rate_app_limited = t->rate.last_app_limited;
+    ci->ecn_ok = t->ecn_ok;
     const cc_ops *ops = cc_ops_of(&t->cc);
     ci->cc_phase = t->cc_ready && ops->phase ? ops->phase(&t->cc) : "";
 }
@@ -202,7 +212,8 @@ void synack_mem_get(const synack_stack *st, synack_mem_info *out)
     out->conns_high = st->conns_high;
     out->sockets_in_use = st->user && st->user_ops->in_use ? st->user_ops->in_use(st->user) : 0;
     out->time_wait = st->tw.count;
-    size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges);
+    size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges) +
+                   slab_bytes(&st->bufs.small);
     for (uint32_t i = 0; i < BUF_CLASSES; i++) bytes += slab_bytes(&st->bufs.cls[i]);
     bytes += htable_bytes(&st->conns) + htable_bytes(&st->tw.hash);
     bytes += (size_t)st->heap_cap * sizeof *st->heap;

@@ -31,6 +31,7 @@ void synack_config_default(synack_config *c)
     c->nagle = true;
     c->initial_cwnd_segments = 10;
     memcpy(c->congestion_control, "cubic", sizeof "cubic");
+    c->ecn = SYNACK_ECN_PASSIVE;
     c->reass_max_ranges = 32;
     c->ephemeral_lo = 32768;
     c->ephemeral_hi = 60999;
@@ -86,7 +87,7 @@ static bool config_valid(const synack_config *c)
            c->syn_queue_max <= 65535 && c->syncookies <= SYNACK_SYNCOOKIES_ALWAYS &&
            c->challenge_ack_limit <= UINT32_MAX / 2 && reass_config_valid(c) &&
            memchr(c->congestion_control, 0, sizeof c->congestion_control) &&
-           cc_find(c->congestion_control) >= 0;
+           cc_find(c->congestion_control) >= 0 && c->ecn <= SYNACK_ECN_PASSIVE;
 }
 
 synack_stack *synack_stack_new(const synack_config *cfg)
@@ -185,6 +186,7 @@ void synack_poll(synack_stack *st, synack_time_us now)
         slab_age(&st->tcb_slab, epoch);
         slab_age(&st->tw.recs, epoch);
         slab_age(&st->bufs.ranges, epoch);
+        slab_age(&st->bufs.small, epoch);
         for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_age(&st->bufs.cls[i], epoch);
     }
     STACK_CHECK(st);

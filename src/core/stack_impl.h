@@ -88,6 +88,7 @@ struct synack_stack {
     uint32_t cookie_ended_next;
     uint32_t frag6_id;            /* IPv6 fragment identification counter (hashed, RFC 7739) */
     reass_state reass;            /* IP reassembly (ip/reass.c) */
+    rate_sample rs;               /* tcp/txlog.c: the delivery-rate sample of the ACK at hand */
 };
 
 enum { HASH_NONE, HASH_TUPLE, HASH_LISTENER };

@@ -38,7 +38,7 @@ ns curl -sS -g --fail --max-time 300 -o "$WORK/got" "$SURL/file" || fail "1: cur
 dt=$(( $(ms_now) - t ))
 same_file "$WORK/www/file" "$WORK/got"
 say "ok: 1: $SERVE_MIB MiB in ${dt} ms ($(( SERVE_MIB * 8388608 / (dt > 0 ? dt : 1) )) kbit/s), sha256 equal"
-netstat_synack -s | grep -E "^(impairment:|tcp_rexmt |tcp_fast_rexmt|tcp_rto_fired|tcp_bad_cksum|ip_bad_cksum|tcp_dup_data|tcp_ooo )" | sed 's/^/    /' || true
+netstat_synack -s | grep -E "^(impairment:|tcp_rexmt |tcp_fast_rexmt|tcp_rto_fired|tcp_bad_cksum|ip_bad_cksum|tcp_dup_data|tcp_ooo |tcp_tlp|tcp_rack|tcp_prr|tcp_dsack|tcp_spurious|tcp_frto|tcp_ecn)" | sed 's/^/    /' || true
 stop_serve
 
 # ---- 2: the kernel sends ----

@@ -94,10 +94,29 @@ static void tcp_drop_unparsed(synack_stack *st, int counter, const synack_addr *
     stack_drop_event(st, counter, 0, SYNACK_CLOSED, &local, &remote, &seg);
 }
 
+void ip_header_set_ecn(uint8_t *p, const synack_addr *dst, uint8_t ecn)
+{
+    if (dst->family == SYNACK_AF_INET6) { /* Traffic Class bits 0-1: the low bits of byte 1's high nibble */
+        p[1] = (uint8_t)((p[1] & ~0x30u) | (uint8_t)((ecn & 3u) << 4));
+        return;
+    }
+    /* IPv4 TOS byte, low two bits; the header checksum follows (RFC 1624: ~C' = ~C + ~m + m'). */
+    uint16_t old = (uint16_t)(p[0] << 8 | p[1]);
+    p[1] = (uint8_t)((p[1] & ~3u) | (ecn & 3u));
+    uint16_t now = (uint16_t)(p[0] << 8 | p[1]);
+    uint32_t c = (uint16_t)~(p[10] << 8 | p[11]);
+    c += (uint16_t)~old;
+    c += now;
+    while (c >> 16) c = (c & 0xffff) + (c >> 16);
+    c = (uint16_t)~c;
+    p[10] = (uint8_t)(c >> 8);
+    p[11] = (uint8_t)c;
+}
+
 /* csum_ok: the link vouched for the checksum (synack_input_flags), so the pass over the data is
  * skipped. */
 static void tcp_deliver(synack_stack *st, const synack_addr *src, const synack_addr *dst,
-                        const uint8_t *payload, size_t plen, bool csum_ok)
+                        const uint8_t *payload, size_t plen, bool csum_ok, uint8_t ecn)
 {
     tcp_seg seg;
     if (csum_ok) CNT(st, tcp_csum_offloaded);
@@ -117,6 +136,7 @@ static void tcp_deliver(synack_stack *st, const synack_addr *src, const synack_a
         DROP(st, tcp_bad_port, 0, SYNACK_CLOSED, &local, &remote, &seg);
         return;
     }
+    seg.ip_ecn = ecn & 3;
     CNT(st, tcp_in);
     tcp_input(st, &local, &remote, &seg);
 }
@@ -151,7 +171,7 @@ static void ip4_input(synack_stack *st, const uint8_t *pkt, size_t len, bool rea
     synack_addr src = {SYNACK_AF_INET, {0}}, dst = {SYNACK_AF_INET, {0}};
     memcpy(src.bytes, ip.src, 4);
     memcpy(dst.bytes, ip.dst, 4);
-    if (ip.proto == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen, csum_ok);
+    if (ip.proto == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen, csum_ok, ip.tos);
     else if (ip.proto == IP_PROTO_ICMP) icmp4_input(st, &ip, payload, plen);
     else CNT(st, ip_not_tcp);
 }
@@ -187,7 +207,7 @@ static void ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, bool rea
     synack_addr src = {SYNACK_AF_INET6, {0}}, dst = {SYNACK_AF_INET6, {0}};
     memcpy(src.bytes, ip.src, 16);
     memcpy(dst.bytes, ip.dst, 16);
-    if (ip.next == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen, csum_ok);
+    if (ip.next == IP_PROTO_TCP) tcp_deliver(st, &src, &dst, payload, plen, csum_ok, ip.tclass);
     else if (ip.next == IP_PROTO_ICMP6) icmp6_input(st, &ip, payload, plen);
     else CNT(st, ip_not_tcp);
 }

@@ -15,6 +15,9 @@ void ip_input(synack_stack *st, const uint8_t *pkt, size_t len, bool csum_ok);
 /* Writes the IP header for a payload of payload_len bytes; returns its length (20 or 40). */
 size_t ip_header_emit(synack_stack *st, uint8_t *p, const synack_addr *src, const synack_addr *dst,
                       uint8_t proto, size_t payload_len);
+/* Sets the ECN field (RFC 3168 5: ECT(0) = 2, CE = 3) of a header ip_header_emit wrote (the
+ * IPv4 header checksum updated). */
+void ip_header_set_ecn(uint8_t *p, const synack_addr *dst, uint8_t ecn);
 static inline size_t ip_header_len(const synack_addr *a)
 {
     return a->family == SYNACK_AF_INET6 ? IP6_HDR_LEN : IP4_HDR_LEN;

@@ -5,12 +5,14 @@
 void bufpool_init(bufpool *p, uint32_t ranges_per_set, const synack_allocator *alloc)
 {
     for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_init(&p->cls[i], (size_t)1 << (BUF_MIN_SHIFT + i), 0, alloc);
+    slab_init(&p->small, BUF_SMALL_BYTES, 0, alloc);
     slab_init(&p->ranges, ranges_per_set * sizeof(seq_range), 0, alloc);
 }
 
 void bufpool_destroy(bufpool *p)
 {
     for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_destroy(&p->cls[i]);
+    slab_destroy(&p->small);
     slab_destroy(&p->ranges);
 }
 
@@ -79,4 +81,25 @@ void tcp_ranges_release_if_empty(synack_stack *st, rangeset *rs)
     rs->r = NULL;
     rs->cap = 0;
     rs->recent = 0;
+}
+
+static slab *block_slab(synack_stack *st, uint8_t cls)
+{
+    return cls == BUF_CLASSES ? &st->bufs.small : &st->bufs.cls[cls];
+}
+
+void *tcp_block_alloc(synack_stack *st, uint32_t bytes, uint8_t *cls)
+{
+    uint8_t c = bytes <= BUF_SMALL_BYTES ? (uint8_t)BUF_CLASSES : class_for(bytes);
+    void *mem = slab_alloc(block_slab(st, c));
+    if (!mem) return NULL;
+    stack_buffer_account(st, (long)tcp_block_bytes(c));
+    *cls = c;
+    return mem;
+}
+
+void tcp_block_free(synack_stack *st, void *mem, uint8_t cls)
+{
+    slab_free(block_slab(st, cls), mem);
+    stack_buffer_account(st, -(long)tcp_block_bytes(cls));
 }

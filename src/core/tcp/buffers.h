@@ -17,8 +17,13 @@
 #define BUF_CLASSES 17u    /* 1 KiB .. 64 MiB */
 #define BUF_MAX_BYTES (1u << (BUF_MIN_SHIFT + BUF_CLASSES - 1))
 
+/* A block smaller than the smallest class, for what most connections need little of (the
+ * transmit log of a request or an answer): its class number is BUF_CLASSES. */
+#define BUF_SMALL_BYTES 256u
+
 typedef struct bufpool {
     slab cls[BUF_CLASSES];
+    slab small;             /* BUF_SMALL_BYTES blocks */
     slab ranges;            /* range-set arrays of reass_max_ranges entries */
 } bufpool;
 
@@ -37,5 +42,13 @@ void tcp_ring_release_if_empty(synack_stack *st, ring *r, uint8_t *hint);
 /* Memory for a range set before it takes its first range; false when exhausted. */
 bool tcp_ranges_reserve(synack_stack *st, rangeset *rs);
 void tcp_ranges_release_if_empty(synack_stack *st, rangeset *rs);
+/* A block of at least bytes from the size classes (transmit log); *cls says which, for the
+ * free. NULL when memory is exhausted. */
+void *tcp_block_alloc(synack_stack *st, uint32_t bytes, uint8_t *cls);
+static inline uint32_t tcp_block_bytes(uint8_t cls)
+{
+    return cls == BUF_CLASSES ? BUF_SMALL_BYTES : (uint32_t)1 << (BUF_MIN_SHIFT + cls);
+}
+void tcp_block_free(synack_stack *st, void *mem, uint8_t cls);
 
 #endif

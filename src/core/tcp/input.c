@@ -35,6 +35,11 @@ static void opts_from_syn(synack_stack *st, tcb *t, const tcp_seg *seg)
     t->sack_ok = st->cfg.sack && o->sack_ok;
     t->ts_ok = st->cfg.timestamps && o->has_ts;
     if (t->ts_ok) t->ts_recent = o->ts_val;
+    /* RFC 3168 6.1.1: a SYN with ECE and CWR asks for ECN; a SYN-ACK with ECE alone grants
+     * what our SYN asked. */
+    uint8_t ecn = seg->flags & (SYNACK_ECE | SYNACK_CWR);
+    if (seg->flags & SYNACK_ACK) t->ecn_ok = t->ecn_asked && ecn == SYNACK_ECE;
+    else t->ecn_ok = st->cfg.ecn != SYNACK_ECN_OFF && ecn == (SYNACK_ECE | SYNACK_CWR);
     /* The window of a SYN is never scaled (RFC 7323 2.2). */
     t->snd_wnd = seg->wnd;
     t->max_snd_wnd = seg->wnd;
@@ -319,6 +324,18 @@ static enum verdict back_to_listen(synack_stack *st, tcb *t, uint8_t flags)
     return V_GONE;
 }
 
+/* RFC 2883 4: duplicate data received: report it as the first SACK block of the next ACK,
+ * which goes at once. The latest duplicate wins. */
+static void dsack_note(synack_stack *st, tcb *t, uint32_t start, uint32_t end)
+{
+    (void)st;
+    if (!t->sack_ok || !t->bufs_on || !seq_lt(start, end)) return;
+    t->dsack_start = start;
+    t->dsack_end = end;
+    t->dsack_on = true;
+    t->ack_now = true;
+}
+
 /* first: sequence number */
 static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_view *v)
 {
@@ -353,6 +370,8 @@ static enum verdict check_seq(synack_stack *st, tcb *t, const tcp_seg *seg, seg_
     if (!acceptable(t, seg->seq, seg_len)) {
         DROP_T(st, tcp_unacceptable, t, seg);
         if (seg->flags & SYNACK_RST) return V_DROP;
+        /* Data we hold already: a duplicate (RFC 2883). */
+        if (seg->len && seq_leq(seg->seq + seg->len, t->rcv_nxt)) dsack_note(st, t, seg->seq, seg->seq + seg->len);
         /* TIME-WAIT: the only thing that can arrive is a retransmission of the remote FIN:
          * acknowledge it and restart the 2 MSL timeout (3.10.7.4, eighth step). */
         if (t->state == SYNACK_TIME_WAIT && (seg->flags & SYNACK_FIN) &&
@@ -377,6 +396,7 @@ static void trim_to_window(synack_stack *st, tcb *t, const tcp_seg *seg, seg_vie
     if (seq_lt(v->seq, t->rcv_nxt)) {
         uint32_t d = t->rcv_nxt - v->seq;
         CNT(st, tcp_dup_data);
+        dsack_note(st, t, v->seq, v->seq + (d < v->len ? d : v->len));
         if (d >= v->len) {
             if (d > v->len) v->fin = false; /* the FIN is old too */
             v->data += v->len;
@@ -500,9 +520,14 @@ static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
         t->snd_buf_seq += data;
         tcp_ring_release_if_empty(st, &t->sndbuf, &t->snd_hint);
     }
+    uint32_t old_una = t->snd_una, sacked_before = t->bufs_on ? tcp_sacked_bytes(t) : 0;
     tcp_snd_una_set(t, ack);
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     if (t->bufs_on) tcp_sack_trim(st, t);
+    if (t->bufs_on && t->cc_ready) tcp_txlog_acked(st, t, ack);
+    /* RFC 6937 DeliveredData: the octets acknowledged that were not SACKed before. */
+    uint32_t sacked_below = sacked_before - (t->bufs_on ? tcp_sacked_bytes(t) : 0);
+    t->ack_delivered += (ack - old_una) - sacked_below;
     t->rexmt_shift = 0;
     t->persist_shift = 0;
     if (t->snd_una == t->snd_max) { /* everything acknowledged: RFC 6298 5.2 */
@@ -596,7 +621,12 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
         CNT(st, tcp_old_ack);
         return challenge_ack(st, t); /* "discarded and an ACK sent back" */
     }
+    uint32_t sacked_before = t->bufs_on ? tcp_sacked_bytes(t) : 0;
+    t->ack_lost = 0;
+    t->ack_ece = t->ecn_ok && (seg->flags & SYNACK_ECE);
+    tcp_rate_begin(st);
     tcp_sack_update(st, t, seg);
+    t->ack_delivered = (t->bufs_on ? tcp_sacked_bytes(t) : 0) - sacked_before;
     if (seq_gt(ack, t->snd_una)) {
         ack_advance(st, t, ack);
     } else if (ack == t->snd_una && seg->len == 0 && !(seg->flags & SYNACK_FIN) &&
@@ -606,8 +636,13 @@ static enum verdict check_ack(synack_stack *st, tcb *t, const tcp_seg *seg)
          * zero-window probes are not duplicate ACKs. */
         CNT(st, tcp_old_ack); /* a duplicate ACK in RFC 5681's sense */
         tcp_recovery_on_dupack(st, t);
+    } else if (t->cc_ready && TCPS_HAVE_ESTABLISHED(t->state) && t->snd_una != t->snd_max) {
+        tcp_recovery_on_other_ack(st, t); /* SACK news on data or a window update */
     }
     window_update(st, t, seg);
+    /* RFC 3168 6.1.2: the peer echoes congestion. */
+    if (t->ecn_ok && t->cc_ready && (seg->flags & SYNACK_ECE) && !(seg->flags & SYNACK_SYN))
+        tcp_recovery_on_ece(st, t);
 
     switch (t->state) {
     case SYNACK_FIN_WAIT_1:
@@ -694,6 +729,10 @@ static enum verdict process_text(synack_stack *st, tcb *t, const seg_view *v)
             tcp_timer_arm(st, t, SYNACK_TIMER_DELACK, st->now + st->cfg.delack_us);
         if (t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_READABLE, 0);
     } else {
+        /* Held already, every octet: a duplicate beyond a hole (RFC 2883 4.1.2). */
+        uint32_t gap = v->seq;
+        if (t->ooo.n && rangeset_next_gap(&t->ooo, &gap, v->seq + v->len) == 0)
+            dsack_note(st, t, v->seq, v->seq + v->len);
         /* Written before the set learns of the range (it tells what is new). If the set has no
          * room the octets sit in ring space nobody counts as held: harmless, overwritten later. */
         write_new_octets(t, v);
@@ -751,6 +790,18 @@ static enum verdict process_fin(synack_stack *st, tcb *t, const tcp_seg *seg, co
     return V_CONTINUE;
 }
 
+/* RFC 3168 6.1.3: CE on a segment makes us echo ECE on every ACK until the peer's CWR says
+ * it reduced its window (a CWR segment that is itself CE-marked keeps the echo on). */
+static void ecn_input(synack_stack *st, tcb *t, const tcp_seg *seg)
+{
+    if (seg->flags & SYNACK_CWR) t->ecn_ece_pending = false;
+    if (seg->ip_ecn == 3) {
+        CNT(st, tcp_ecn_ce_rcvd);
+        t->ecn_ece_pending = true;
+        t->ack_now = true;
+    }
+}
+
 static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
 {
     seg_view v;
@@ -774,6 +825,7 @@ static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
     /* RFC 7323 4.3: TS.Recent is updated from a segment covering Last.ACK.sent. */
     if (t->ts_ok && seg->opts.has_ts && seq_leq(seg->seq, t->last_ack_sent))
         t->ts_recent = seg->opts.ts_val;
+    if (t->ecn_ok) ecn_input(st, t, seg);
     if ((r = check_ack(st, t, seg)) != V_CONTINUE) return r;
     /* sixth: URG. synack leaves the urgent mechanism out (RFC 6093 discourages its use); the
      * pointer is ignored and the data delivered in line. */

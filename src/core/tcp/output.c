@@ -40,7 +40,7 @@ static uint16_t window_field(tcb *t, bool syn)
     return (uint16_t)field;
 }
 
-static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_t len, tcp_opts *o)
+static void build_options(synack_stack *st, tcb *t, uint8_t flags, uint32_t len, tcp_opts *o)
 {
     memset(o, 0, sizeof *o);
     if (flags & SYNACK_SYN) {
@@ -54,7 +54,7 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
         o->has_ts = synack ? t->ts_ok : st->cfg.timestamps;
     } else {
         o->has_ts = t->ts_ok;
-        if (t->sack_ok && t->bufs_on && t->ooo.n && !(flags & SYNACK_RST)) {
+        if (t->sack_ok && t->bufs_on && (t->ooo.n || t->dsack_on) && !(flags & SYNACK_RST)) {
             seq_range blocks[TCP_MAX_SACK];
             int max = t->ts_ok ? 3 : 4; /* 40 option bytes: TS leaves room for three */
             /* With data, only as many blocks as the segment has room for under the MSS. */
@@ -62,18 +62,43 @@ static void build_options(const synack_stack *st, tcb *t, uint8_t flags, uint32_
             uint32_t room = !len ? 40 : len < tcp_data_mss(t) ? tcp_data_mss(t) - len : 0;
             int fit = room >= 12 ? (int)((room - 4) / 8) : 0;
             if (fit < max) max = fit;
-            int n = rangeset_sack_blocks(&t->ooo, blocks, max);
-            for (int i = 0; i < n; i++) {
-                o->sack[i].left = blocks[i].start;
-                o->sack[i].right = blocks[i].end;
+            int k = 0;
+            /* RFC 2883 4: the D-SACK block first, once, "for each duplicate segment". */
+            if (t->dsack_on && max > 0) {
+                o->sack[k].left = t->dsack_start;
+                o->sack[k].right = t->dsack_end;
+                k++;
+                t->dsack_on = false;
+                CNT(st, tcp_dsack_sent);
             }
-            o->sack_count = (uint8_t)n;
+            int n = t->ooo.n ? rangeset_sack_blocks(&t->ooo, blocks, max - k) : 0;
+            for (int i = 0; i < n; i++, k++) {
+                o->sack[k].left = blocks[i].start;
+                o->sack[k].right = blocks[i].end;
+            }
+            o->sack_count = (uint8_t)k;
         }
     }
     if (o->has_ts) {
         o->ts_val = ts_val(st, t);
         o->ts_ecr = (flags & SYNACK_ACK) ? t->ts_recent : 0;
     }
+}
+
+/* Our SYN or SYN-ACK. RFC 3168 6.1.1: an ECN-setup SYN carries ECE and CWR, the SYN-ACK that
+ * accepts it ECE alone. A SYN sent again goes without them, as Linux's: a path that drops
+ * ECN-setup SYNs still lets the connection open. */
+static uint8_t syn_flags(const synack_stack *st, tcb *t)
+{
+    uint8_t f = SYNACK_SYN;
+    if (TCPS_HAVE_RCVD_SYN(t->state)) {
+        f |= SYNACK_ACK;
+        if (t->ecn_ok) f |= SYNACK_ECE;
+        return f;
+    }
+    t->ecn_asked = st->cfg.ecn == SYNACK_ECN_ON && t->rexmt_shift == 0;
+    if (t->ecn_asked) f |= SYNACK_ECE | SYNACK_CWR;
+    return f;
 }
 
 /* Copies n bytes at offset off of the send ring to dst, summing them on the way when sum is
@@ -111,6 +136,18 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
 {
     uint8_t *p = stack_outq_reserve(st, MAX_HDRS + len);
     if (!p) return false;
+    bool again = seq_lt(seq, t->snd_max);
+    /* RFC 3168 6.1.2-6.1.5: new data is ECN-capable (ECT(0)), never retransmissions or pure
+     * ACKs; the first new data after a reduction carries CWR; ACKs echo CE with ECE until the
+     * peer's CWR. */
+    bool ect = t->ecn_ok && len && !again && !(flags & (SYNACK_SYN | SYNACK_RST));
+    if (ect && t->ecn_cwr_pending) {
+        flags |= SYNACK_CWR;
+        t->ecn_cwr_pending = false;
+        CNT(st, tcp_ecn_cwr_sent);
+    }
+    if (t->ecn_ok && t->ecn_ece_pending && (flags & SYNACK_ACK) && !(flags & (SYNACK_SYN | SYNACK_RST)))
+        flags |= SYNACK_ECE;
     tcp_opts o;
     build_options(st, t, flags, len, &o);
     size_t iph = ip_header_len(&t->remote.addr);
@@ -134,12 +171,20 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     uint32_t data_sum = len ? sndbuf_copy(&t->sndbuf, seq - t->snd_buf_seq, tcp + hl, len, !partial) : 0;
     ip_tcp_cksum_finish(tcp, hl, len, data_sum, &t->local.addr, &t->remote.addr, partial);
     ip_header_emit(st, p, &t->local.addr, &t->remote.addr, IP_PROTO_TCP, hl + len);
+    if (ect) ip_header_set_ecn(p, &t->remote.addr, 2);
     stack_outq_commit_meta(st, iph + hl + len, tso ? (uint16_t)mss : 0, partial ? (uint16_t)iph : 0);
     if (tso) CNT(st, tcp_tso_out);
     /* Sent before (below SND.MAX) and taking sequence space: a retransmission of this
      * connection, whichever path sent it (RTO, fast or SACK recovery, SYN backoff). */
-    if ((len || (flags & (SYNACK_SYN | SYNACK_FIN))) && !(flags & SYNACK_RST) && seq_lt(seq, t->snd_max))
+    if ((len || (flags & (SYNACK_SYN | SYNACK_FIN))) && !(flags & SYNACK_RST) && again)
         t->rexmit_total++;
+    /* Data and FIN of an established connection: the transmit log (RACK, delivery rate) and
+     * recovery's accounting (PRR, undo). */
+    uint32_t seqlen = len + !!(flags & SYNACK_FIN);
+    if (seqlen && t->cc_ready && t->bufs_on && !(flags & (SYNACK_SYN | SYNACK_RST))) {
+        tcp_txlog_sent(st, t, seq, seqlen);
+        tcp_recovery_on_send(t, seq, len, again);
+    }
     if (flags & SYNACK_ACK) { /* this segment carries our ACK: nothing is owed any more */
         t->ack_now = false;
         t->delack_segs = 0;
@@ -225,6 +270,7 @@ static void after_send(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
         tcp_timer_cancel(st, t, SYNACK_TIMER_PERSIST);
         tcp_rexmt_arm(st, t);
     }
+    if (new_data && seqlen) tcp_tlp_arm(st, t); /* RFC 8985 7.2: new data sent */
     if (seqlen && t->user_timeout_us && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
         tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
 }
@@ -235,7 +281,7 @@ static bool output_syn(synack_stack *st, tcb *t)
 {
     if (t->snd_una != t->iss) return false; /* our SYN is acknowledged */
     if (t->snd_nxt == t->iss) {
-        uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
+        uint8_t flags = syn_flags(st, t);
         if (!emit(st, t, t->iss, flags, 0)) {
             stack_pending_add(st, t);
             return true;
@@ -277,7 +323,8 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
         }
         tcp_pace_sent(st, t, len);
         CNT(st, tcp_rexmt);
-        REXMIT_TRACE(st, t, SACK, seq, len);
+        if (tcp_rack_on(t)) REXMIT_TRACE(st, t, RACK, seq, len);
+        else REXMIT_TRACE(st, t, SACK, seq, len);
         if (seq_in(t->rtt_seq, seq, seq + len)) t->rtt_timing = false; /* Karn */
         t->rexmit_high = seq + len;
         sent = true;
@@ -325,6 +372,8 @@ void tcp_output(synack_stack *st, tcb *t)
         uint32_t allowed = t->cc.cwnd;
         if (!t->in_recovery && t->dupacks > 0 && t->dupacks < 3) allowed += t->dupacks * tcp_data_mss(t);
         uint32_t by_cwnd = allowed > in_net ? allowed - in_net : 0;
+        /* The tail loss probe sends one new segment whatever cwnd says (RFC 8985 7.3). */
+        if (t->rack.probe_now && by_cwnd < tcp_data_mss(t)) by_cwnd = tcp_data_mss(t);
         uint32_t usable = by_wnd < by_cwnd ? by_wnd : by_cwnd;
         if (t->force_send && usable == 0 && t->snd_wnd > flight) usable = t->snd_wnd - flight;
         uint32_t len = left < usable ? left : usable;
@@ -364,7 +413,9 @@ void tcp_output(synack_stack *st, tcb *t)
         after_send(st, t, t->snd_nxt, len + !!(flags & SYNACK_FIN));
         sent = true;
         if (flags & SYNACK_FIN) break;
+        if (t->rack.probe_now) break; /* one probe segment */
     }
+    if (t->cc_ready) tcp_rate_check_app_limited(t);
     if (!sent && t->ack_now) tcp_send_ack(st, t);
     /* Zero window with data waiting and nothing in flight: probe (RFC 9293 3.8.6.1). Also the
      * sender-SWS override timer when a small window holds data back. */
@@ -385,7 +436,7 @@ void tcp_output(synack_stack *st, tcb *t)
 void tcp_retransmit_first(synack_stack *st, tcb *t, int reason)
 {
     if (t->snd_una == t->iss) { /* the SYN itself */
-        uint8_t flags = SYNACK_SYN | (TCPS_HAVE_RCVD_SYN(t->state) ? SYNACK_ACK : 0);
+        uint8_t flags = syn_flags(st, t);
         t->rtt_timing = false; /* Karn */
         if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->iss, 0);
         tcp_send_segment(st, t, t->iss, flags, 0);
@@ -406,4 +457,25 @@ void tcp_retransmit_first(synack_stack *st, tcb *t, int reason)
     if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->snd_una, len);
     tcp_send_segment(st, t, t->snd_una, flags, len);
     tcp_pace_sent(st, t, len); /* not held back (a loss repair), but it uses the rate */
+}
+
+bool tcp_retransmit_last(synack_stack *st, tcb *t)
+{
+    /* RFC 8985 7.3: "retransmit the highest-sequence segment sent so far", up to one MSS. */
+    if (!t->bufs_on || t->snd_una == t->snd_max) return false;
+    uint32_t fin_seq = t->snd_buf_seq + t->sndbuf.len;
+    bool fin = t->fin_queued && seq_gt(t->snd_max, fin_seq);
+    /* Only octets the send buffer holds: not our SYN, not beyond the buffer (a probe). */
+    uint32_t data_end = seq_lt(t->snd_max, fin_seq) ? t->snd_max : fin_seq;
+    uint32_t from = seq_gt(t->snd_buf_seq, t->snd_una) ? t->snd_buf_seq : t->snd_una;
+    uint32_t avail = seq_gt(data_end, from) ? data_end - from : 0;
+    uint32_t len = avail < tcp_data_mss(t) ? avail : tcp_data_mss(t);
+    if (len == 0 && !fin) return false;
+    uint32_t seq = data_end - len;
+    uint8_t flags = SYNACK_ACK | (fin ? SYNACK_FIN : 0) | (len ? SYNACK_PSH : 0);
+    if (seq_in(t->rtt_seq, seq, seq + len + 1)) t->rtt_timing = false; /* Karn */
+    CNT(st, tcp_rexmt);
+    REXMIT_TRACE(st, t, TLP, seq, len);
+    tcp_send_segment(st, t, seq, flags, len);
+    return true;
 }

@@ -3,30 +3,32 @@
  * of data still in the network, and which hole to retransmit next. */
 #include "stack_impl.h"
 
-/* A retransmission lost again: data first sent after it is SACKed three segments past it
- * while its hole is still open (as Linux's tcp_mark_lost_retrans). Resend the holes. */
-static void lost_retransmissions(tcb *t)
-{
-    if (!t->in_recovery || !seq_gt(t->rexmit_high, t->snd_una) || !t->scoreboard.n) return;
-    uint32_t hs = t->scoreboard.r[t->scoreboard.n - 1].end;
-    if (seq_gt(hs, t->rexmit_mark + 3u * tcp_data_mss(t))) {
-        t->rexmit_high = t->snd_una;
-        t->rexmit_mark = t->snd_max;
-    }
-}
-
-/* Records the peer's SACK blocks; blocks at or below SND.UNA (D-SACK) or beyond what we sent
- * are ignored (RFC 2018 8: a sender must not trust them). */
+/* Records the peer's SACK blocks; blocks beyond what we sent are ignored (RFC 2018 8: a sender
+ * must not trust them). A first block below the cumulative ACK, or inside the second block,
+ * reports a duplicate (D-SACK, RFC 2883 4) and goes to recovery (tcp/recovery.c). Newly SACKed
+ * octets reach the transmit log (RACK, delivery rate). */
 void tcp_sack_update(synack_stack *st, tcb *t, const tcp_seg *seg)
 {
+    t->dsack_rcvd = false;
     if (!t->sack_ok || !t->bufs_on) return;
-    for (int i = 0; i < seg->opts.sack_count; i++) {
-        uint32_t l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
-        if (!seq_lt(l, r) || !seq_gt(l, t->snd_una) || seq_gt(r, t->snd_max)) continue;
+    const tcp_opts *o = &seg->opts;
+    for (int i = 0; i < o->sack_count; i++) {
+        uint32_t l = o->sack[i].left, r = o->sack[i].right;
+        if (!seq_lt(l, r) || seq_gt(r, t->snd_max)) continue;
+        if (i == 0 && (seq_leq(r, seg->ack) ||
+                       (o->sack_count > 1 && seq_geq(l, o->sack[1].left) && seq_leq(r, o->sack[1].right)))) {
+            /* Only what could be ours: within the last window of data sent. */
+            if (r - l <= t->max_snd_wnd + tcp_data_mss(t) && seq_geq(l, t->iss)) tcp_recovery_on_dsack(st, t, l, r);
+            continue;
+        }
+        if (!seq_gt(l, t->snd_una)) continue;
+        /* Already held in full: a block repeated from an earlier ACK says nothing new. */
+        uint32_t gap = l;
+        if (t->scoreboard.r && rangeset_next_gap(&t->scoreboard, &gap, r) == 0) continue;
         if (!tcp_ranges_reserve(st, &t->scoreboard)) break; /* no memory: as a full board */
         if (!rangeset_add(&t->scoreboard, l, r)) break; /* full: the rest will come again */
+        tcp_txlog_sacked(st, t, gap, r);
     }
-    lost_retransmissions(t);
 }
 
 void tcp_sack_trim(synack_stack *st, tcb *t)
@@ -58,6 +60,16 @@ static uint32_t high_sacked(const tcb *t)
     return t->scoreboard.n ? t->scoreboard.r[t->scoreboard.n - 1].end : t->snd_una;
 }
 
+/* Holes below this edge count as lost: RACK's (RFC 8985, tcp/rack.c) with SACK; otherwise every
+ * hole below the highest SACKed octet. */
+static uint32_t lost_edge(const tcb *t)
+{
+    if (!tcp_rack_on(t)) return high_sacked(t);
+    uint32_t e = t->rack.lost_upto;
+    if (!seq_gt(e, t->snd_una)) return t->snd_una;
+    return seq_gt(e, t->snd_max) ? t->snd_max : e;
+}
+
 /* Octets of holes in [from, to). */
 static uint32_t hole_bytes(const tcb *t, uint32_t from, uint32_t to)
 {
@@ -73,31 +85,35 @@ static uint32_t hole_bytes(const tcb *t, uint32_t from, uint32_t to)
     return n;
 }
 
-/* RFC 6675 "pipe": what is still in the network: everything sent beyond the highest SACKed
- * octet, plus the holes below it that we have already retransmitted. */
+/* RFC 6675 "pipe": what is still in the network: everything sent and neither acknowledged nor
+ * SACKed, less the holes deemed lost and not yet sent again (those between rexmit_high and
+ * the lost edge). */
 uint32_t tcp_sack_pipe(const tcb *t)
 {
-    uint32_t hs = high_sacked(t);
-    uint32_t beyond = seq_gt(t->snd_max, hs) ? t->snd_max - hs : 0;
-    uint32_t upto = seq_lt(t->rexmit_high, hs) ? t->rexmit_high : hs;
-    return beyond + (seq_gt(upto, t->snd_una) ? hole_bytes(t, t->snd_una, upto) : 0);
+    uint32_t out = t->snd_max - t->snd_una - tcp_sacked_bytes(t);
+    uint32_t from = seq_max(t->rexmit_high, t->snd_una), edge = lost_edge(t);
+    if (seq_gt(edge, from)) out -= hole_bytes(t, from, edge);
+    return out;
 }
 
 /* The next lost octet range to retransmit (RFC 6675 NextSeg rule 1): the first hole at or
- * after rexmit_high and below the highest SACKed octet. Returns its length (0: none). */
+ * after rexmit_high and below the lost edge. Returns its length (0: none). */
 uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq)
 {
-    uint32_t at = seq_max(t->rexmit_high, t->snd_una), hs = high_sacked(t);
-    for (uint16_t i = 0; i < t->scoreboard.n; i++) {
+    uint32_t at = seq_max(t->rexmit_high, t->snd_una), edge = lost_edge(t);
+    for (uint16_t i = 0; i < t->scoreboard.n && seq_lt(at, edge); i++) {
         const seq_range *r = &t->scoreboard.r[i];
         if (seq_leq(r->end, at)) continue;
         if (seq_lt(at, r->start)) {
             *seq = at;
-            return r->start - at;
+            return (seq_lt(r->start, edge) ? r->start : edge) - at;
         }
         at = r->end;
     }
-    (void)hs;
+    if (seq_lt(at, edge)) {
+        *seq = at;
+        return edge - at;
+    }
     return 0;
 }
 

@@ -17,6 +17,66 @@
 
 typedef struct synack_stack synack_stack;
 
+/* One sent segment (or TSO super-segment) in the transmit log (tcp/txlog.c): its sequence
+ * range, when it was last sent, and the delivery-rate snapshot taken then
+ * (draft-cheng-iccrg-delivery-rate-estimation 3.2). */
+enum { TXE_RETRANS = 1, TXE_SACKED = 2, TXE_APP_LIMITED = 4, TXE_EVER_RETRANS = 8 };
+typedef struct txent {
+    uint32_t start, end;          /* [start, end) of sequence space */
+    synack_time_us xmit_us;       /* last (re)transmission: RACK's Segment.xmit_ts */
+    synack_time_us first_tx_us;   /* C.first_tx_time when sent */
+    synack_time_us delivered_us;  /* C.delivered_time when sent */
+    uint64_t delivered;           /* C.delivered when sent */
+    uint32_t flags;
+} txent;
+
+/* The log: a ring of n entries from head in slab memory of class cls, held only while data is
+ * outstanding. Entries are in sequence order and cover the outstanding data without gaps. */
+typedef struct txlog {
+    txent *e;
+    uint32_t cap, head, n;
+    uint8_t cls;
+} txlog;
+/* The i-th entry from the oldest (i < n). */
+static inline txent *txlog_at(const txlog *l, uint32_t i)
+{
+    uint32_t k = l->head + i;
+    if (k >= l->cap) k -= l->cap;
+    return &l->e[k];
+}
+
+/* Delivery-rate estimation state (draft-cheng-iccrg-delivery-rate-estimation 3.1). */
+typedef struct rate_state {
+    uint64_t delivered;           /* C.delivered: bytes delivered over the connection's life */
+    synack_time_us delivered_us;  /* C.delivered_time */
+    synack_time_us first_tx_us;   /* C.first_tx_time */
+    uint64_t app_limited;         /* C.app_limited: delivered mark that ends the phase; 0: none */
+    uint64_t last_rate;           /* bytes per second of the last sample (tcp_info) */
+    bool last_app_limited;        /* and whether it was application-limited */
+} rate_state;
+
+/* The sample being built while one ACK is processed (RS.*, draft-cheng 3.3): per stack, not per
+ * connection, since one ACK is processed at a time (tcp_rate_begin starts it). */
+typedef struct rate_sample {
+    uint64_t prior_delivered;
+    synack_time_us prior_us, send_elapsed, ack_elapsed;
+    bool app_limited, valid;
+} rate_sample;
+
+/* RACK-TLP (RFC 8985 6.1, 7) per connection. */
+typedef struct rack_state {
+    synack_time_us xmit_us;       /* RACK.xmit_ts: send time of the latest delivered segment */
+    uint32_t end_seq;             /* RACK.end_seq */
+    uint32_t rtt_us;              /* RACK.rtt */
+    uint32_t fack;                /* RACK.fack: highest sequence delivered (acked or SACKed) */
+    uint32_t lost_upto;           /* every unSACKed octet below it, never resent since, is lost */
+    uint32_t dsack_round;         /* RACK.dsack_round (valid with dsack_round_on) */
+    uint32_t tlp_end_seq;         /* TLP.end_seq (valid with tlp_on) */
+    uint8_t reo_wnd_mult, reo_wnd_persist;
+    bool reordering_seen, dsack_round_on, tlp_on, tlp_retrans, advanced;
+    bool probe_now;               /* the probe may send one segment beyond cwnd */
+} rack_state;
+
 /* Predicates as comparisons, thanks to the state order (see event.h). */
 #define TCPS_HAVE_RCVD_SYN(s) ((s) >= SYNACK_SYN_RECEIVED)
 #define TCPS_HAVE_ESTABLISHED(s) ((s) >= SYNACK_ESTABLISHED)
@@ -79,6 +139,18 @@ struct tcb {
     rangeset scoreboard;  /* SACKed ranges above SND.UNA (sender side, sack.c) */
     uint32_t rexmit_high; /* RFC 6675 HighRxt: retransmitted up to here in this recovery */
     uint32_t rexmit_mark; /* SND.MAX when the holes were last resent (lost-retransmit check) */
+    txlog txlog;          /* sent segments (tcp/txlog.c) */
+    rate_state rate;      /* delivery rate (tcp/txlog.c) */
+    rack_state rack;      /* RACK-TLP (tcp/rack.c) */
+    /* D-SACK (RFC 2883) to report on our next ACK: [dsack_start, dsack_end) when dsack_on. */
+    uint32_t dsack_start, dsack_end;
+    bool dsack_on;
+    bool dsack_rcvd;      /* the ACK being processed carried a D-SACK block */
+    /* ECN (RFC 3168): negotiated; we asked on our SYN; the receiver echoes ECE until it sees
+     * CWR; the sender owes a CWR on its next new data; no new reaction before SND.UNA passes
+     * ecn_high (once per window, 6.1.2). */
+    bool ecn_ok, ecn_asked, ecn_ece_pending, ecn_cwr_pending;
+    uint32_t ecn_high;
 
     /* RTT estimation (RFC 6298) and retransmission. */
     synack_time_us srtt_us, rttvar_us, rto_us;
@@ -92,6 +164,18 @@ struct tcb {
 
     /* Loss recovery (tcp/recovery.c) and congestion control (cc/cc.h). */
     uint32_t recover, dupacks;
+    /* PRR (RFC 6937 3): per recovery episode. */
+    uint32_t prr_delivered, prr_out, recover_fs;
+    /* Undo of a spurious congestion response (RFC 3708 / RFC 4015, Linux's undo_marker): data
+     * from undo_marker was retransmitted undo_retrans times (segments) in this episode; when
+     * D-SACKs account for all of them, the response is undone. */
+    uint32_t undo_marker, undo_retrans, undo_high; /* undo_high: end of the highest resent */
+    bool undo_on, undo_dsacked;
+    uint32_t ack_delivered; /* octets this ACK delivered: cumulatively or newly SACKed (PRR) */
+    uint32_t ack_lost;    /* octets this ACK's RACK pass deemed lost (cc_ack.lost) */
+    bool ack_ece;         /* this ACK carried ECE (cc_ack.ece_bytes) */
+    uint8_t frto;         /* F-RTO (RFC 5682) step after a timeout: 0 off, 1 or 2 */
+    uint32_t frto_high;   /* RFC 5682 "recover": SND.MAX when the timeout fired */
     uint32_t min_rtt_us;  /* smallest RTT sample, saturating; 0: none yet */
     cc_conn cc;
     uint64_t pace_next_ns; /* pacing.c: when the next data may go at cc.pacing_rate */
@@ -170,6 +254,8 @@ uint32_t tcp_rcv_window(const tcb *t);
 /* Retransmits the first unacknowledged segment. */
 /* reason: enum synack_rexmit_reason, for the trace. */
 void tcp_retransmit_first(synack_stack *st, tcb *t, int reason);
+/* Retransmits the last segment sent (RFC 8985 7.3 tail loss probe); false when none. */
+bool tcp_retransmit_last(synack_stack *st, tcb *t);
 
 /* ---- timer.c ---- */
 void tcp_timer_arm(synack_stack *st, tcb *t, int timer, synack_time_us at);
@@ -254,6 +340,37 @@ uint32_t tcp_sack_skip(const tcb *t, uint32_t seq);
 uint32_t tcp_sack_run(const tcb *t, uint32_t seq, uint32_t cap);
 static inline bool tcp_sack_recovery(const tcb *t) { return t->in_recovery && t->sack_ok && t->bufs_on; }
 
+/* ---- txlog.c: the transmit log and the delivery-rate sample ---- */
+/* seq..seq+seqlen went out (new data appended, older data marked retransmitted). */
+void tcp_txlog_sent(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen);
+/* SND.UNA advanced to ack: entries wholly below it are delivered and dropped. */
+void tcp_txlog_acked(synack_stack *st, tcb *t, uint32_t ack);
+/* [l, r) was SACKed: entries wholly inside are delivered. */
+void tcp_txlog_sacked(synack_stack *st, tcb *t, uint32_t l, uint32_t r);
+/* Frees the log (connection gone, or a timeout's go-back). */
+void tcp_txlog_clear(synack_stack *st, tcb *t);
+/* An ACK arrives: no sample yet. */
+void tcp_rate_begin(synack_stack *st);
+/* The delivery-rate sample of this ACK into a (draft-cheng 3.3). */
+void tcp_rate_sample(synack_stack *st, tcb *t, cc_ack *a);
+/* The application ran out of data with room in cwnd (draft-cheng 3.4). */
+void tcp_rate_check_app_limited(tcb *t);
+
+/* ---- rack.c: RACK-TLP loss detection (RFC 8985) ---- */
+static inline bool tcp_rack_on(const tcb *t) { return t->sack_ok && t->bufs_on; }
+/* A segment sent at xmit ending at end_seq was delivered (RFC 8985 6.2 step 2). */
+void tcp_rack_delivered(synack_stack *st, tcb *t, const txent *e);
+/* Marks lost what RACK deems lost and arms the reorder timer (RFC 8985 6.2 steps 4-5).
+ * Returns whether new data was deemed lost. */
+bool tcp_rack_detect_loss(synack_stack *st, tcb *t);
+/* Arms the probe timeout after a send or an ACK (RFC 8985 7.2). */
+void tcp_tlp_arm(synack_stack *st, tcb *t);
+/* The reorder and probe timers (RFC 8985 6.3, 7.3). */
+void tcp_rack_on_timer(synack_stack *st, tcb *t);
+void tcp_tlp_on_timer(synack_stack *st, tcb *t);
+/* An ACK (dup: a duplicate ACK): whether the probe repaired a loss (RFC 8985 7.4). */
+void tcp_tlp_on_ack(synack_stack *st, tcb *t, uint32_t ack, bool dup);
+
 /* ---- recovery.c: loss detection and recovery, and the calls into congestion control ---- */
 /* The connection became ESTABLISHED: initial window, the algorithm chosen in t->cc.algo. */
 void tcp_cc_init(synack_stack *st, tcb *t);
@@ -262,7 +379,21 @@ int tcp_cc_select(synack_stack *st, tcb *t, const char *name);
 /* New data acknowledged: acked octets, what was in flight before, an RTT sample (0: none). */
 void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prior_flight, synack_time_us rtt);
 void tcp_recovery_on_dupack(synack_stack *st, tcb *t);          /* duplicate ACK (RFC 5681 2) */
+/* Any other ACK with data outstanding (SACK blocks on data, window updates): RACK looks. */
+void tcp_recovery_on_other_ack(synack_stack *st, tcb *t);
 void tcp_recovery_on_rto(synack_stack *st, tcb *t, bool first); /* retransmission timeout */
+/* RACK (or TLP's loss check) found new losses: enter recovery if not in it (RFC 8985 6.2). */
+void tcp_recovery_on_loss(synack_stack *st, tcb *t, enum cc_event ev);
+/* A loss was repaired outside recovery (TLP): the congestion response, once (RFC 8985 7.4). */
+void tcp_recovery_reduce(synack_stack *st, tcb *t);
+/* An ACK with ECE (RFC 3168 6.1.2): reduce once per window, and send CWR. */
+void tcp_recovery_on_ece(synack_stack *st, tcb *t);
+/* A D-SACK block [l, r) arrived (RFC 2883 4): spurious retransmissions are undone (RFC 3708). */
+void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r);
+/* len octets at seq were retransmitted / sent during recovery (PRR's prr_out, undo). */
+void tcp_recovery_on_send(tcb *t, uint32_t seq, uint32_t len, bool rexmit);
+/* F-RTO (RFC 5682): whether this ACK decided the timeout was spurious, or what to send. */
+void tcp_frto_on_ack(synack_stack *st, tcb *t, bool advanced, bool dup);
 /* ---- pacing.c: the pacing rate as a deadline (SYNACK_TIMER_PACING) ---- */
 bool tcp_pace_allows(const synack_stack *st, const tcb *t); /* data may go now */
 void tcp_pace_sent(const synack_stack *st, tcb *t, uint32_t len);  /* len data bytes went */

@@ -146,6 +146,12 @@ static void on_timer(synack_stack *st, tcb *t, int timer)
     timer_event(st, t, timer);
     switch (timer) {
     case SYNACK_TIMER_REXMT:
+        /* A probe due at the same moment goes instead (RFC 8985 7.2: PTO capped at the RTO). */
+        if (tcp_timer_armed(t, SYNACK_TIMER_TLP) && t->deadline[SYNACK_TIMER_TLP] <= st->now) {
+            tcp_timer_cancel(st, t, SYNACK_TIMER_TLP);
+            tcp_tlp_on_timer(st, t);
+            if (t->rack.tlp_on) break;
+        }
         on_rexmt(st, t);
         break;
     case SYNACK_TIMER_PERSIST:
@@ -153,6 +159,12 @@ static void on_timer(synack_stack *st, tcb *t, int timer)
         break;
     case SYNACK_TIMER_KEEPALIVE:
         on_keepalive(st, t);
+        break;
+    case SYNACK_TIMER_RACK: /* RFC 8985 6.3: the reordering window of a segment passed */
+        tcp_rack_on_timer(st, t);
+        break;
+    case SYNACK_TIMER_TLP: /* RFC 8985 7.3: no ACK for two round trips: probe the tail */
+        tcp_tlp_on_timer(st, t);
         break;
     case SYNACK_TIMER_DELACK:
         t->ack_now = true;

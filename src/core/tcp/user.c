@@ -74,6 +74,7 @@ void tcp_buffers_free(synack_stack *st, tcb *t)
     rangeset_clear(&t->ooo);
     rangeset_clear(&t->scoreboard);
     tcp_buffers_trim(st, t);
+    tcp_txlog_clear(st, t);
     t->bufs_on = false;
     memset(&t->sndbuf, 0, sizeof t->sndbuf);
     memset(&t->rcvbuf, 0, sizeof t->rcvbuf);

@@ -126,6 +126,7 @@ typedef struct tcp_seg {
     tcp_opts opts;
     const uint8_t *data; /* payload view (into the packet) */
     uint32_t len;        /* payload bytes */
+    uint8_t ip_ecn;      /* the IP header's ECN field (RFC 3168 5), set by the IP layer */
 } tcp_seg;
 
 /* Parses a TCP segment of len bytes (the IP payload). Options: EOL ends the list, NOP skipped,
