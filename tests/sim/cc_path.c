@@ -97,7 +97,8 @@ static void hystart_leaves_before_loss(void)
     pair_close(&p);
 }
 
-/* Sends 1 MiB over 10 ms each way with the given algorithm; returns the largest burst. */
+/* Sends 1 MiB over 10 ms each way, 10 Mbit/s, with the given algorithm; returns the largest
+ * burst leaving the sender at one instant. */
 static uint32_t burst_of(const char *cc, bool *pacing_armed)
 {
     synack_config cfg;
@@ -106,6 +107,10 @@ static uint32_t burst_of(const char *cc, bool *pacing_armed)
     pair_open(&p, &cfg, &cfg, 9);
     synack_impair imp = {0};
     imp.delay_us = SYNACK_MS(10);
+    /* A bottleneck, so that the delivery rate BBR measures is a rate (an infinite link gives it
+     * samples as fast as the sender, and a 1 ms quantum at that rate is a window). */
+    imp.rate_bps = 10000000;
+    imp.queue_limit = 1000;
     synack_sim_impair(p.sim, p.ci, p.si, &imp);
     synack_sim_impair(p.sim, p.si, p.ci, &imp);
     watch w = {0};
@@ -135,11 +140,36 @@ static uint32_t burst_of(const char *cc, bool *pacing_armed)
         if (!synack_sim_step(p.sim, SYNACK_TIME_NEVER)) break;
     }
     CHECK(rcvd >= 1u << 20);
+    /* Then idle, and a second burst of writes: with the window open (no restart window here),
+     * only pacing keeps the sender from putting its whole cwnd on the wire at once. The first
+     * transfer's ACK clock spread both algorithms' segments; this is where pacing shows. */
+    for (synack_time_us until = synack_sim_now(p.sim) + SYNACK_SEC(30); synack_sim_now(p.sim) < until;) {
+        ssize_t r; /* everything written so far delivered and acknowledged */
+        while ((r = synack_recv(p.s, a, sink, sizeof sink)) > 0) continue;
+        synack_conn_info ci;
+        CHECK(synack_socket_info(p.c, c, &ci));
+        if (ci.send_q == 0) break;
+        if (!synack_sim_step(p.sim, SYNACK_TIME_NEVER)) break;
+    }
+    pair_run(&p, SYNACK_MS(500));
+    w.max_burst = 0;
+    w.burst = 0;
+    w.from = synack_sim_now(p.sim);
+    rcvd = 0;
+    uint64_t sent_before = w.data_sent;
+    for (int i = 0; i < 4; i++) synack_send(p.c, c, buf, sizeof buf);
+    while (rcvd < (1u << 18) && synack_sim_now(p.sim) < w.from + SYNACK_SEC(30)) {
+        ssize_t r;
+        while ((r = synack_recv(p.s, a, sink, sizeof sink)) > 0) rcvd += (size_t)r;
+        if (!synack_sim_step(p.sim, SYNACK_TIME_NEVER)) break;
+    }
+    CHECK(rcvd >= 1u << 18);
+    printf("  after idle: %llu data segments sent\n", (unsigned long long)(w.data_sent - sent_before));
     char name[16];
     size_t len = sizeof name;
     CHECK_EQ(synack_getsockopt(p.c, c, SYNACK_SO_CONGESTION, name, &len), 0);
     CHECK_STR(name, cc);
-    printf("  %s: 1 MiB in %.3f s, largest burst %u segments, pacing timer %s\n", cc,
+    printf("  %s: 1 MiB, idle, 256 KiB: %.3f s, largest burst after idle %u segments, pacing timer %s\n", cc,
            (double)(synack_sim_now(p.sim) - start) / 1e6, w.max_burst, *pacing_armed ? "armed" : "never");
     synack_close(p.c, c);
     synack_close(p.s, a);
@@ -149,8 +179,9 @@ static uint32_t burst_of(const char *cc, bool *pacing_armed)
     return w.max_burst;
 }
 
-/* BBR paces (here at high_gain * cwnd / SRTT: no delivery-rate samples yet): at most the quantum
- * (two segments at this rate) plus one leaves at one instant. NewReno sends windows as bursts. */
+/* BBR paces at pacing_gain * its bandwidth estimate: after idle, at most the quantum (two
+ * segments, or 1 ms at the rate: under 3 segments at 1.25 x 10 Mbit/s) plus one leaves at one
+ * instant. NewReno sends its open window as one burst. */
 static void pacing_spreads_the_window(void)
 {
     bool armed_bbr, armed_reno;

@@ -51,7 +51,7 @@ void tcp_cc_init(synack_stack *st, tcb *t)
     t->undo_on = t->undo_dsacked = false;
     t->frto = 0;
     t->ecn_high = t->snd_una;
-    t->ecn_ece_pending = t->ecn_cwr_pending = false;
+    t->ecn_ece_pending = t->ecn_cwr_pending = t->ecn_reduced = false;
     cc_ops_of(&t->cc)->init(&t->cc, st->now);
 }
 
@@ -209,7 +209,11 @@ void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prio
     /* Keep the "in flight at the last recovery" mark within reach of SND.UNA, so that sequence
      * comparisons with it stay meaningful across the 2^31 wrap. */
     if (!t->in_recovery && seq_gt(t->snd_una, t->recover)) t->recover = t->snd_una;
-    if (seq_gt(t->snd_una, t->ecn_high)) t->ecn_high = t->snd_una;
+    /* The reduction for an ECE lasts until SND.UNA is strictly beyond what was in flight then:
+     * an ACK of exactly that data left the receiver before our CWR reached it, and its ECE is
+     * the same congestion signal (as Linux ends TCP_CA_CWR only at snd_una != high_seq). */
+    if (t->ecn_reduced && seq_gt(t->snd_una, t->ecn_high)) t->ecn_reduced = false;
+    if (!t->ecn_reduced && seq_gt(t->snd_una, t->ecn_high)) t->ecn_high = t->snd_una;
     tcp_tlp_arm(st, t);
 }
 
@@ -325,7 +329,8 @@ void tcp_recovery_reduce(synack_stack *st, tcb *t)
 
 void tcp_recovery_on_ece(synack_stack *st, tcb *t)
 {
-    if (seq_lt(t->snd_una, t->ecn_high)) return; /* reacted in this window already */
+    if (t->ecn_reduced || seq_lt(t->snd_una, t->ecn_high)) return; /* once per window */
+    t->ecn_reduced = true;
     t->ecn_high = t->snd_max;
     t->ecn_cwr_pending = true;
     /* A loss response in progress has reduced the window already: only the CWR is owed. */

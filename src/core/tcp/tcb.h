@@ -150,6 +150,7 @@ struct tcb {
      * CWR; the sender owes a CWR on its next new data; no new reaction before SND.UNA passes
      * ecn_high (once per window, 6.1.2). */
     bool ecn_ok, ecn_asked, ecn_ece_pending, ecn_cwr_pending;
+    bool ecn_reduced;     /* reacted to ECE; ends once SND.UNA passes ecn_high (Linux's CWR state) */
     uint32_t ecn_high;
 
     /* RTT estimation (RFC 6298) and retransmission. */
