@@ -25,7 +25,10 @@ dissect() {
   # tshark's note that it runs as root is about capturing, not about the file.
   grep -v 'Running as user "root"' "$f.err" >"$f.err2" || true
   [ ! -s "$f.err2" ] || fail "tshark complained about $f: $(cat "$f.err2")"
-  [ ! -s "$f.bad" ] || fail "tshark warnings in $f: $(head -5 "$f.bad")"
+  # A D-SACK block (RFC 2883) reports a duplicate the peer sent: tshark flags it as a warning
+  # about the traffic, not about the file.
+  grep -v 'D-SACK Sequence' "$f.bad" >"$f.bad2" || true
+  [ ! -s "$f.bad2" ] || fail "tshark warnings in $f: $(head -5 "$f.bad2")"
   tshark -r "$f" -n -o tcp.relative_sequence_numbers:TRUE -Y tcp -T fields -E separator=, \
     -e ip.src -e ipv6.src -e tcp.srcport -e tcp.dstport -e tcp.flags -e tcp.seq -e tcp.ack -e tcp.len \
     >"$f.csv" 2>>"$f.err" || fail "tshark failed on $f"
