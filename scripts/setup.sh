@@ -16,6 +16,10 @@ done
 for pkg in iproute2 curl nftables iputils-ping socat python3 netcat-openbsd iperf3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# The in-process bulk benchmark's anchor (bench/lwip/lwip_bulk.c): lwIP talking to itself.
+for pkg in liblwip-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"

@@ -201,6 +201,10 @@ uint8_t *stack_outq_reserve(synack_stack *st, size_t len)
 {
     /* Records never wrap: if the tail has no room for the whole record we pad with a zero-length
      * marker and start again at the beginning of the ring's memory. */
+    if (out_direct_active(st)) { /* one packet per synack_output_iov() call */
+        if (st->direct.used || len > st->direct.cap) return NULL;
+        return st->direct.buf;
+    }
     ring *q = &st->outq;
     if (len + OUTQ_REC_HDR > q->cap) return NULL;
     uint32_t tail = q->head + q->len;
@@ -223,6 +227,15 @@ uint8_t *stack_outq_reserve(synack_stack *st, size_t len)
 
 void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uint16_t csum_start)
 {
+    if (out_direct_active(st)) {
+        out_direct *d = &st->direct;
+        d->used = true;
+        d->hdr_len = len - d->piece_len[0] - d->piece_len[1];
+        d->gso_size = gso_size;
+        d->csum_start = csum_start;
+        CNT(st, tcp_out);
+        return;
+    }
     ring *q = &st->outq;
     uint32_t tail = q->head + q->len;
     if (tail >= q->cap) tail -= q->cap;
@@ -253,6 +266,10 @@ void stack_output_later(synack_stack *st, tcb *t)
 void stack_pending_add(synack_stack *st, tcb *t)
 {
     if (t->out_pending) return;
+    if (out_direct_active(st)) { /* not a full queue: the next call continues this connection */
+        out_direct_requeue(st, t);
+        return;
+    }
     t->out_pending = true;
     t->out_next = NULL;
     if (st->pending_tail) st->pending_tail->out_next = t;
@@ -270,6 +287,7 @@ static void run_pending(synack_stack *st)
 {
     while (st->pending_head) {
         tcb *t = st->pending_head;
+        st->pending_visits++;
         st->pending_head = t->out_next;
         if (!st->pending_head) st->pending_tail = NULL;
         t->out_pending = false;
@@ -285,6 +303,19 @@ size_t synack_output_meta(synack_stack *st, uint8_t *buf, size_t cap, synack_out
     ring *q = &st->outq;
     if (q->len == 0) st->outq_blocked = false;
     if (st->pending_head && !st->outq_blocked) run_pending(st);
+    for (;;) {
+        size_t n = stack_outq_pop(st, buf, cap, meta);
+        if (n) return n;
+        if (!st->pending_head) return 0;
+        st->outq_blocked = false; /* drained: the waiting connections resume */
+        run_pending(st);
+        if (q->len == 0) return 0;
+    }
+}
+
+size_t stack_outq_pop(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta)
+{
+    ring *q = &st->outq;
     while (q->len > 0) {
         uint32_t contiguous = q->cap - q->head;
         if (contiguous < OUTQ_REC_HDR) { /* too short for a header: skipped padding */
@@ -312,10 +343,6 @@ size_t synack_output_meta(synack_stack *st, uint8_t *buf, size_t cap, synack_out
         }
         ring_consume(q, (uint32_t)len + OUTQ_REC_HDR);
         st->outq_count--;
-        if (q->len == 0 && st->pending_head) {
-            st->outq_blocked = false;
-            run_pending(st);
-        }
         if (out) return out;
     }
     return 0;

@@ -367,7 +367,9 @@ long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len)
     if (!tcp_ring_reserve(st, &t->sndbuf, t->sndbuf.len + n, &t->snd_hint)) CNT(st, tcp_no_buffer);
     n = ring_append(&t->sndbuf, buf, n);
     if (n == 0) return !len ? 0 : t->sndbuf.len ? -EAGAIN : -ENOBUFS;
-    tcp_output(st, t);
+    /* Built when the driver next takes output, as for input: an application writing in pieces
+     * (chargen: 7 KiB a call) then goes out as whole super-segments, not one per write. */
+    stack_output_later(st, t);
     return (long)n;
 }
 
