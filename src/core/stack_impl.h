@@ -88,6 +88,8 @@ struct synack_stack {
     bool outq_blocked;            /* the queue filled: pending output waits until it is empty */
     out_direct direct;            /* outdirect.c */
     uint64_t pending_visits;      /* connections taken off the pending list (work done, tests) */
+    tcb *recent;                  /* the connection the last lookup found (cleared when it is
+                                     unhashed): a bulk flow's segments skip the keyed hash */
 
     /* Events ring. */
     synack_event *events;
@@ -133,6 +135,9 @@ tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_e
 tcb *stack_lookup_listener(synack_stack *st, const synack_endpoint *local);
 /* The same with the tuple's hash already computed (input looks in two tables with it). */
 tcb *stack_lookup_hashed(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote, uint32_t h);
+/* The connection of the last successful lookup when it has this 4-tuple, else NULL: O(1), no
+ * hash (the segments of one flow arrive back to back). */
+tcb *stack_lookup_recent(const synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 void stack_hash_insert(synack_stack *st, tcb *t);
 void stack_hash_remove(synack_stack *st, tcb *t);
 /* True when some connection or listener uses this local endpoint (for bind/EADDRINUSE). */
