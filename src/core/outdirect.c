@@ -9,8 +9,6 @@
 
 #include "stack_impl.h"
 
-#include "tcp/timewait.h"
-
 uint32_t out_direct_data(synack_stack *st, const ring *r, uint32_t off, uint32_t len, bool sum)
 {
     out_direct *d = &st->direct;
@@ -57,19 +55,12 @@ size_t synack_output_iov(synack_stack *st, uint8_t *buf, size_t cap, synack_out_
     st->outq_blocked = false; /* the queue is empty: every waiting connection may go on */
     out_direct *d = &st->direct;
     while (st->pending_head) {
-        tcb *t = st->pending_head;
-        st->pending_visits++;
-        st->pending_head = t->out_next;
-        if (!st->pending_head) st->pending_tail = NULL;
-        t->out_pending = false;
         memset(d, 0, sizeof *d);
         d->buf = buf;
         d->cap = cap;
-        tcp_output(st, t);
+        stack_pending_output(st); /* one packet at most; a connection with more stays first */
         d->buf = NULL;
-        /* An orphaned TIME-WAIT with its last ACK sent becomes a compact record. */
-        if (!t->out_pending && t->state == SYNACK_TIME_WAIT && t->sd < 0 && !t->ack_now) tcp_tw_replace(st, t);
-        if (!d->used) continue; /* nothing to send for t after all */
+        if (!d->used) continue; /* nothing to send for that connection after all */
         fill_meta(d, buf, meta);
         for (unsigned i = 0; i < SYNACK_OUT_PIECES; i++)
             if (d->piece_len[i]) {

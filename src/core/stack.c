@@ -285,17 +285,22 @@ void stack_pending_add(synack_stack *st, tcb *t)
  * no FIN is lost: a connection leaves the list only once its segments are built. */
 static void run_pending(synack_stack *st)
 {
-    while (st->pending_head) {
-        tcb *t = st->pending_head;
-        st->pending_visits++;
-        st->pending_head = t->out_next;
-        if (!st->pending_head) st->pending_tail = NULL;
-        t->out_pending = false;
-        tcp_output(st, t);
-        if (t->out_pending) break; /* the queue filled (tcp_output put t back at the tail) */
-        /* An orphaned TIME-WAIT with its last ACK sent becomes a compact record. */
-        if (t->state == SYNACK_TIME_WAIT && t->sd < 0 && !t->ack_now) tcp_tw_replace(st, t);
-    }
+    while (st->pending_head)
+        if (stack_pending_output(st)) break; /* the queue filled: t waits at the tail again */
+}
+
+bool stack_pending_output(synack_stack *st)
+{
+    tcb *t = st->pending_head;
+    st->pending_visits++;
+    st->pending_head = t->out_next;
+    if (!st->pending_head) st->pending_tail = NULL;
+    t->out_pending = false;
+    tcp_output(st, t);
+    if (t->out_pending) return true;
+    /* An orphaned TIME-WAIT with its last ACK sent becomes a compact record. */
+    if (t->state == SYNACK_TIME_WAIT && t->sd < 0 && !t->ack_now) tcp_tw_replace(st, t);
+    return false;
 }
 
 size_t synack_output_meta(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta)

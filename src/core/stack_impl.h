@@ -153,6 +153,9 @@ void stack_outq_commit(synack_stack *st, size_t len);
  * (the IP header length) when its TCP checksum is partial. */
 void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uint16_t csum_start);
 void stack_pending_add(synack_stack *st, tcb *t);
+/* Takes the first connection off the (non-empty) pending list and builds its output; true when
+ * it had to wait again (back on the list), false when it is done. */
+bool stack_pending_output(synack_stack *st);
 /* Takes the next queued packet (no pending output is built); 0 when the queue is empty. */
 size_t stack_outq_pop(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta);
 
