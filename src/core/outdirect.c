@@ -31,9 +31,11 @@ void out_direct_requeue(synack_stack *st, tcb *t)
     /* At the head: the same connection goes on at the next call, its segments in order and
      * back to back, as the queue would have carried them. */
     t->out_pending = true;
+    t->out_prev = NULL;
     t->out_next = st->pending_head;
+    if (st->pending_head) st->pending_head->out_prev = t;
+    else st->pending_tail = t;
     st->pending_head = t;
-    if (!st->pending_tail) st->pending_tail = t;
 }
 
 static void fill_meta(const out_direct *d, const uint8_t *pkt, synack_out_meta *meta)

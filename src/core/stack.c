@@ -253,14 +253,31 @@ void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uin
 
 void stack_outq_commit(synack_stack *st, size_t len) { stack_outq_commit_meta(st, len, 0, 0); }
 
-void stack_output_later(synack_stack *st, tcb *t)
+static void pending_append(synack_stack *st, tcb *t)
 {
-    if (t->out_pending) return;
     t->out_pending = true;
     t->out_next = NULL;
+    t->out_prev = st->pending_tail;
     if (st->pending_tail) st->pending_tail->out_next = t;
     else st->pending_head = t;
     st->pending_tail = t;
+}
+
+void stack_output_later(synack_stack *st, tcb *t)
+{
+    if (t->out_pending) return;
+    pending_append(st, t);
+}
+
+void stack_pending_remove(synack_stack *st, tcb *t)
+{
+    if (!t->out_pending) return;
+    if (t->out_prev) t->out_prev->out_next = t->out_next;
+    else st->pending_head = t->out_next;
+    if (t->out_next) t->out_next->out_prev = t->out_prev;
+    else st->pending_tail = t->out_prev;
+    t->out_next = t->out_prev = NULL;
+    t->out_pending = false;
 }
 
 void stack_pending_add(synack_stack *st, tcb *t)
@@ -270,11 +287,7 @@ void stack_pending_add(synack_stack *st, tcb *t)
         out_direct_requeue(st, t);
         return;
     }
-    t->out_pending = true;
-    t->out_next = NULL;
-    if (st->pending_tail) st->pending_tail->out_next = t;
-    else st->pending_head = t;
-    st->pending_tail = t;
+    pending_append(st, t);
     st->outq_blocked = true; /* resume when the driver has emptied the queue */
     CNT(st, out_queue_full);
 }
@@ -293,9 +306,7 @@ bool stack_pending_output(synack_stack *st)
 {
     tcb *t = st->pending_head;
     st->pending_visits++;
-    st->pending_head = t->out_next;
-    if (!st->pending_head) st->pending_tail = NULL;
-    t->out_pending = false;
+    stack_pending_remove(st, t);
     tcp_output(st, t);
     if (t->out_pending) return true;
     /* An orphaned TIME-WAIT with its last ACK sent becomes a compact record. */

@@ -153,6 +153,8 @@ void stack_outq_commit(synack_stack *st, size_t len);
  * (the IP header length) when its TCP checksum is partial. */
 void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uint16_t csum_start);
 void stack_pending_add(synack_stack *st, tcb *t);
+/* Takes t off the pending list, wherever it is (O(1)); nothing when it is not on it. */
+void stack_pending_remove(synack_stack *st, tcb *t);
 /* Takes the first connection off the (non-empty) pending list and builds its output; true when
  * it had to wait again (back on the list), false when it is done. */
 bool stack_pending_output(synack_stack *st);

@@ -92,19 +92,6 @@ static void aq_remove(tcb *lst, tcb *t)
     }
 }
 
-static void pending_remove(synack_stack *st, tcb *t)
-{
-    if (!t->out_pending) return;
-    tcb *prev = NULL;
-    for (tcb *c = st->pending_head; c; prev = c, c = c->out_next) {
-        if (c != t) continue;
-        if (prev) prev->out_next = c->out_next;
-        else st->pending_head = c->out_next;
-        if (st->pending_tail == c) st->pending_tail = prev;
-        break;
-    }
-    t->out_pending = false;
-}
 
 void tcp_tcb_free(synack_stack *st, tcb *t)
 {
@@ -119,7 +106,7 @@ void tcp_tcb_free(synack_stack *st, tcb *t)
     }
     tcp_timer_cancel_all(st, t);
     stack_heap_remove(st, t);
-    pending_remove(st, t);
+    stack_pending_remove(st, t);
     tcp_buffers_free(st, t);
     t->in_use = false;
     if (t->all_prev) t->all_prev->all_next = t->all_next;
@@ -140,7 +127,7 @@ void tcp_closed(synack_stack *st, tcb *t)
     tcp_syncookie_ended(st, t);
     stack_hash_remove(st, t);
     tcp_timer_cancel_all(st, t);
-    pending_remove(st, t);
+    stack_pending_remove(st, t);
 }
 
 void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause)
