@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
   --runs) RUNS=$2; shift 2 ;;
   --smoke) SECONDS_SEND=1 RUNS=1; shift ;;
   --) shift; EXTRA=("$@"); break ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
   *) echo "bench-tun.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
