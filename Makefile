@@ -39,8 +39,10 @@ install:
 
 # Speed and memory figures (bench/README.md): the release build, pinned, medians, one JSON line per
 # figure with its anchor and the ratio. Not tests: nothing fails on a missed target. ~7 minutes.
+# BENCH_ARGS=--smoke: tiny sizes, one run each (what ctest's bench_smoke runs; figures mean nothing).
+BENCH_ARGS ?=
 bench: build
-	python3 bench/run.py --build build
+	python3 bench/run.py --build build $(BENCH_ARGS)
 
 # Kernel <-> synack over TUN, offloads on and off, against kernel <-> kernel over veth: JSON
 # lines (scripts/bench-tun.sh; root, about 1 minute). BENCH_TUN_ARGS=--smoke for a quick run.

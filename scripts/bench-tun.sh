@@ -3,7 +3,8 @@
 # offloads on (virtio-net header: checksums, GSO/TSO super-segments) and off (plain TUN), next to
 # kernel -> kernel over a veth pair with the same MTU and its offloads on (the anchor), measured
 # in the same run. Not a test: it prints figures. One JSON line per figure on stdout:
-#   {"bench": ..., "value": ..., "unit": "Gbit/s", "anchor": ..., "anchor_value": ..., "ratio": ...}
+#   {"bench": ..., "value": ..., "unit": "Gbit/s", "anchor": ..., "anchor_value": ..., "ratio": ...,
+#    "gbit_per_serve_cpu_s": bytes per CPU second of the synack process (steadier on a busy machine)}
 # (medians of --runs runs); a table for people on stderr. Every run is bounded (--seconds of
 # sending, at most 30 s to drain); every namespace it makes is removed on exit; synack on CPU 1,
 # the kernel's end on CPU 0 (taskset). Traffic stays inside private namespaces on 198.18.0.0/15.
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
   --runs) RUNS=$2; shift 2 ;;
   --smoke) SECONDS_SEND=1 RUNS=1; shift ;;
   --) shift; EXTRA=("$@"); break ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
   *) echo "bench-tun.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -103,8 +104,18 @@ ip -n "$B_NS" addr add 198.18.1.2/24 dev sab-v1-$$
 
 say "bench: $RUNS run(s) of $SECONDS_SEND s bulk transfer, MTU $MTU, synack: $SYNACK ${EXTRA[*]}"
 say "$(printf "%-4s %-36s %12s %8s" run path bytes Gbit/s)"
-declare -A ALL
-row() { say "$(printf "%-4s %-36s %12s %8s" "$1" "$2" "$3" "$4")"; ALL[$2]+="$4 "; }
+declare -A ALL PERCPU
+row() { say "$(printf "%-4s %-36s %12s %8s %s" "$1" "$2" "$3" "$4" "${5:-}")"; ALL[$2]+="$4 "; }
+# synack's own cost: bytes moved per CPU second of the serve process (user + system, the kernel's
+# TUN work done in its system calls included); steadier than wall time on a shared machine.
+TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+percpu() { # NAME BYTES TICKS: appends to PERCPU[NAME], sets NOTE for the table
+  local v
+  v=$(awk -v b="$2" -v t="$3" -v k="$TCK" 'BEGIN { printf "%.3f", (t > 0) ? b * 8 / (t / k) / 1e9 : 0 }')
+  PERCPU[$1]+="$v "
+  NOTE="($v Gbit per serve CPU s)"
+}
 for run in $(seq "$RUNS"); do
   # kernel -> kernel over veth (offloads on, as veth comes up): the anchor.
   ip netns exec "$B_NS" taskset -c 1 "$PY" "$PEER" sink 198.18.1.2 9 $(( SECONDS_SEND + 40 )) >"$WORK/sink.out" 2>&1 &
@@ -119,14 +130,19 @@ for run in $(seq "$RUNS"); do
 
   for mode in on off; do
     serve_start "$mode"
+    c0=$(cpu_ticks "$SERVE")
     out=$(ip netns exec "$TUN_NS" taskset -c 0 "$PY" "$PEER" send 198.18.0.2 9 "$SECONDS_SEND") ||
       { say "bench-tun.sh: kernel -> synack (offload $mode) failed"; tail -5 "$WORK/serve-$mode.log" >&2; exit 1; }
+    c1=$(cpu_ticks "$SERVE")
     read -r b s <<<"$out"
-    row "$run" "tun_kernel_to_synack_offload_$mode" "$b" "$(gbit "$b" "$s")"
+    percpu "tun_kernel_to_synack_offload_$mode" "$b" $(( c1 - c0 ))
+    row "$run" "tun_kernel_to_synack_offload_$mode" "$b" "$(gbit "$b" "$s")" "$NOTE"
     out=$(ip netns exec "$TUN_NS" taskset -c 0 "$PY" "$PEER" recv 198.18.0.2 19 "$SECONDS_SEND") ||
       { say "bench-tun.sh: synack -> kernel (offload $mode) failed"; tail -5 "$WORK/serve-$mode.log" >&2; exit 1; }
+    c2=$(cpu_ticks "$SERVE")
     read -r b s <<<"$out"
-    row "$run" "tun_synack_to_kernel_offload_$mode" "$b" "$(gbit "$b" "$s")"
+    percpu "tun_synack_to_kernel_offload_$mode" "$b" $(( c2 - c1 ))
+    row "$run" "tun_synack_to_kernel_offload_$mode" "$b" "$(gbit "$b" "$s")" "$NOTE"
     "$SYNACK" netstat --control "$WORK/ctl" -s 2>/dev/null | grep -E "^(offload|loop):" | sed "s/^/  synack ($mode) /" >&2 || true
     serve_stop
   done
@@ -139,6 +155,8 @@ for name in tun_kernel_to_synack_offload_on tun_synack_to_kernel_offload_on \
   # shellcheck disable=SC2086
   v=$(median ${ALL[$name]})
   ratio=$(awk -v a="$v" -v b="$anchor" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')
-  printf '{"bench": "%s", "value": %s, "unit": "Gbit/s", "anchor": "veth_kernel_to_kernel_offload_on", "anchor_value": %s, "ratio": %s, "runs": %s, "mtu": %s}\n' \
-    "$name" "$v" "$anchor" "$ratio" "$RUNS" "$MTU"
+  # shellcheck disable=SC2086
+  pc=$(median ${PERCPU[$name]})
+  printf '{"bench": "%s", "value": %s, "unit": "Gbit/s", "anchor": "veth_kernel_to_kernel_offload_on", "anchor_value": %s, "ratio": %s, "runs": %s, "mtu": %s, "gbit_per_serve_cpu_s": %s}\n' \
+    "$name" "$v" "$anchor" "$ratio" "$RUNS" "$MTU" "$pc"
 done

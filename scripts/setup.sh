@@ -16,6 +16,10 @@ done
 for pkg in iproute2 curl nftables iputils-ping socat python3 netcat-openbsd iperf3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# The in-process bulk benchmark's anchor (bench/lwip/lwip_bulk.c): lwIP talking to itself.
+for pkg in liblwip-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 # Ladders and the demo's web page (tests/golden, tests/tools/html_check.py): tshark to dissect
 # the captures, rsvg-convert to render the SVGs, Chromium (headless) to open the page, fonts
 # with Chinese glyphs for its screenshots.

@@ -28,6 +28,11 @@ typedef struct synack_link_pkt {
     unsigned in_flags;    /* received: enum synack_input_flags (the link vouched for the checksum) */
     synack_out_meta meta; /* sent: offload needs (partial checksum, TSO); received: gso_size > 0 for
                              a super-segment. All zero: a complete, wire-sized packet */
+    /* sent, only to links with SYNACK_LINK_TX_PIECES: the packet is len bytes at data (headers)
+     * followed by these pieces (the data, in place in the stack's send buffers: valid during the
+     * send call only). npieces 0: data holds the whole packet. */
+    const synack_out_piece *pieces;
+    unsigned npieces;
 } synack_link_pkt;
 
 /* Hands one received packet up; the packet is valid only during the call. */
@@ -37,6 +42,11 @@ enum synack_link_caps {
     /* send_batch takes packets with synack_out_meta needs (partial checksums, super-segments): the
      * loop then takes output with synack_output_meta. Without it, only complete packets. */
     SYNACK_LINK_TX_OFFLOAD = 1,
+    /* send_batch takes packets in pieces (synack_link_pkt pieces: headers at data, the payload
+     * where the stack keeps it) and writes each at once (writev): the loop then takes output with
+     * synack_output_iov and the payload is copied once, by the kernel. Links that need contiguous
+     * packets (memory pair, pcap replay, impairment, capture) do not set it. */
+    SYNACK_LINK_TX_PIECES = 2,
 };
 
 /* What a link (and the wrappers below it) counted. */

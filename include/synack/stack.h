@@ -191,6 +191,21 @@ typedef struct synack_out_meta {
  * but cannot cut a super-segment: it drops and counts it, out_too_big). */
 size_t synack_output_meta(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta);
 
+/* A piece of an outbound packet's data, in place in the stack's memory (synack_output_iov). */
+typedef struct synack_out_piece {
+    const uint8_t *data;
+    size_t len;
+} synack_out_piece;
+enum { SYNACK_OUT_PIECES = 2 };
+/* synack_output_meta without copying the data: the packet is the return value's bytes of buf
+ * (its headers, or the whole packet) followed by the *npieces (0..SYNACK_OUT_PIECES) pieces,
+ * which point into the stack's send buffers and stay valid until the next call into the stack
+ * (any call: a driver writes them out, e.g. with one writev, before it calls again). meta as
+ * for synack_output_meta; a partial checksum or super-segment needs a link that finishes it.
+ * Returns 0 when nothing is waiting. */
+size_t synack_output_iov(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta,
+                         synack_out_piece piece[SYNACK_OUT_PIECES], unsigned *npieces);
+
 /* Takes the next event; false when none. Events are traces: missing them changes nothing. */
 bool synack_event_next(synack_stack *st, synack_event *ev);
 

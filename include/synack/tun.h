@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h> /* ssize_t */
 
+#include "stack.h" /* synack_out_piece */
+
 enum synack_tun_flags {
     SYNACK_TUN_NO_CREATE = 1, /* fail when the device does not exist yet */
     SYNACK_TUN_MULTI_QUEUE = 2, /* IFF_MULTI_QUEUE: needed to attach to a multi-queue device */
@@ -69,6 +71,13 @@ ssize_t synack_tun_read_vnet(int fd, uint8_t *buf, size_t cap, synack_tun_rx *rx
 /* With vnet_hdr: writes the IP packet at buf + SYNACK_TUN_VNET_HDR_LEN (len bytes), filling the
  * header room in front of it from tx (NULL: a complete packet). Returns 0 or -errno. */
 int synack_tun_write_vnet(int fd, uint8_t *buf, size_t len, const synack_tun_tx *tx);
+/* The same for a packet in pieces (synack_output_iov): the first len bytes at buf +
+ * SYNACK_TUN_VNET_HDR_LEN, then the npieces pieces, in one writev. Returns 0 or -errno. */
+int synack_tun_writev_vnet(int fd, uint8_t *buf, size_t len, const synack_out_piece *pieces,
+                           unsigned npieces, const synack_tun_tx *tx);
+/* A plain packet (no header) in pieces, in one writev. Returns 0 or -errno. */
+int synack_tun_writev(int fd, const uint8_t *buf, size_t len, const synack_out_piece *pieces,
+                      unsigned npieces);
 
 /* Multi-queue devices (SYNACK_TUN_MULTI_QUEUE, one descriptor per queue): attaches a steering
  * program to the device (fd: any of its queues) so that the kernel hands a TCP segment to queue

@@ -45,6 +45,7 @@ void stack_hash_insert(synack_stack *st, tcb *t)
 void stack_hash_remove(synack_stack *st, tcb *t)
 {
     if (t->hashed == HASH_NONE) return;
+    if (st->recent == t) st->recent = NULL;
     htable_remove(&st->conns, &t->hn);
     t->hashed = HASH_NONE;
 }
@@ -59,10 +60,18 @@ tcb *stack_lookup_hashed(synack_stack *st, const synack_endpoint *local, const s
     for (int pass = 0; pass < 2; pass++)
         for (hnode *n = htable_chain(&st->conns, h, pass); n; n = n->next) {
             tcb *t = tcb_of(n);
-            if (n->hash == h && t->state != SYNACK_LISTEN && ep_eq(&t->local, local) && ep_eq(&t->remote, remote))
+            if (n->hash == h && t->state != SYNACK_LISTEN && ep_eq(&t->local, local) && ep_eq(&t->remote, remote)) {
+                st->recent = t;
                 return t;
+            }
         }
     return NULL;
+}
+
+tcb *stack_lookup_recent(const synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote)
+{
+    tcb *t = st->recent;
+    return t && ep_eq(&t->remote, remote) && ep_eq(&t->local, local) ? t : NULL;
 }
 
 tcb *stack_lookup_listener(synack_stack *st, const synack_endpoint *local)

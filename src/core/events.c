@@ -39,6 +39,16 @@ static synack_event event_of(const synack_stack *st, uint32_t conn_id, int sd, i
 
 void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
 {
+    /* "Data arrived" (or "room freed") once per run: the same news for the same socket, back to
+     * back and not yet taken, is not queued again. A bulk flow queued a 72-byte record per
+     * segment that told its reader nothing new; the reader still sees every run. */
+    if ((type == SYNACK_EV_READABLE || type == SYNACK_EV_WRITABLE) && st->ev_len) {
+        synack_event *last = &st->events[(st->ev_head + st->ev_len - 1) % st->cfg.eventq_len];
+        if (last->type == type && last->conn_id == t->id && last->socket == t->sd) {
+            last->time = st->now;
+            return;
+        }
+    }
     synack_event ev = event_of(st, t->id, t->sd, type, t->state, &t->local, &t->remote);
     ev.err = err;
     stack_event_push(st, &ev);

@@ -11,6 +11,10 @@ uint8_t *stack_outq_reserve(synack_stack *st, size_t len)
 {
     /* Records never wrap: if the tail has no room for the whole record we pad with a zero-length
      * marker and start again at the beginning of the ring's memory. */
+    if (out_direct_active(st)) { /* one packet per synack_output_iov() call (outdirect.c) */
+        if (st->direct.used || len > st->direct.cap) return NULL;
+        return st->direct.buf;
+    }
     ring *q = &st->outq;
     if (len + OUTQ_REC_HDR > q->cap) return NULL;
     uint32_t tail = q->head + q->len;
@@ -33,6 +37,15 @@ uint8_t *stack_outq_reserve(synack_stack *st, size_t len)
 
 void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uint16_t csum_start)
 {
+    if (out_direct_active(st)) {
+        out_direct *d = &st->direct;
+        d->used = true;
+        d->hdr_len = len - d->piece_len[0] - d->piece_len[1];
+        d->gso_size = gso_size;
+        d->csum_start = csum_start;
+        CNT(st, tcp_out);
+        return;
+    }
     ring *q = &st->outq;
     uint32_t tail = q->head + q->len;
     if (tail >= q->cap) tail -= q->cap;
@@ -50,24 +63,42 @@ void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uin
 
 void stack_outq_commit(synack_stack *st, size_t len) { stack_outq_commit_meta(st, len, 0, 0); }
 
-void stack_output_later(synack_stack *st, tcb *t)
+static void pending_append(synack_stack *st, tcb *t)
 {
-    if (t->out_pending) return;
     t->out_pending = true;
     t->out_next = NULL;
+    t->out_prev = st->pending_tail;
     if (st->pending_tail) st->pending_tail->out_next = t;
     else st->pending_head = t;
     st->pending_tail = t;
 }
 
+void stack_output_later(synack_stack *st, tcb *t)
+{
+    if (t->out_pending) return;
+    pending_append(st, t);
+}
+
+/* Linked both ways: a connection freed while it waits leaves in O(1). */
+void stack_pending_remove(synack_stack *st, tcb *t)
+{
+    if (!t->out_pending) return;
+    if (t->out_prev) t->out_prev->out_next = t->out_next;
+    else st->pending_head = t->out_next;
+    if (t->out_next) t->out_next->out_prev = t->out_prev;
+    else st->pending_tail = t->out_prev;
+    t->out_next = t->out_prev = NULL;
+    t->out_pending = false;
+}
+
 void stack_pending_add(synack_stack *st, tcb *t)
 {
     if (t->out_pending) return;
-    t->out_pending = true;
-    t->out_next = NULL;
-    if (st->pending_tail) st->pending_tail->out_next = t;
-    else st->pending_head = t;
-    st->pending_tail = t;
+    if (out_direct_active(st)) { /* not a full queue: the next call continues this connection */
+        out_direct_requeue(st, t);
+        return;
+    }
+    pending_append(st, t);
     st->outq_blocked = true; /* resume when the driver has emptied the queue */
     CNT(st, out_queue_full);
 }
@@ -78,16 +109,20 @@ void stack_pending_add(synack_stack *st, tcb *t)
  * no FIN is lost: a connection leaves the list only once its segments are built. */
 static void run_pending(synack_stack *st)
 {
-    while (st->pending_head) {
-        tcb *t = st->pending_head;
-        st->pending_head = t->out_next;
-        if (!st->pending_head) st->pending_tail = NULL;
-        t->out_pending = false;
-        tcp_output(st, t);
-        if (t->out_pending) break; /* the queue filled (tcp_output put t back at the tail) */
-        /* An orphaned TIME-WAIT with its last ACK sent becomes a compact record. */
-        if (t->state == SYNACK_TIME_WAIT && t->sd < 0 && !t->ack_now) tcp_tw_replace(st, t);
-    }
+    while (st->pending_head)
+        if (stack_pending_output(st)) break; /* the queue filled: t waits at the tail again */
+}
+
+bool stack_pending_output(synack_stack *st)
+{
+    tcb *t = st->pending_head;
+    st->pending_visits++;
+    stack_pending_remove(st, t);
+    tcp_output(st, t);
+    if (t->out_pending) return true;
+    /* An orphaned TIME-WAIT with its last ACK sent becomes a compact record. */
+    if (t->state == SYNACK_TIME_WAIT && t->sd < 0 && !t->ack_now) tcp_tw_replace(st, t);
+    return false;
 }
 
 size_t stack_outq_take(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta)
@@ -95,6 +130,19 @@ size_t stack_outq_take(synack_stack *st, uint8_t *buf, size_t cap, synack_out_me
     ring *q = &st->outq;
     if (q->len == 0) st->outq_blocked = false;
     if (st->pending_head && !st->outq_blocked) run_pending(st);
+    for (;;) {
+        size_t n = stack_outq_pop(st, buf, cap, meta);
+        if (n) return n;
+        if (!st->pending_head) return 0;
+        st->outq_blocked = false; /* drained: the waiting connections resume */
+        run_pending(st);
+        if (q->len == 0) return 0;
+    }
+}
+
+size_t stack_outq_pop(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta)
+{
+    ring *q = &st->outq;
     while (q->len > 0) {
         uint32_t contiguous = q->cap - q->head;
         if (contiguous < OUTQ_REC_HDR) { /* too short for a header: skipped padding */
@@ -122,10 +170,6 @@ size_t stack_outq_take(synack_stack *st, uint8_t *buf, size_t cap, synack_out_me
         }
         ring_consume(q, (uint32_t)len + OUTQ_REC_HDR);
         st->outq_count--;
-        if (q->len == 0 && st->pending_head) {
-            st->outq_blocked = false;
-            run_pending(st);
-        }
         if (out) return out;
     }
     return 0;

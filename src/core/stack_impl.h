@@ -26,6 +26,19 @@ enum { KEY_LABEL_ISN = 1, KEY_LABEL_TS, KEY_LABEL_PORT, KEY_LABEL_HASH, KEY_LABE
 /* RFC 6056 3.3.4 Algorithm 4: the table of perturbation counters (tcp/port.c). */
 enum { PORT_TABLE_LEN = 1024 };
 
+/* Direct output (outdirect.c): while synack_output_iov() builds one packet, emit() writes its
+ * headers into the caller's buffer instead of the output queue and leaves the data where it is,
+ * in the send ring (at most two pieces: the ring may wrap). buf is NULL outside that call. */
+typedef struct out_direct {
+    uint8_t *buf;
+    size_t cap;
+    bool used;                    /* the one packet of this call is built */
+    size_t hdr_len;               /* bytes in buf */
+    uint16_t gso_size, csum_start;
+    const uint8_t *piece[2];
+    uint32_t piece_len[2];
+} out_direct;
+
 /* Connections made from a SYN cookie that ended while their cookie could still validate: a
  * replay of their final ACK must not open them again (syncookie.c). Bounded; oldest first out. */
 enum { COOKIE_ENDED_MAX = 256 };
@@ -67,6 +80,10 @@ struct synack_stack {
     uint32_t outq_count;
     tcb *pending_head, *pending_tail; /* connections that wanted to send into a full queue */
     bool outq_blocked;            /* the queue filled: pending output waits until it is empty */
+    out_direct direct;            /* outdirect.c */
+    uint64_t pending_visits;      /* connections taken off the pending list (work done, tests) */
+    tcb *recent;                  /* the connection the last lookup found (cleared when it is
+                                     unhashed): a bulk flow's segments skip the keyed hash */
 
     /* Events ring. */
     synack_event *events;
@@ -113,6 +130,9 @@ tcb *stack_lookup(synack_stack *st, const synack_endpoint *local, const synack_e
 tcb *stack_lookup_listener(synack_stack *st, const synack_endpoint *local);
 /* The same with the tuple's hash already computed (input looks in two tables with it). */
 tcb *stack_lookup_hashed(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote, uint32_t h);
+/* The connection of the last successful lookup when it has this 4-tuple, else NULL: O(1), no
+ * hash (the segments of one flow arrive back to back). */
+tcb *stack_lookup_recent(const synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote);
 void stack_hash_insert(synack_stack *st, tcb *t);
 void stack_hash_remove(synack_stack *st, tcb *t);
 /* True when some connection or listener uses this local endpoint (for bind/EADDRINUSE). */
@@ -128,6 +148,22 @@ void stack_outq_commit(synack_stack *st, size_t len);
  * (the IP header length) when its TCP checksum is partial. */
 void stack_outq_commit_meta(synack_stack *st, size_t len, uint16_t gso_size, uint16_t csum_start);
 void stack_pending_add(synack_stack *st, tcb *t);
+/* Takes t off the pending list, wherever it is (O(1)); nothing when it is not on it. */
+void stack_pending_remove(synack_stack *st, tcb *t);
+/* Takes the first connection off the (non-empty) pending list and builds its output; true when
+ * it had to wait again (back on the list), false when it is done. */
+bool stack_pending_output(synack_stack *st);
+/* Takes the next queued packet (no pending output is built); 0 when the queue is empty. */
+size_t stack_outq_pop(synack_stack *st, uint8_t *buf, size_t cap, synack_out_meta *meta);
+
+/* outdirect.c: inside synack_output_iov(), emit() takes its data in place (out_direct_data)
+ * instead of copying it; a connection that has more to send goes back to the head of the
+ * pending list (out_direct_requeue) for the next call. */
+static inline bool out_direct_active(const synack_stack *st) { return st->direct.buf != NULL; }
+/* Records len bytes at offset off of ring r as the packet's data and returns their sum when
+ * sum is set (one pass over the data, no copy). */
+uint32_t out_direct_data(synack_stack *st, const ring *r, uint32_t off, uint32_t len, bool sum);
+void out_direct_requeue(synack_stack *st, tcb *t);
 /* Output for this connection is built when the driver next takes packets, so that a batch of
  * input segments is answered by one ACK (RFC 9293 3.10.7.4, MUST-58/59). */
 void stack_output_later(synack_stack *st, tcb *t);

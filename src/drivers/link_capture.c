@@ -150,7 +150,7 @@ synack_link *synack_link_capture(synack_link *inner, const char *path, int64_t c
         return NULL;
     }
     c->base.ops = &capture_ops;
-    c->base.caps = inner->caps;
+    c->base.caps = inner->caps & ~(unsigned)SYNACK_LINK_TX_PIECES; /* it copies contiguous packets */
     c->inner = inner;
     c->clock_offset_us = clock_offset_us;
     return &c->base;

@@ -1,6 +1,6 @@
 /* link_tun.c: a TUN device (tun_linux.c) as a link: one read or write per packet (TUN has no
- * recvmmsg), a virtio-net header in the headroom when the device has offloads. One instance per
- * queue of a multi-queue device. Does not own the descriptor; knows no stack. */
+ * recvmmsg; a packet in pieces goes out in one writev), a virtio-net header in the headroom when
+ * the device has offloads. One instance per queue of a multi-queue device. Does not own the descriptor; knows no stack. */
 #include <synack/driver.h>
 #include <synack/tun.h>
 
@@ -59,9 +59,11 @@ static int tun_send(synack_link *l, synack_time_us now, synack_link_pkt *pkts, u
             synack_tun_tx tx = {.gso_size = m->gso_size, .hdr_len = m->hdr_len, .csum_start = m->csum_start,
                                 .csum_offset = m->csum_offset, .ipv6 = m->ipv6};
             bool partial = m->gso_size || m->csum_start;
-            r = synack_tun_write_vnet(t->fd, p->data - VHDR, p->len, partial ? &tx : NULL);
+            r = p->npieces ? synack_tun_writev_vnet(t->fd, p->data - VHDR, p->len, p->pieces, p->npieces, partial ? &tx : NULL)
+                           : synack_tun_write_vnet(t->fd, p->data - VHDR, p->len, partial ? &tx : NULL);
         } else {
-            r = synack_tun_write(t->fd, p->data, p->len);
+            r = p->npieces ? synack_tun_writev(t->fd, p->data, p->len, p->pieces, p->npieces)
+                           : synack_tun_write(t->fd, p->data, p->len);
         }
         /* A TUN write takes the whole packet or fails; a failed one is lost as on a wire. */
         if (r < 0) {
@@ -95,7 +97,7 @@ synack_link *synack_link_tun(int fd, bool vnet_hdr)
     tun_link *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->base.ops = &tun_ops;
-    t->base.caps = vnet_hdr ? SYNACK_LINK_TX_OFFLOAD : 0;
+    t->base.caps = SYNACK_LINK_TX_PIECES | (vnet_hdr ? SYNACK_LINK_TX_OFFLOAD : 0);
     t->fd = fd;
     t->vnet = vnet_hdr;
     return &t->base;

@@ -99,6 +99,8 @@ struct synack_loop {
     void *lock_ctx;
     synack_time_us wait_deadline; /* what the current (or last) wait was computed for */
     bool tx_meta;        /* the link takes partial checksums and super-segments */
+    bool tx_pieces;      /* output with synack_output_iov: the link writes the data in place */
+    synack_out_piece pieces[SYNACK_OUT_PIECES]; /* of the one packet in pieces per batch */
     watcher w[MAX_WATCHERS];
     synack_loop_stats stats;
     synack_link_pkt batch[SEND_BATCH];
@@ -123,6 +125,11 @@ synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg)
     lp->lock_ctx = cfg->lock_ctx;
     lp->app_deadline = SYNACK_TIME_NEVER;
     lp->tx_meta = cfg->link->caps & SYNACK_LINK_TX_OFFLOAD;
+    /* Pieces when the link writes them; without offloads only when the stack builds complete
+     * packets (synack_output completes partial checksums in a contiguous copy). */
+    const synack_config *scfg = synack_stack_config(st);
+    lp->tx_pieces = (cfg->link->caps & SYNACK_LINK_TX_PIECES) &&
+                    (lp->tx_meta || (!scfg->tx_csum_offload && !scfg->tso_max_bytes));
     for (int i = 0; i < MAX_WATCHERS; i++) lp->w[i].fd = -1;
     lp->ep = epoll_create1(EPOLL_CLOEXEC);
     if (lp->ep < 0) goto fail;
@@ -251,27 +258,40 @@ static void send_batch(synack_loop *lp, unsigned n)
     lp->stats.pkts_out += (uint64_t)r;
     for (int i = 0; i < r; i++) {
         lp->stats.bytes_out += lp->batch[i].len;
+        for (unsigned k = 0; k < lp->batch[i].npieces; k++) lp->stats.bytes_out += lp->batch[i].pieces[k].len;
         if (lp->batch[i].meta.gso_size) lp->stats.tso_out++;
         if (lp->batch[i].meta.csum_start) lp->stats.csum_partial_out++;
     }
 }
 
 /* The stack builds each packet right behind the link's header room, SEND_BATCH at a time; with
- * offloads the meta says what the link has to finish (checksum) or cut (TSO). */
+ * offloads the meta says what the link has to finish (checksum) or cut (TSO). A link that takes
+ * pieces (SYNACK_LINK_TX_PIECES: TUN, one writev per packet) gets headers here and the data in
+ * place in the send ring (synack_output_iov); the others get contiguous copies. */
 static void flush_output(synack_loop *lp)
 {
     for (;;) {
         unsigned n = 0;
-        for (; n < SEND_BATCH; n++) {
+        bool pieces_out = false;
+        for (; n < SEND_BATCH && !pieces_out; n++) {
             synack_link_pkt *p = &lp->batch[n];
             memset(p, 0, sizeof *p);
             p->data = lp->out[n] + SYNACK_LINK_HEADROOM;
-            p->len = lp->tx_meta ? synack_output_meta(lp->st, p->data, PKT_CAP, &p->meta)
-                                 : synack_output(lp->st, p->data, PKT_CAP);
+            if (lp->tx_pieces) {
+                /* The data stays in the send ring: the link writes headers and pieces at once. */
+                p->len = synack_output_iov(lp->st, p->data, PKT_CAP, &p->meta, lp->pieces, &p->npieces);
+                p->pieces = lp->pieces;
+                /* The pieces are valid only until the next call into the stack: this packet
+                 * ends the batch. */
+                pieces_out = p->npieces > 0;
+            } else {
+                p->len = lp->tx_meta ? synack_output_meta(lp->st, p->data, PKT_CAP, &p->meta)
+                                     : synack_output(lp->st, p->data, PKT_CAP);
+            }
             if (!p->len) break;
         }
         send_batch(lp, n);
-        if (n < SEND_BATCH) return;
+        if (n < SEND_BATCH && !pieces_out) return;
     }
 }
 

@@ -1,5 +1,5 @@
 /* tun_linux.c: the Linux TUN device: attach/create by name, bring up, MTU, offload negotiation
- * (IFF_VNET_HDR, TUNSETOFFLOAD), one-packet reads and writes, plain or behind a virtio-net header.
+ * (IFF_VNET_HDR, TUNSETOFFLOAD), one-packet reads and writes (a packet in pieces: one writev), plain or behind a virtio-net header.
  * Knows nothing of the stack, clocks or impairments; never exits or aborts: every failure is a
  * sentence in the caller's buffer. */
 #include <synack/tun.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define TUN_PATH "/dev/net/tun"
@@ -223,7 +224,42 @@ ssize_t synack_tun_read_vnet(int fd, uint8_t *buf, size_t cap, synack_tun_rx *rx
     return n - SYNACK_TUN_VNET_HDR_LEN;
 }
 
+static void vnet_hdr_fill(uint8_t *buf, const synack_tun_tx *tx);
+
 int synack_tun_write_vnet(int fd, uint8_t *buf, size_t len, const synack_tun_tx *tx)
+{
+    vnet_hdr_fill(buf, tx);
+    return synack_tun_write(fd, buf, len + SYNACK_TUN_VNET_HDR_LEN);
+}
+
+int synack_tun_writev(int fd, const uint8_t *buf, size_t len, const synack_out_piece *pieces,
+                      unsigned npieces)
+{
+    /* TUN takes one packet per write: the pieces of one packet go out as one. */
+    struct iovec iov[1 + SYNACK_OUT_PIECES];
+    unsigned n = 0;
+    iov[n].iov_base = (void *)(uintptr_t)buf;
+    iov[n++].iov_len = len;
+    for (unsigned i = 0; i < npieces && i < SYNACK_OUT_PIECES; i++) {
+        iov[n].iov_base = (void *)(uintptr_t)pieces[i].data;
+        iov[n++].iov_len = pieces[i].len;
+    }
+    for (;;) {
+        ssize_t r = writev(fd, iov, (int)n);
+        if (r >= 0) return 0;
+        if (errno == EINTR) continue;
+        return -errno;
+    }
+}
+
+int synack_tun_writev_vnet(int fd, uint8_t *buf, size_t len, const synack_out_piece *pieces,
+                           unsigned npieces, const synack_tun_tx *tx)
+{
+    vnet_hdr_fill(buf, tx);
+    return synack_tun_writev(fd, buf, len + SYNACK_TUN_VNET_HDR_LEN, pieces, npieces);
+}
+
+static void vnet_hdr_fill(uint8_t *buf, const synack_tun_tx *tx)
 {
     struct virtio_net_hdr h;
     memset(&h, 0, sizeof h);
@@ -238,5 +274,4 @@ int synack_tun_write_vnet(int fd, uint8_t *buf, size_t len, const synack_tun_tx 
         h.hdr_len = tx->hdr_len;
     }
     memcpy(buf, &h, sizeof h);
-    return synack_tun_write(fd, buf, len + SYNACK_TUN_VNET_HDR_LEN);
 }

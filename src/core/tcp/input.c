@@ -837,8 +837,13 @@ static enum verdict sync_input(synack_stack *st, tcb *t, const tcp_seg *in)
 void tcp_input(synack_stack *st, const synack_endpoint *local, const synack_endpoint *remote,
                const tcp_seg *seg)
 {
-    uint32_t h = stack_tuple_hash(st, local, remote);
-    tcb *t = stack_lookup_hashed(st, local, remote, h);
+    /* The flow of the last segment first: no keyed hash for a bulk transfer's segments. */
+    tcb *t = stack_lookup_recent(st, local, remote);
+    uint32_t h = 0;
+    if (!t) {
+        h = stack_tuple_hash(st, local, remote);
+        t = stack_lookup_hashed(st, local, remote, h);
+    }
     if (!t) {
         uint32_t iss_floor = 0;
         tw_rec *w = tcp_tw_lookup_hashed(st, local, remote, h);

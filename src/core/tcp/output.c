@@ -134,7 +134,9 @@ static uint32_t seg_max_len(const synack_stack *st, const tcb *t)
  * out as one super-segment for the link to cut (gso_size = the MSS) with a partial checksum. */
 static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t len)
 {
-    uint8_t *p = stack_outq_reserve(st, MAX_HDRS + len);
+    /* Inside synack_output_iov() the data stays in the send ring (outdirect.c). */
+    bool in_place = len && out_direct_active(st);
+    uint8_t *p = stack_outq_reserve(st, MAX_HDRS + (in_place ? 0 : len));
     if (!p) return false;
     bool again = seq_lt(seq, t->snd_max);
     /* RFC 3168 6.1.2-6.1.5: new data is ECN-capable (ECT(0)), never retransmissions or pure
@@ -168,7 +170,9 @@ static bool emit(synack_stack *st, tcb *t, uint32_t seq, uint8_t flags, uint32_t
     uint32_t mss = tcp_data_mss(t);
     bool tso = len > mss;
     bool partial = tso || st->cfg.tx_csum_offload;
-    uint32_t data_sum = len ? sndbuf_copy(&t->sndbuf, seq - t->snd_buf_seq, tcp + hl, len, !partial) : 0;
+    uint32_t off = seq - t->snd_buf_seq, data_sum = 0;
+    if (in_place) data_sum = out_direct_data(st, &t->sndbuf, off, len, !partial);
+    else if (len) data_sum = sndbuf_copy(&t->sndbuf, off, tcp + hl, len, !partial);
     ip_tcp_cksum_finish(tcp, hl, len, data_sum, &t->local.addr, &t->remote.addr, partial);
     ip_header_emit(st, p, &t->local.addr, &t->remote.addr, IP_PROTO_TCP, hl + len);
     if (ect) ip_header_set_ecn(p, &t->remote.addr, 2);

@@ -200,7 +200,8 @@ struct tcb {
     tcb *parent;          /* the listener a passive child came from */
     tcb *aq_next;         /* accept queue / child list link */
     tcb *aq_head, *aq_tail; /* listener: children established, waiting for accept */
-    tcb *out_next;        /* pending-output list */
+    tcb *out_next, *out_prev; /* pending-output list (both ways: a connection freed while it
+                                 waits leaves it in O(1)) */
     uint16_t backlog, aq_len, syn_rcvd_len; /* listener: accept queue limit and lengths */
     uint16_t rcv_nxt_wraps; /* times RCV.NXT - IRS wrapped past 2^32 (see snd_una_wraps) */
     synack_time_us cookie_sent_us; /* listener: when it last sent a cookie */

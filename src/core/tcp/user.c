@@ -93,19 +93,6 @@ static void aq_remove(tcb *lst, tcb *t)
     }
 }
 
-static void pending_remove(synack_stack *st, tcb *t)
-{
-    if (!t->out_pending) return;
-    tcb *prev = NULL;
-    for (tcb *c = st->pending_head; c; prev = c, c = c->out_next) {
-        if (c != t) continue;
-        if (prev) prev->out_next = c->out_next;
-        else st->pending_head = c->out_next;
-        if (st->pending_tail == c) st->pending_tail = prev;
-        break;
-    }
-    t->out_pending = false;
-}
 
 void tcp_tcb_free(synack_stack *st, tcb *t)
 {
@@ -120,7 +107,7 @@ void tcp_tcb_free(synack_stack *st, tcb *t)
     }
     tcp_timer_cancel_all(st, t);
     stack_heap_remove(st, t);
-    pending_remove(st, t);
+    stack_pending_remove(st, t);
     tcp_buffers_free(st, t);
     t->in_use = false;
     if (t->all_prev) t->all_prev->all_next = t->all_next;
@@ -141,7 +128,7 @@ void tcp_closed(synack_stack *st, tcb *t)
     tcp_syncookie_ended(st, t);
     stack_hash_remove(st, t);
     tcp_timer_cancel_all(st, t);
-    pending_remove(st, t);
+    stack_pending_remove(st, t);
 }
 
 void tcp_drop(synack_stack *st, tcb *t, int err, synack_cause cause)
@@ -371,7 +358,9 @@ long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len)
     if (!tcp_ring_reserve(st, &t->sndbuf, t->sndbuf.len + n, &t->snd_hint)) CNT(st, tcp_no_buffer);
     n = ring_append(&t->sndbuf, buf, n);
     if (n == 0) return !len ? 0 : t->sndbuf.len ? -EAGAIN : -ENOBUFS;
-    tcp_output(st, t);
+    /* Built when the driver next takes output, as for input: an application writing in pieces
+     * (chargen: 7 KiB a call) then goes out as whole super-segments, not one per write. */
+    stack_output_later(st, t);
     return (long)n;
 }
 
