@@ -10,6 +10,9 @@
 
 /* RFC 8985 7.2: "WCDelAckT stands for worst case delayed ACK timer ... 200 ms". */
 #define TLP_WC_DELACK_US SYNACK_MS(200)
+/* A floor under the PTO, as Linux's tcp_schedule_loss_probe() (10 ms): on a LAN path 2*SRTT is a
+ * millisecond, shorter than a busy peer takes to ACK, and every such probe is spurious. */
+#define TLP_MIN_PTO_US SYNACK_MS(10)
 /* RFC 8985 6.2 step 4: "DupThresh ... 3". */
 #define RACK_DUPTHRESH 3u
 
@@ -131,6 +134,7 @@ void tcp_tlp_arm(synack_stack *st, tcb *t)
     if (t->srtt_us) {
         pto = 2 * t->srtt_us;
         if (tcp_flight(t) <= tcp_data_mss(t)) pto += TLP_WC_DELACK_US;
+        if (pto < TLP_MIN_PTO_US) pto = TLP_MIN_PTO_US;
     }
     /* "If Now() + PTO > TCP_RTO_expire(): PTO = TCP_RTO_expire() - Now()": the probe goes
      * at the timeout's moment at the latest, instead of it (timer.c lets it win the tie). */
