@@ -673,28 +673,30 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
     return done(s, pl_setsockopt(st, s, level, name, val, len));
 }
 
+/* getsockname and getpeername differ only in which end of the connection they name. */
+static int name_of(psock *s, int (*get)(synack_stack *, int, synack_endpoint *), struct sockaddr *sa,
+                   socklen_t *len)
+{
+    if (!sa || !len) return fail(EFAULT);
+    ENTER(s, st);
+    synack_endpoint ep;
+    int r = get(st, s->sd, &ep);
+    if (r == 0) pl_addr_out(s, &ep, sa, len);
+    return done(s, r);
+}
+
 EXPORT int getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 {
     psock *s = pl_sock(fd);
     if (!s) return REAL(getsockname)(fd, sa, len);
-    if (!sa || !len) return fail(EFAULT);
-    ENTER(s, st);
-    synack_endpoint ep;
-    int r = synack_getsockname(st, s->sd, &ep);
-    if (r == 0) pl_addr_out(s, &ep, sa, len);
-    return done(s, r);
+    return name_of(s, synack_getsockname, sa, len);
 }
 
 EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
     psock *s = pl_sock(fd);
     if (!s) return REAL(getpeername)(fd, sa, len);
-    if (!sa || !len) return fail(EFAULT);
-    ENTER(s, st);
-    synack_endpoint ep;
-    int r = synack_getpeername(st, s->sd, &ep);
-    if (r == 0) pl_addr_out(s, &ep, sa, len);
-    return done(s, r);
+    return name_of(s, synack_getpeername, sa, len);
 }
 
 /* ---- poll and select ---- */

@@ -118,25 +118,34 @@ static void million_connections_grow_and_shrink(void)
     duo_free(&d);
 }
 
-/* 40,000 closes at once: 40,000 FINs where the 1 MiB output queue holds about 16,000. They go
- * out as the driver drains the queue, each connection built once per drain, none lost. */
-static void close_burst_larger_than_output_queue(void)
+enum { BURST_N = 40000 };
+
+/* BURST_N established connections to port 80 over a duo whose client may use every port. */
+static int burst_open(duo *d, int *csd, int *ssd)
 {
-    enum { N = 40000 };
     synack_config cc;
     synack_config_default(&cc);
     cc.ephemeral_lo = 1024;
     cc.ephemeral_hi = 65535;
-    duo d;
-    duo_open(&d, &cc, NULL);
-    int l = duo_listen(&d, 80);
-    static int csd[N], ssd[N];
+    duo_open(d, &cc, NULL);
+    int l = duo_listen(d, 80);
     int ok = 0;
-    for (int i = 0; i < N; i++) {
-        ssd[i] = duo_connect(&d, l, 80, 0, &csd[i]);
+    for (int i = 0; i < BURST_N; i++) {
+        ssd[i] = duo_connect(d, l, 80, 0, &csd[i]);
         ok += ssd[i] >= 0;
     }
-    CHECK_EQ(ok, N);
+    CHECK_EQ(ok, BURST_N);
+    return l;
+}
+
+/* 40,000 closes at once: 40,000 FINs where the 1 MiB output queue holds about 16,000. They go
+ * out as the driver drains the queue, each connection built once per drain, none lost. */
+static void close_burst_larger_than_output_queue(void)
+{
+    enum { N = BURST_N };
+    duo d;
+    static int csd[N], ssd[N];
+    int l = burst_open(&d, csd, ssd);
     uint64_t full_before = synack_counter(d.c, SYNACK_CNT_out_queue_full);
     uint64_t visits_before = d.c->pending_visits;
     struct timespec t0, t1;
@@ -182,21 +191,10 @@ static void close_burst_larger_than_output_queue(void)
  * and no aborted connection is visited again. */
 static void abort_burst_while_pending(void)
 {
-    enum { N = 40000 };
-    synack_config cc;
-    synack_config_default(&cc);
-    cc.ephemeral_lo = 1024;
-    cc.ephemeral_hi = 65535;
+    enum { N = BURST_N };
     duo d;
-    duo_open(&d, &cc, NULL);
-    int l = duo_listen(&d, 80);
     static int csd[N], ssd[N];
-    int ok = 0;
-    for (int i = 0; i < N; i++) {
-        ssd[i] = duo_connect(&d, l, 80, 0, &csd[i]);
-        ok += ssd[i] >= 0;
-    }
-    CHECK_EQ(ok, N);
+    int l = burst_open(&d, csd, ssd);
     for (int i = 0; i < N; i++) CHECK_EQ(synack_shutdown(d.c, csd[i], SYNACK_SHUT_WR), 0);
     /* Take some output: the queue fills and the rest of the FINs wait on the pending list. */
     uint8_t pkt[2048];
