@@ -243,7 +243,7 @@ void net_opts_usage(FILE *f)
             "  --user-timeout T    RFC 9293 user timeout for every connection (ms, or 2s)\n"
             "  --msl T             maximum segment lifetime: TIME-WAIT lasts 2*MSL (default 30s)\n"
             "  --connect-timeout T give up connection establishment after T (default 75s)\n"
-            "  --rto-min T         lower bound of the retransmission timeout (default 200ms)\n"
+            "  --rto-min T         retransmission timeout >= smoothed RTT + T (default 200ms)\n"
             "  --fin-wait-2-timeout T  orphaned FIN-WAIT-2 lifetime (default 600s)\n"
             "  --sndbuf N, --rcvbuf N  socket buffers in bytes (256k, 4m; default 256k)\n"
             "  --max-conns N       connections at once (default 1048576)\n"

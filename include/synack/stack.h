@@ -92,7 +92,8 @@ typedef struct synack_config {
     /* Timers. */
     synack_time_us conn_timeout_us;     /* connection establishment, default 75 s */
     synack_time_us rto_initial_us;      /* RFC 6298 2.1: 1 s */
-    synack_time_us rto_min_us;          /* default 200 ms (Linux); RFC 6298 says 1 s */
+    synack_time_us rto_min_us;          /* default 200 ms: floor of the RTO's variance term, RTO >=
+                                         * SRTT + rto_min (Linux); RFC 6298 says RTO >= 1 s */
     synack_time_us rto_max_us;          /* default 120 s */
     synack_time_us msl_us;              /* TIME-WAIT = 2*MSL; MSL default 30 s */
     synack_time_us fin_wait_2_timeout_us; /* default 10 min; 0 = wait forever */

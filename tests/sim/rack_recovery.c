@@ -484,6 +484,28 @@ static void ecn_echo_and_cwr(void)
     ecn_client = ecn_server = SYNACK_ECN_PASSIVE;
 }
 
+/* A steady 200 ms path: two single losses, late in the transfer when RTTVAR has decayed, are
+ * repaired by RACK with no timeout. The RTO is SRTT plus at least the 200 ms floor (as Linux's
+ * rto_min); with the floor under the whole RTO it was SRTT + a few ms here, and the timer, left
+ * running from the original's send, fired before the repair could be acknowledged. */
+static verdict lose_2000_and_3000(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    return dir == 0 && (seg == 2000 || seg == 3000) && nth == 0 ? DROP : DELIVER;
+}
+
+static void long_path_no_rto(void)
+{
+    delay_default = SYNACK_MS(100);
+    rate_default = 1000000000ull;
+    run_result o = transfer(lose_2000_and_3000, 4000 * MSS_DATA);
+    delay_default = SYNACK_MS(20);
+    rate_default = 100000000ull;
+    CHECK_EQ(o.rto, 0);
+    CHECK_EQ(o.retransmits, 2);
+    CHECK(o.rack_loss >= 2);
+}
+
 int main(void)
 {
     RUN(single_loss);
@@ -496,5 +518,6 @@ int main(void)
     RUN(prr_pattern);
     RUN(ecn_echo_and_cwr);
     RUN(delivery_rate);
+    RUN(long_path_no_rto);
     return test_report();
 }

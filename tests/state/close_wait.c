@@ -300,16 +300,16 @@ static void cw_timer_rexmt(void)
     uint32_t seq = p->rcv_nxt;
     CHECK_EQ(synack_send(p->st, p->sd, "abc", 3), 3);
     peer_clear(p);
-    synack_time_us t0 = p->now;
-    peer_advance(p, SYNACK_MS(600));
+    synack_time_us t0 = p->now, rto = peer_rto(p);
+    peer_advance(p, 3 * rto);
     CHECK_EQ(p->nseg, 2);
     for (size_t i = 0; i < p->nseg && i < 2; i++) {
         CHECK_EQ(p->seg[i].seq, seq);
         CHECK_EQ(p->seg[i].len, 3);
     }
     if (p->nseg == 2) {
-        CHECK_EQ(p->seg[0].t - t0, SYNACK_MS(200));
-        CHECK_EQ(p->seg[1].t - t0, SYNACK_MS(600));
+        CHECK_EQ(p->seg[0].t - t0, rto);
+        CHECK_EQ(p->seg[1].t - t0, 3 * rto);
     }
     peer_clear(p);
     PEER_FINISH(p);

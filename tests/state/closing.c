@@ -277,15 +277,15 @@ static void closing_timer_rexmt_fin(void)
 {
     /* CELL(CLOSING, TIMER_REXMT, ANY) */
     peer *p = closing(NULL, PEER_BY_CLOSE);
-    synack_time_us t0 = p->now;
-    peer_advance(p, SYNACK_MS(600));
+    synack_time_us t0 = p->now, rto = peer_rto(p);
+    peer_advance(p, 3 * rto);
     CHECK_EQ(p->nseg, 2);
     for (size_t i = 0; i < p->nseg && i < 2; i++) {
         CHECK_EQ(p->seg[i].flags, F_FIN | F_ACK);
         CHECK_EQ(p->seg[i].seq, FIN_SEQ(p));
         CHECK_EQ(p->seg[i].ack, p->snd_nxt);
     }
-    if (p->nseg == 2) CHECK_EQ(p->seg[1].t - t0, SYNACK_MS(600));
+    if (p->nseg == 2) CHECK_EQ(p->seg[1].t - t0, 3 * rto);
     peer_clear(p);
     EXPECT_STATE(p, SYNACK_CLOSING);
     PEER_FINISH(p);

@@ -812,7 +812,7 @@ static void est_timer_rexmt_backoff(void)
     synack_conn_info ci;
     CHECK(peer_info(p, &ci));
     synack_time_us rto = ci.rto_us;
-    CHECK_EQ(rto, SYNACK_MS(200)); /* RTT ~0 on the virtual wire: the configured floor */
+    CHECK_EQ(rto, ci.srtt_us + SYNACK_MS(200)); /* RTT ~0 on the virtual wire: SRTT + the floor */
     synack_time_us t0 = p->now;
     uint32_t seq = stack_sends(p, "hello", 5);
     peer_advance(p, rto * 7);
@@ -869,8 +869,8 @@ static void est_timer_persist_probe(void)
     uint32_t una = p->rcv_nxt;
     CHECK_EQ(synack_send(p->st, p->sd, "0123456789", 10), 10);
     EXPECT_NONE(p);
-    synack_time_us t0 = p->now;
-    peer_advance(p, SYNACK_MS(1400));
+    synack_time_us t0 = p->now, rto = peer_rto(p);
+    peer_advance(p, 7 * rto);
     CHECK_EQ(p->nseg, 3);
     for (size_t i = 0; i < p->nseg && i < 3; i++) {
         CHECK_EQ(p->seg[i].seq, una);
@@ -878,9 +878,9 @@ static void est_timer_persist_probe(void)
         CHECK_EQ(p->seg[i].data[0], '0');
     }
     if (p->nseg == 3) {
-        CHECK_EQ(p->seg[0].t - t0, SYNACK_MS(200));
-        CHECK_EQ(p->seg[1].t - t0, SYNACK_MS(600));
-        CHECK_EQ(p->seg[2].t - t0, SYNACK_MS(1400));
+        CHECK_EQ(p->seg[0].t - t0, rto); /* persist: max(RTO, persist_min), backing off */
+        CHECK_EQ(p->seg[1].t - t0, 3 * rto);
+        CHECK_EQ(p->seg[2].t - t0, 7 * rto);
     }
     peer_clear(p);
     CHECK_EQ(synack_counter(p->st, SYNACK_CNT_tcp_persist_probe), 3);

@@ -377,14 +377,15 @@ static void fw1_timer_rexmt_fin(void)
 {
     /* CELL(FIN_WAIT_1, TIMER_REXMT, ANY) */
     peer *p = fw1(NULL, PEER_BY_CLOSE);
-    synack_time_us t0 = p->now;
-    peer_advance(p, SYNACK_MS(1400));
+    synack_time_us t0 = p->now, rto = peer_rto(p);
+    CHECK(rto >= SYNACK_MS(200) && rto < SYNACK_MS(201)); /* SRTT ~0 + the 200 ms floor */
+    peer_advance(p, 7 * rto);
     CHECK_EQ(p->nseg, 3);
-    static const int at_ms[] = {200, 600, 1400};
+    static const int backoff[] = {1, 3, 7}; /* RTO, then doubling (RFC 6298 5.5) */
     for (size_t i = 0; i < p->nseg && i < 3; i++) {
         CHECK_EQ(p->seg[i].flags, F_FIN | F_ACK);
         CHECK_EQ(p->seg[i].seq, FIN_SEQ(p));
-        CHECK_EQ(p->seg[i].t - t0, SYNACK_MS(at_ms[i]));
+        CHECK_EQ(p->seg[i].t - t0, backoff[i] * rto);
     }
     peer_clear(p);
     EXPECT_STATE(p, SYNACK_FIN_WAIT_1);

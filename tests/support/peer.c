@@ -240,6 +240,12 @@ bool peer_info(peer *p, synack_conn_info *ci)
     return p->conn_id && synack_conn_get(p->st, p->conn_id, ci);
 }
 
+synack_time_us peer_rto(peer *p)
+{
+    synack_conn_info ci;
+    return peer_info(p, &ci) ? ci.rto_us : 0;
+}
+
 int peer_state(peer *p)
 {
     synack_conn_info ci;

@@ -111,6 +111,8 @@ int peer_last_error(peer *p);
 int peer_state(peer *p);
 /* Snapshot of the connection under test; false when its TCB is gone. */
 bool peer_info(peer *p, synack_conn_info *ci);
+/* The connection's current RTO: SRTT (~0 on the virtual wire) + the 200 ms floor. */
+synack_time_us peer_rto(peer *p);
 /* The stack's RCV.WND and SND.NXT for the connection under test. */
 uint32_t peer_rcv_wnd(peer *p);
 /* RCV.NXT + RCV.WND + 100 of the stack: a sequence number beyond its window. */

@@ -886,9 +886,9 @@ void tcp_icmp_error(synack_stack *st, const synack_endpoint *local, const synack
         if (mss >= t->snd_mss) return;
         CNT(st, icmp_pmtu);
         t->snd_mss = (uint16_t)mss;
-        if (t->cc.cwnd > t->snd_mss * st->cfg.initial_cwnd_segments)
-            t->cc.cwnd = t->snd_mss * st->cfg.initial_cwnd_segments;
-        t->cc.mss = t->snd_mss;
+        t->cc.mss = tcp_data_mss(t);
+        if (t->cc.cwnd > t->cc.mss * st->cfg.initial_cwnd_segments)
+            t->cc.cwnd = t->cc.mss * st->cfg.initial_cwnd_segments;
         t->snd_nxt = t->snd_una;
         t->rtt_timing = false;
         tcp_output(st, t);

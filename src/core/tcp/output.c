@@ -331,6 +331,10 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
         else REXMIT_TRACE(st, t, SACK, seq, len);
         if (seq_in(t->rtt_seq, seq, seq + len)) t->rtt_timing = false; /* Karn */
         t->rexmit_high = seq + len;
+        /* The first unacknowledged segment sent again: give the copy a full RTO (as Linux's
+         * tcp_xmit_retransmit_queue). Left running from the original's send, the timer fired
+         * a few milliseconds after the repair and took cwnd to one segment on every loss. */
+        if (seq == t->snd_una) tcp_rexmt_arm(st, t);
         sent = true;
     }
     return sent;
@@ -461,6 +465,7 @@ void tcp_retransmit_first(synack_stack *st, tcb *t, int reason)
     if (st->trace_mask & SYNACK_TRACE_RETRANSMITS) stack_rexmit_event(st, t, reason, t->snd_una, len);
     tcp_send_segment(st, t, t->snd_una, flags, len);
     tcp_pace_sent(st, t, len); /* not held back (a loss repair), but it uses the rate */
+    tcp_rexmt_arm(st, t);      /* a full RTO for the copy, as in sack_retransmit */
 }
 
 bool tcp_retransmit_last(synack_stack *st, tcb *t)

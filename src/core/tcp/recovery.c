@@ -36,8 +36,8 @@ static cc_ack ack_sample(synack_stack *st, tcb *t, uint32_t acked, uint32_t prio
 void tcp_cc_init(synack_stack *st, tcb *t)
 {
     /* RFC 6928: IW = the configured segment count times the effective MSS. */
-    t->cc.mss = t->snd_mss;
-    t->cc.cwnd = st->cfg.initial_cwnd_segments * t->snd_mss;
+    t->cc.mss = tcp_data_mss(t);
+    t->cc.cwnd = st->cfg.initial_cwnd_segments * tcp_data_mss(t);
     t->cc.ssthresh = CC_CWND_MAX; /* RFC 5681 3.1: arbitrarily high */
     t->cc.pacing_rate = 0;
     t->cc.prior_cwnd = t->cc.prior_ssthresh = 0;
@@ -174,7 +174,7 @@ static void recovery_done(synack_stack *st, tcb *t, const cc_ack *a)
 void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prior_flight, synack_time_us rtt)
 {
     t->dupacks = 0;
-    t->cc.mss = t->snd_mss;
+    t->cc.mss = tcp_data_mss(t);
     const cc_ops *ops = cc_ops_of(&t->cc);
     bool entered = rack_step(st, t);
     tcp_tlp_on_ack(st, t, t->snd_una, false);
@@ -182,7 +182,7 @@ void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prio
         if (seq_geq(t->snd_una, t->recover)) {
             /* RFC 6582 3.2 step 3, full ACK: deflate the window (RFC 6675, RFC 6937: to
              * ssthresh). */
-            uint32_t f = tcp_flight(t) + t->snd_mss;
+            uint32_t f = tcp_flight(t) + tcp_data_mss(t);
             if (!ops->owns_recovery)
                 t->cc.cwnd = t->cc.ssthresh < f || tcp_sack_recovery(t) ? t->cc.ssthresh : f;
             cc_ack a = ack_sample(st, t, acked, prior_flight, rtt, true);
@@ -197,9 +197,9 @@ void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prio
             /* Partial ACK: retransmit the next hole, deflate by the amount acknowledged, add
              * back one MSS (RFC 6582 3.2 step 3 partial). */
             tcp_retransmit_first(st, t, SYNACK_REXMIT_PARTIAL_ACK);
-            uint32_t w = t->cc.cwnd > acked ? t->cc.cwnd - acked : 0;
-            if (acked >= t->snd_mss) w += t->snd_mss;
-            t->cc.cwnd = w < t->snd_mss ? t->snd_mss : w;
+            uint32_t w = t->cc.cwnd > acked ? t->cc.cwnd - acked : 0, mss = tcp_data_mss(t);
+            if (acked >= mss) w += mss;
+            t->cc.cwnd = w < mss ? mss : w;
         }
     } else {
         cc_ack a = ack_sample(st, t, acked, prior_flight, rtt, true);
@@ -231,7 +231,7 @@ void tcp_recovery_on_dupack(synack_stack *st, tcb *t)
     tcp_frto_on_ack(st, t, false, true);
     if (t->in_recovery) {
         /* RFC 6582 3.2 step 4: inflate. */
-        if (!cc_ops_of(&t->cc)->owns_recovery) t->cc.cwnd += t->snd_mss;
+        if (!cc_ops_of(&t->cc)->owns_recovery) t->cc.cwnd += tcp_data_mss(t);
         return;
     }
     /* Three duplicate ACKs. Early retransmit (RFC 5827): with fewer than four segments
@@ -249,7 +249,7 @@ void tcp_recovery_on_dupack(synack_stack *st, tcb *t)
     CNT(st, tcp_fast_rexmt);
     tcp_retransmit_first(st, t, SYNACK_REXMIT_FAST);
     /* NewReno inflates by the 3 dupacks. */
-    if (!cc_ops_of(&t->cc)->owns_recovery) t->cc.cwnd += 3u * t->snd_mss;
+    if (!cc_ops_of(&t->cc)->owns_recovery) t->cc.cwnd += 3u * mss;
 }
 
 void tcp_recovery_on_other_ack(synack_stack *st, tcb *t)

@@ -18,10 +18,14 @@ void tcp_rtt_sample(synack_stack *st, tcb *t, synack_time_us rtt)
         t->rttvar_us = (3 * t->rttvar_us + delta) / 4;
         t->srtt_us = (7 * t->srtt_us + rtt) / 8;
     }
+    /* RTO = SRTT + max(G, K*RTTVAR) (RFC 6298 2.3). RFC 6298 2.4 then asks for a 1 s floor; like
+     * Linux (tcp_rtt_estimator keeps mdev_max >= rto_min) we put the configurable 200 ms floor
+     * under the variance term instead. A floor under the whole RTO left RTO ~= SRTT + 1 ms on a
+     * steady 200 ms path: every ACK a little late became a spurious timeout. */
     synack_time_us var = 4 * t->rttvar_us;
-    synack_time_us rto = t->srtt_us + (var > RTT_GRANULARITY_US ? var : RTT_GRANULARITY_US);
-    /* RFC 6298 2.4 asks for a 1 s floor; like Linux we default to 200 ms, configurable. */
-    if (rto < st->cfg.rto_min_us) rto = st->cfg.rto_min_us;
+    if (var < RTT_GRANULARITY_US) var = RTT_GRANULARITY_US;
+    if (var < st->cfg.rto_min_us) var = st->cfg.rto_min_us;
+    synack_time_us rto = t->srtt_us + var;
     if (rto > st->cfg.rto_max_us) rto = st->cfg.rto_max_us;
     t->rto_us = rto;
 }
