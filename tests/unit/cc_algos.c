@@ -2,8 +2,9 @@
  * operations with explicit inputs, in virtual time. Every algorithm runs the same event script
  * and keeps the same invariants (cwnd >= 1 MSS, no growth while application-limited, ssthresh
  * after loss and timeout, undo restores); then CUBIC against RFC 9438's formula, HyStart++'s
- * exit on an RTT increase, and BBR's four states from synthetic delivery-rate samples. */
+ * exit on an RTT increase (and RFC 9406 4.2's per-ACK rule, ACK by ACK), and BBR's four states from synthetic delivery-rate samples. */
 #include "cc/cc.h"
+#include "cc/hystart.h"
 #include "test.h"
 
 #define MSS 1448u
@@ -52,6 +53,7 @@ static synack_time_us round_trip(cc_conn *c, synack_time_us now, synack_time_us 
     for (uint32_t i = 0; i < acks; i++) {
         synack_time_us t = now + rtt * (i + 1) / acks;
         cc_ack a = ack_of(t, window / acks, window - window / acks, i == 0 ? rtt : 0);
+        a.ack_rtt_us = rtt; /* the transmit log's sample rides on every ACK */
         a.app_limited = app_limited;
         if (bw) {
             a.rate_interval_us = rtt;
@@ -248,6 +250,88 @@ static void hystart_leaves_on_rtt_increase(void)
     CHECK_EQ(c.ssthresh, CC_CWND_MAX);
 }
 
+/* One ACK of one segment straight into HyStart++ with a per-ACK RTT sample. next_round: when
+ * this ACK ends a round, the next one lasts that many one-segment ACKs (in flight is set so). */
+static void hs_ack(hystart *h, cc_conn *c, synack_time_us *now, uint32_t rtt_us, uint32_t next_round)
+{
+    *now += 1000;
+    cc_ack a = ack_of(*now, MSS, next_round ? next_round * MSS - MSS : 4 * MSS, 0);
+    a.ack_rtt_us = rtt_us;
+    hystart_on_ack(h, c, &a);
+}
+
+/* RFC 9406 4.2 ACK by ACK: a round of samples at base, then rounds of `acks` ACKs at `rtt`.
+ * Returns the ACK (1-based) of the first high round at which CSS began; 0: it never did. */
+static int hs_exit_ack(uint32_t base_us, uint32_t rtt_us, uint32_t acks, cc_conn *c, hystart *h)
+{
+    synack_time_us now = SYNACK_SEC(1);
+    memset(c, 0, sizeof *c);
+    c->mss = MSS;
+    c->cwnd = 10 * MSS;
+    c->ssthresh = CC_CWND_MAX;
+    hystart_init(h);
+    hs_ack(h, c, &now, base_us, 10);                        /* the first ACK closes round 0 */
+    for (int i = 0; i < 10; i++) hs_ack(h, c, &now, base_us, i == 9 ? acks : 0); /* round 1 */
+    for (uint32_t i = 0; i < acks; i++) {
+        hs_ack(h, c, &now, rtt_us, i + 1 == acks ? acks : 0);
+        if (hystart_in_css(h)) return (int)i + 1;
+    }
+    return 0;
+}
+
+/* RFC 9406 4.2 with a sample on every ACK: the delay check waits for N_RTT_SAMPLE (8) samples
+ * of the round, then fires on the ACK whose round minimum is at least lastRoundMinRTT +
+ * RttThresh, RttThresh = max(4 ms, min(lastRoundMinRTT / 8, 16 ms)); a later round whose
+ * minimum falls below the CSS baseline goes back to slow start; five CSS rounds end it. */
+static void hystart_per_ack_rfc9406(void)
+{
+    cc_conn c;
+    hystart h;
+    /* 100 ms: RttThresh 12.5 ms. 112.5 ms exits at the 8th ACK of the round, not before. */
+    CHECK_EQ(hs_exit_ack(100000, 112500, 20, &c, &h), 8);
+    CHECK_EQ(hs_exit_ack(100000, 112499, 20, &c, &h), 0);
+    CHECK_EQ(c.ssthresh, CC_CWND_MAX);
+    /* A round of 7 ACKs has too few samples: no exit however large the increase. */
+    CHECK_EQ(hs_exit_ack(100000, 200000, 7, &c, &h), 0);
+    /* 20 ms: the 4 ms floor. 200 ms: the 16 ms ceiling. */
+    CHECK_EQ(hs_exit_ack(20000, 24000, 20, &c, &h), 8);
+    CHECK_EQ(hs_exit_ack(20000, 23999, 20, &c, &h), 0);
+    CHECK_EQ(hs_exit_ack(200000, 216000, 20, &c, &h), 8);
+    CHECK_EQ(hs_exit_ack(200000, 215999, 20, &c, &h), 0);
+    /* One low sample among the high ones keeps the round's minimum low: no exit. */
+    {
+        synack_time_us now = SYNACK_SEC(1);
+        CHECK_EQ(hs_exit_ack(100000, 120000, 4, &c, &h), 0); /* rounds of 4: never 8 samples */
+        hystart_init(&h);
+        hs_ack(&h, &c, &now, 100000, 10);
+        for (int i = 0; i < 10; i++) hs_ack(&h, &c, &now, 100000, i == 9 ? 20 : 0);
+        hs_ack(&h, &c, &now, 105000, 0);
+        for (int i = 0; i < 12; i++) hs_ack(&h, &c, &now, 130000, 0);
+        CHECK(!hystart_in_css(&h));
+    }
+    /* CSS: growth a quarter of slow start's; a round whose minimum (after 8 samples) is below
+     * the baseline is a spurious exit: back to slow start. */
+    CHECK_EQ(hs_exit_ack(100000, 115000, 20, &c, &h), 8);
+    synack_time_us now = SYNACK_SEC(5);
+    uint32_t w = c.cwnd;
+    hs_ack(&h, &c, &now, 115000, 0);
+    CHECK_EQ(c.cwnd - w, MSS / 4);
+    for (int i = 9; i < 20; i++) hs_ack(&h, &c, &now, 115000, i == 19 ? 20 : 0); /* CSS round 1 */
+    CHECK(hystart_in_css(&h));
+    for (int i = 0; i < 7; i++) hs_ack(&h, &c, &now, 114000, 0);
+    CHECK(hystart_in_css(&h)); /* 7 samples: not yet */
+    hs_ack(&h, &c, &now, 114000, 0);
+    CHECK(!hystart_in_css(&h));
+    CHECK_EQ(c.ssthresh, CC_CWND_MAX);
+    /* Five CSS rounds, each with its RTT at the baseline: congestion avoidance (ssthresh = cwnd). */
+    CHECK_EQ(hs_exit_ack(100000, 115000, 20, &c, &h), 8);
+    for (int r = 0; r < 5; r++)
+        for (int i = r == 0 ? 8 : 0; i < 20; i++) hs_ack(&h, &c, &now, 115000, i == 19 ? 20 : 0);
+    CHECK(!hystart_in_css(&h));
+    CHECK_EQ(c.ssthresh, c.cwnd);
+    printf("  exits at the 8th sample of a round; thresholds 4 / 12.5 / 16 ms; CSS back to SS; 5 CSS rounds\n");
+}
+
 static uint64_t pace_min, pace_max; /* over the ACKs of bbr_round */
 static synack_time_us last_rtt;     /* of the previous bbr_round */
 
@@ -370,6 +454,7 @@ int main(void)
     RUN(cubic_reno_friendly_region);
     RUN(cubic_reduces_from_flight_size);
     RUN(hystart_leaves_on_rtt_increase);
+    RUN(hystart_per_ack_rfc9406);
     RUN(bbr_visits_every_state);
     RUN(bbr_without_rate_samples);
     return test_report();

@@ -31,7 +31,10 @@ typedef struct cc_ack {
     uint32_t acked;           /* bytes newly delivered: cumulatively acknowledged or SACKed */
     uint32_t prior_in_flight; /* bytes in the network before this ACK */
     uint32_t in_flight;       /* and after it */
-    synack_time_us rtt_us;    /* an RTT sample taken on this ACK; 0: none */
+    synack_time_us rtt_us;    /* the RFC 6298 sample (one timed segment per round trip); 0: none */
+    /* The RTT of the newest never-resent segment this ACK delivered, from the transmit log:
+     * a sample on every ACK that delivers data (RFC 9406 4.2's currRTT); 0: none. */
+    synack_time_us ack_rtt_us;
     synack_time_us srtt_us;   /* smoothed RTT (RFC 6298); 0: no sample yet */
     synack_time_us min_rtt_us;/* smallest RTT sample of the connection; 0: none yet */
     bool app_limited;         /* the application, not cwnd, limited what was in flight */

@@ -1,11 +1,10 @@
 /* hystart.c: HyStart++ (RFC 9406). Rounds are counted in delivered bytes: a round ends when
  * what was in flight at its start has been acknowledged, the byte count standing for RFC 9406's
  * windowEnd = SND.NXT (the algorithm sees no sequence numbers). Inputs only from cc_ack.
- *
- * Deviation: synack times one segment per round trip (Karn timing, tcp/rtt.c), so a round has
- * about one RTT sample, not N_RTT_SAMPLE = 8. The delay check therefore also runs at the end of
- * a round that had at least one sample, and a round without samples does not erase the last
- * round's minimum. With per-ACK samples (a transmit log) the RFC's rule applies unchanged. */
+ * RTT samples are per ACK (cc_ack.ack_rtt_us, from the transmit log: the newest segment the
+ * ACK delivered), so the RFC's rule applies unchanged: the delay check runs on every ACK once
+ * the round has N_RTT_SAMPLE samples, and a round's minimum replaces the last one's when it
+ * ends. Without a per-ACK sample (no transmit log memory) the RFC 6298 sample stands in. */
 #include "cc/hystart.h"
 
 #include <string.h>
@@ -54,22 +53,26 @@ static void check_delay(hystart *h)
 
 void hystart_on_ack(hystart *h, cc_conn *c, const cc_ack *a)
 {
-    if (a->rtt_us) {
-        uint32_t r = a->rtt_us > NO_RTT - 1 ? NO_RTT - 1 : (uint32_t)a->rtt_us;
+    /* "keep track of minimum observed RTT: currentRoundMinRTT = min(currentRoundMinRTT,
+     * currRTT); rttSampleCount += 1", then the checks once N_RTT_SAMPLE samples are in. */
+    synack_time_us sample = a->ack_rtt_us ? a->ack_rtt_us : a->rtt_us;
+    if (sample) {
+        uint32_t r = sample > NO_RTT - 1 ? NO_RTT - 1 : (uint32_t)sample;
         if (r < h->current_round_min_rtt) h->current_round_min_rtt = r;
         if (h->rtt_sample_count < UINT16_MAX) h->rtt_sample_count++;
         if (h->rtt_sample_count >= N_RTT_SAMPLE) check_delay(h);
     }
     h->delivered += a->acked;
     if (h->delivered >= h->window_end) { /* a round ended: the next one starts */
-        if (h->rtt_sample_count > 0 && h->rtt_sample_count < N_RTT_SAMPLE) check_delay(h);
         if (h->phase == HYSTART_CSS && ++h->css_rounds >= CSS_ROUNDS) {
             /* "If CSS_ROUNDS rounds are complete, enter congestion avoidance" */
             h->phase = HYSTART_DONE;
             c->ssthresh = c->cwnd;
             return;
         }
-        if (h->current_round_min_rtt != NO_RTT) h->last_round_min_rtt = h->current_round_min_rtt;
+        /* "lastRoundMinRTT = currentRoundMinRTT; currentRoundMinRTT = infinity;
+         * rttSampleCount = 0" */
+        h->last_round_min_rtt = h->current_round_min_rtt;
         h->current_round_min_rtt = NO_RTT;
         h->rtt_sample_count = 0;
         /* windowEnd = SND.NXT: what is in flight and what this ACK lets the sender send */

@@ -60,6 +60,9 @@ typedef struct rate_state {
 typedef struct rate_sample {
     uint64_t prior_delivered;
     synack_time_us prior_us, send_elapsed, ack_elapsed;
+    /* RS.rtt: the RTT of the most recently sent segment this ACK delivered that was never
+     * resent (Karn), sent at rtt_xmit_us; 0: none. Every ACK that delivers data has one. */
+    synack_time_us rtt_us, rtt_xmit_us;
     bool app_limited, valid;
 } rate_sample;
 

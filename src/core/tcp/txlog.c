@@ -108,6 +108,10 @@ static void delivered(synack_stack *st, tcb *t, txent *e, uint32_t bytes)
         rs->ack_elapsed = r->delivered_us - e->delivered_us;
         r->first_tx_us = e->xmit_us;
     }
+    if (!(e->flags & (TXE_RETRANS | TXE_EVER_RETRANS)) && e->xmit_us >= rs->rtt_xmit_us) {
+        rs->rtt_us = st->now - e->xmit_us;
+        rs->rtt_xmit_us = e->xmit_us;
+    }
     tcp_rack_delivered(st, t, e);
 }
 
@@ -165,7 +169,11 @@ void tcp_rate_check_app_limited(tcb *t)
     }
 }
 
-void tcp_rate_begin(synack_stack *st) { st->rs.valid = false; }
+void tcp_rate_begin(synack_stack *st)
+{
+    st->rs.valid = false;
+    st->rs.rtt_us = st->rs.rtt_xmit_us = 0;
+}
 
 void tcp_rate_sample(synack_stack *st, tcb *t, cc_ack *a)
 {
@@ -177,6 +185,7 @@ void tcp_rate_sample(synack_stack *st, tcb *t, cc_ack *a)
     a->rate_delivered = 0;
     a->rate_interval_us = 0;
     a->rate_app_limited = false;
+    a->ack_rtt_us = rs->rtt_us;
     if (!rs->valid) return;
     rs->valid = false;
     /* "use the longer of the two intervals": the send rate or the ACK rate, whichever is
