@@ -111,6 +111,15 @@ char *fmt_ms3(uint64_t us, char *buf, size_t cap)
     return buf;
 }
 
+char *fmt_bps(uint64_t bps, char *buf, size_t cap)
+{
+    if (bps >= 1000000000u) snprintf(buf, cap, "%.2fGbps", (double)bps / 1e9);
+    else if (bps >= 1000000u) snprintf(buf, cap, "%.2fMbps", (double)bps / 1e6);
+    else if (bps >= 1000u) snprintf(buf, cap, "%.2fKbps", (double)bps / 1e3);
+    else snprintf(buf, cap, "%" PRIu64 "bps", bps);
+    return buf;
+}
+
 char *fmt_duration(uint64_t us, char *buf, size_t cap)
 {
     uint64_t s = us / 1000000u;

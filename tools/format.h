@@ -51,6 +51,8 @@ char *fmt_secs2(uint64_t us, char *buf, size_t cap);
 char *fmt_duration(uint64_t us, char *buf, size_t cap);
 /* "0.205" milliseconds with three decimals, as ss -i writes rtt and rto. */
 char *fmt_ms3(uint64_t us, char *buf, size_t cap);
+/* A rate in bits per second as ss writes it: "9.81Mbps", "1.20Gbps", "640bps". */
+char *fmt_bps(uint64_t bps, char *buf, size_t cap);
 
 /* ---- endpoints as Linux netstat writes them ---- */
 /* addr:port; an IPv6 wildcard is "::" so that the port reads ":::80"; port_wild writes "*". */

@@ -41,6 +41,14 @@ typedef struct ns_row {
     uint8_t snd_wscale, rcv_wscale;
     char cc[16];
     char cc_phase[32]; /* the algorithm's phase ("slow-start", "probe-bw"); "" unknown */
+    /* synack's congestion control details (-e); has_cc_detail false where the source has none.
+     * cc_state: the phase with the congestion response on ("recovery", "loss", "cwr"), as the
+     * trace names it; rates in bytes per second, 0: none (pacing: not paced). */
+    bool has_cc_detail;
+    char cc_state[32];
+    uint64_t min_rtt_us, delivery_rate, pacing_rate;
+    bool delivery_app_limited, ecn_ok, ecn_ece_echo, ecn_cwr_pending;
+    uint32_t ecn_ce_rcvd, tlp_total, undo_total;
     /* Who owns it. synack: conn id and socket (-1: orphaned); host: inode, uid, pid/comm. */
     uint32_t conn_id;
     int sd;

@@ -80,6 +80,18 @@ void ns_row_from_conn(ns_row *r, const synack_conn_info *ci)
     r->rcv_wscale = ci->rcv_wscale;
     snprintf(r->cc, sizeof r->cc, "%s", ci->cc_name ? ci->cc_name : "");
     snprintf(r->cc_phase, sizeof r->cc_phase, "%s", ci->cc_phase ? ci->cc_phase : "");
+    r->has_cc_detail = ci->cc_name && ci->cc_name[0];
+    snprintf(r->cc_state, sizeof r->cc_state, "%s", ci->cc_state ? synack_cc_phase_name(ci->cc_state) : "");
+    r->min_rtt_us = ci->min_rtt_us;
+    r->delivery_rate = ci->delivery_rate;
+    r->delivery_app_limited = ci->delivery_rate_app_limited;
+    r->pacing_rate = ci->pacing_rate;
+    r->ecn_ok = ci->ecn_ok;
+    r->ecn_ece_echo = ci->ecn_ece_echo;
+    r->ecn_cwr_pending = ci->ecn_cwr_pending;
+    r->ecn_ce_rcvd = ci->ecn_ce_rcvd;
+    r->tlp_total = ci->tlp_total;
+    r->undo_total = ci->undo_total;
     synack_time_us est = ci->deadline_us[SYNACK_TIMER_CONN_EST];
     if (est != SYNACK_TIME_NEVER && ci->nt_timer == SYNACK_NT_ON) {
         /* The deadline is absolute on the stack's clock; the timer's time left is on the same
@@ -321,17 +333,32 @@ static void details_line(FILE *out, const ns_row *r)
     }
     if (r->cc[0]) fprintf(out, " %s", r->cc);
     if (r->cc[0] && r->cc_phase[0]) fprintf(out, " phase:%s", r->cc_phase);
+    /* The congestion response on, when there is one (the trace's phase, not the algorithm's). */
+    if (r->has_cc_detail && r->cc_state[0] && strcmp(r->cc_state, r->cc_phase) && strcmp(r->cc_state, "none"))
+        fprintf(out, " cc_state:%s", r->cc_state);
     if (r->ts_ok) fputs(" ts", out);
     if (r->sack_ok) fputs(" sack", out);
     if (r->ws_ok) fprintf(out, " wscale:%u,%u", r->snd_wscale, r->rcv_wscale);
     fprintf(out, " rto:%s rtt:%s/%s", fmt_ms3(r->rto_us, a, sizeof a), fmt_ms3(r->srtt_us, b, sizeof b),
             fmt_ms3(r->rttvar_us, c, sizeof c));
+    if (r->has_cc_detail && r->min_rtt_us) fprintf(out, " minrtt:%s", fmt_ms3(r->min_rtt_us, a, sizeof a));
     if (r->mss) fprintf(out, " mss:%u", r->mss);
     fprintf(out, " cwnd:%u", r->cwnd);
     if (r->ssthresh != UINT32_MAX) fprintf(out, " ssthresh:%u", r->ssthresh);
+    if (r->has_cc_detail) {
+        if (r->pacing_rate) fprintf(out, " pacing_rate:%s", fmt_bps(r->pacing_rate * 8, a, sizeof a));
+        if (r->delivery_rate)
+            fprintf(out, " delivery_rate:%s%s", fmt_bps(r->delivery_rate * 8, a, sizeof a),
+                    r->delivery_app_limited ? " app_limited" : "");
+        /* ECN (RFC 3168): negotiated, CE-marked segments received, echoing ECE, CWR owed. */
+        if (r->ecn_ok) fprintf(out, " ecn ce:%u", r->ecn_ce_rcvd);
+        if (r->ecn_ece_echo) fputs(" ece_echo", out);
+        if (r->ecn_cwr_pending) fputs(" cwr_pending", out);
+    }
     if (r->snd_wnd != UINT32_MAX) fprintf(out, " snd_wnd:%u", r->snd_wnd);
     if (r->rcv_wnd != UINT32_MAX) fprintf(out, " rcv_wnd:%u", r->rcv_wnd);
     fprintf(out, " retrans:%u/%u", r->timer_retrans, r->retrans_total);
+    if (r->has_cc_detail) fprintf(out, " tlp:%u undo:%u", r->tlp_total, r->undo_total);
     if (r->bytes_acked != NS_UNKNOWN) fprintf(out, " bytes_acked:%" PRIu64, r->bytes_acked);
     if (r->bytes_received != NS_UNKNOWN) fprintf(out, " bytes_received:%" PRIu64, r->bytes_received);
     if (r->state_age_us != NS_UNKNOWN) fprintf(out, " state_age:%s", fmt_duration(r->state_age_us, a, sizeof a));
@@ -429,6 +456,23 @@ static void json_row(json_out *j, const ns_opts *o, const ns_table *t, const ns_
         if (r->snd_wnd != UINT32_MAX) json_u64(j, "snd_wnd", r->snd_wnd);
         if (r->rcv_wnd != UINT32_MAX) json_u64(j, "rcv_wnd", r->rcv_wnd);
         json_u64(j, "retrans_total", r->retrans_total);
+        if (r->has_cc_detail) {
+            json_str(j, "cc_state", r->cc_state);
+            json_u64(j, "cwnd_bytes", (uint64_t)r->cwnd * r->mss);
+            if (r->min_rtt_us) json_secs(j, "min_rtt_s", r->min_rtt_us);
+            else json_null(j, "min_rtt_s");
+            json_u64(j, "delivery_rate_bps", r->delivery_rate * 8);
+            json_bool(j, "delivery_rate_app_limited", r->delivery_app_limited);
+            json_u64(j, "pacing_rate_bps", r->pacing_rate * 8);
+            json_obj_open(j, "ecn");
+            json_bool(j, "negotiated", r->ecn_ok);
+            json_u64(j, "ce_received", r->ecn_ce_rcvd);
+            json_bool(j, "ece_echo", r->ecn_ece_echo);
+            json_bool(j, "cwr_pending", r->ecn_cwr_pending);
+            json_obj_close(j);
+            json_u64(j, "tlp_total", r->tlp_total);
+            json_u64(j, "undo_total", r->undo_total);
+        }
         if (r->bytes_acked != NS_UNKNOWN) json_u64(j, "bytes_acked", r->bytes_acked);
         if (r->bytes_received != NS_UNKNOWN) json_u64(j, "bytes_received", r->bytes_received);
         json_bool(j, "timestamps", r->ts_ok);

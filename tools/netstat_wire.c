@@ -55,12 +55,21 @@ void ns_wire_write(FILE *out, const synack_stack *st)
         }
         fprintf(out, " srtt=%" PRIu64 " rttvar=%" PRIu64 " rto=%" PRIu64 " mss=%u cwnd=%" PRIu32
                      " ssth=%" PRIu32 " swnd=%" PRIu32 " rwnd=%" PRIu32 " rtx=%" PRIu32 " ba=%" PRIu64
-                     " br=%" PRIu64 " age=%" PRIu64 " ts=%d sack=%d ws=%d sws=%u rws=%u cc=%s ccp=%s\n",
+                     " br=%" PRIu64 " age=%" PRIu64 " ts=%d sack=%d ws=%d sws=%u rws=%u cc=%s ccp=%s",
                 c->srtt_us, c->rttvar_us, c->rto_us, c->snd_mss, c->cwnd, c->ssthresh, c->snd_wnd,
                 c->rcv_wnd, c->retransmits_total, c->bytes_acked, c->bytes_received, c->state_age_us,
                 c->ts_ok, c->sack_ok, c->ws_ok, c->snd_wscale, c->rcv_wscale,
                 c->cc_name && c->cc_name[0] ? c->cc_name : "-",
                 c->cc_phase && c->cc_phase[0] ? c->cc_phase : "-");
+        /* Congestion control details (netstat -e): the response-aware phase by name, the rest
+         * as numbers (rates in bytes per second). A record has none. */
+        if (c->cc_name && c->cc_name[0])
+            fprintf(out, " ccs=%s mrtt=%" PRIu32 " dr=%" PRIu64 " dral=%d pr=%" PRIu64
+                         " ecn=%d ce=%" PRIu32 " eee=%d cwrp=%d tlp=%" PRIu32 " undo=%" PRIu32,
+                    synack_cc_phase_name(c->cc_state), c->min_rtt_us, c->delivery_rate,
+                    c->delivery_rate_app_limited, c->pacing_rate, c->ecn_ok, c->ecn_ce_rcvd,
+                    c->ecn_ece_echo, c->ecn_cwr_pending, c->tlp_total, c->undo_total);
+        fputc('\n', out);
     }
     fprintf(out, "end %zu\n", n);
     free(list);
@@ -81,7 +90,7 @@ static bool parse_conn(char *line, ns_row *r)
     synack_conn_info c;
     memset(&c, 0, sizeof c);
     for (int i = 0; i < SYNACK_TIMER_COUNT; i++) c.deadline_us[i] = SYNACK_TIME_NEVER;
-    char cc[16] = "", ccp[32] = "";
+    char cc[16] = "", ccp[32] = "", ccs[32] = "";
     uint64_t est = NS_UNKNOWN;
     bool have_state = false, have_la = false, have_ra = false;
     char *save = NULL;
@@ -98,6 +107,7 @@ static bool parse_conn(char *line, ns_row *r)
         else if (!strcmp(k, "ra")) have_ra = get_addr(v, &c.remote.addr);
         else if (!strcmp(k, "cc")) snprintf(cc, sizeof cc, "%s", strcmp(v, "-") ? v : "");
         else if (!strcmp(k, "ccp")) snprintf(ccp, sizeof ccp, "%s", strcmp(v, "-") ? v : "");
+        else if (!strcmp(k, "ccs")) snprintf(ccs, sizeof ccs, "%s", v);
         else if (!strcmp(k, "sd")) c.socket = (int)strtol(v, NULL, 10);
         else if (!num) continue; /* a value this client does not read */
         else if (!strcmp(k, "id")) c.conn_id = (uint32_t)x;
@@ -132,11 +142,23 @@ static bool parse_conn(char *line, ns_row *r)
         else if (!strcmp(k, "ws")) c.ws_ok = x != 0;
         else if (!strcmp(k, "sws")) c.snd_wscale = (uint8_t)x;
         else if (!strcmp(k, "rws")) c.rcv_wscale = (uint8_t)x;
+        else if (!strcmp(k, "mrtt")) c.min_rtt_us = (uint32_t)x;
+        else if (!strcmp(k, "dr")) c.delivery_rate = x;
+        else if (!strcmp(k, "dral")) c.delivery_rate_app_limited = x != 0;
+        else if (!strcmp(k, "pr")) c.pacing_rate = x;
+        else if (!strcmp(k, "ecn")) c.ecn_ok = x != 0;
+        else if (!strcmp(k, "ce")) c.ecn_ce_rcvd = (uint32_t)x;
+        else if (!strcmp(k, "eee")) c.ecn_ece_echo = x != 0;
+        else if (!strcmp(k, "cwrp")) c.ecn_cwr_pending = x != 0;
+        else if (!strcmp(k, "tlp")) c.tlp_total = (uint32_t)x;
+        else if (!strcmp(k, "undo")) c.undo_total = (uint32_t)x;
     }
     if (!have_state || !have_la || !have_ra) return false;
     ns_row_from_conn(r, &c);
     snprintf(r->cc, sizeof r->cc, "%s", cc);
     snprintf(r->cc_phase, sizeof r->cc_phase, "%s", ccp);
+    r->has_cc_detail = cc[0] && ccs[0]; /* an older synack sends no details */
+    snprintf(r->cc_state, sizeof r->cc_state, "%s", ccs);
     r->est_left_us = est;
     if (c.state == SYNACK_TIME_WAIT && c.socket < 0 && !cc[0]) r->has_info = false; /* a record */
     return true;

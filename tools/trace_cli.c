@@ -34,6 +34,11 @@ static void usage(FILE *f)
             "    retransmit seq N len N (reason) timeout, fast-retransmit, partial-ack, sack-recovery,\n"
             "                                    duplicate-syn\n"
             "    drop seq N len N: why            the counter it was counted under (netstat -s)\n"
+            "    cc ALGO OLD -> NEW (reason) cwnd B ssthresh B pacing B/s\n"
+            "                                     congestion control: slow-start, congestion-avoidance,\n"
+            "                                     recovery, loss, cwr, startup, drain, probe-bw,\n"
+            "                                     probe-rtt...; reasons ack, recovered, dupack, rack,\n"
+            "                                     ecn, rto, tlp, dsack-undo, frto-undo\n"
             "    error ...                        what the application is told\n"
             "  Ends at Ctrl-C, after --count events, or when the synack stops.\n"
             "  --json             one JSON object per line\n"
@@ -125,6 +130,7 @@ static const char *kind_name(int type)
     case SYNACK_EV_RETRANSMIT: return "retransmit";
     case SYNACK_EV_DROP: return "drop";
     case SYNACK_EV_ERROR: return "error";
+    case SYNACK_EV_CC: return "cc";
     default: return "other";
     }
 }
@@ -185,6 +191,18 @@ static void print_json(const synack_event *ev)
     case SYNACK_EV_ERROR:
         json_str(&j, "error", strerror(ev->err));
         break;
+    case SYNACK_EV_CC: {
+        const char *algo = synack_cc_name(ev->cc_algo);
+        json_str(&j, "algorithm", algo ? algo : "?");
+        json_str(&j, "from", synack_cc_phase_name(ev->cc_from));
+        json_str(&j, "to", synack_cc_phase_name(ev->cc_to));
+        json_str(&j, "reason", synack_cc_reason_name(ev->reason));
+        json_u64(&j, "cwnd", ev->cwnd);
+        json_u64(&j, "ssthresh", ev->ssthresh);
+        json_u64(&j, "pacing_rate", ev->pacing_rate);
+        json_str(&j, "state", synack_state_rfc_name(ev->from));
+        break;
+    }
     default: break;
     }
     json_obj_close(&j);
@@ -224,6 +242,14 @@ static void print_text(const synack_event *ev)
                synack_counter_name(ev->reason));
         break;
     case SYNACK_EV_ERROR: printf("error: %s\n", strerror(ev->err)); break;
+    case SYNACK_EV_CC: {
+        const char *algo = synack_cc_name(ev->cc_algo);
+        printf("cc %s %s -> %s (%s) cwnd %u ssthresh %u pacing %llu\n", algo ? algo : "?",
+               synack_cc_phase_name(ev->cc_from), synack_cc_phase_name(ev->cc_to),
+               synack_cc_reason_name(ev->reason), (unsigned)ev->cwnd, (unsigned)ev->ssthresh,
+               (unsigned long long)ev->pacing_rate);
+        break;
+    }
     default: printf("event %u\n", ev->type); break;
     }
 }

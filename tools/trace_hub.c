@@ -3,8 +3,8 @@
  * once and copied into every subscriber's buffer, which is sent without blocking. A subscriber
  * that reads slowly fills its buffer (bounded: TRACE_BUF_DEFAULT, or what it asked for); then its
  * events are dropped and counted, and it is told how many ("lost n=N") where the gap is. The
- * stack never waits for a reader. Per-segment events (retransmissions, drops) are asked of the
- * core only while someone subscribes. */
+ * stack never waits for a reader. Per-segment events (retransmissions, drops) and congestion
+ * control events are asked of the core only while someone subscribes. */
 #include "trace_live.h"
 
 #include <errno.h>
@@ -32,7 +32,8 @@ struct trace_hub {
 
 static void apply_trace_mask(trace_hub *h)
 {
-    synack_trace_set(synack_loop_stack(h->lp), h->count ? SYNACK_TRACE_RETRANSMITS | SYNACK_TRACE_DROPS : 0);
+    synack_trace_set(synack_loop_stack(h->lp),
+                     h->count ? SYNACK_TRACE_RETRANSMITS | SYNACK_TRACE_DROPS | SYNACK_TRACE_CC : 0);
 }
 
 static void sub_close(trace_hub *h, subscriber *s)

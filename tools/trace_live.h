@@ -23,7 +23,8 @@ enum { TRACE_SUBSCRIBERS_MAX = 16 };
 /* The longest line trace_wire_write writes (IPv6 addresses included). */
 enum { TRACE_LINE_MAX = 320 };
 
-/* Whether the stream carries this event (states, timers, retransmissions, drops, errors; not
+/* Whether the stream carries this event (states, timers, retransmissions, drops, congestion
+ * control, errors; not
  * the socket layer's readable/writable/acceptable/connected). */
 bool trace_wire_carries(const synack_event *ev);
 /* "e t=... k=... ...\n" into buf; returns the length (0 when it does not fit). */

@@ -18,6 +18,7 @@ bool trace_wire_carries(const synack_event *ev)
     case SYNACK_EV_TIMER:
     case SYNACK_EV_RETRANSMIT:
     case SYNACK_EV_DROP:
+    case SYNACK_EV_CC:
     case SYNACK_EV_ERROR: return true;
     default: return false;
     }
@@ -42,6 +43,13 @@ size_t trace_wire_write(char *buf, size_t cap, const synack_event *ev)
                      (uint64_t)ev->time, ev->type, ev->conn_id, ev->socket, la, ev->local.port, ra,
                      ev->remote.port, ev->from, ev->to, ev->cause.kind, ev->cause.detail, prev, ev->seq,
                      ev->len, ev->reason, ev->err);
+    if (n > 0 && (size_t)n < cap && ev->type == SYNACK_EV_CC) {
+        /* Congestion control: algorithm, phases, window, threshold, pacing rate. */
+        n--; /* over the newline */
+        int m = snprintf(buf + n, cap - (size_t)n, " ca=%u cf=%u ct=%u cw=%" PRIu32 " ss=%" PRIu32 " pr=%" PRIu64 "\n",
+                         ev->cc_algo, ev->cc_from, ev->cc_to, ev->cwnd, ev->ssthresh, ev->pacing_rate);
+        n = m > 0 ? n + m : -1;
+    }
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
@@ -97,6 +105,12 @@ bool trace_wire_parse(const char *line, trace_item *it)
         else if (!strcmp(k, "ln")) ok = get_u64(v, UINT32_MAX, &x), ev->len = (uint32_t)x;
         else if (!strcmp(k, "r")) ok = get_u64(v, 65535, &x), ev->reason = (uint16_t)x;
         else if (!strcmp(k, "err")) ev->err = atoi(v);
+        else if (!strcmp(k, "ca")) ok = get_u64(v, 255, &x), ev->cc_algo = (uint8_t)x;
+        else if (!strcmp(k, "cf")) ok = get_u64(v, SYNACK_CC_PHASE_COUNT - 1, &x), ev->cc_from = (uint8_t)x;
+        else if (!strcmp(k, "ct")) ok = get_u64(v, SYNACK_CC_PHASE_COUNT - 1, &x), ev->cc_to = (uint8_t)x;
+        else if (!strcmp(k, "cw")) ok = get_u64(v, UINT32_MAX, &x), ev->cwnd = (uint32_t)x;
+        else if (!strcmp(k, "ss")) ok = get_u64(v, UINT32_MAX, &x), ev->ssthresh = (uint32_t)x;
+        else if (!strcmp(k, "pr")) ok = get_u64(v, UINT64_MAX, &x), ev->pacing_rate = x;
         if (!ok) return false;
     }
     return seen == 15;

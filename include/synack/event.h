@@ -90,8 +90,57 @@ enum synack_event_type {
     /* Per-segment events, queued only while synack_trace_set() asks for them (nothing is
      * built when nobody subscribes): */
     SYNACK_EV_RETRANSMIT,  /* a segment sent again: seq, len, reason = enum synack_rexmit_reason */
-    SYNACK_EV_DROP         /* an arriving segment dropped: seq, len, reason = enum synack_counter */
+    SYNACK_EV_DROP,        /* an arriving segment dropped: seq, len, reason = enum synack_counter */
+    SYNACK_EV_CC           /* congestion control changed phase, or responded to a congestion
+                              signal or undid a response: cc_from, cc_to, reason = enum
+                              synack_cc_reason, cc_algo, and cwnd, ssthresh, pacing_rate after */
 };
+
+/* A connection's congestion control phase as traces and netstat name it: while a congestion
+ * response is on (loss recovery, the timeout's go-back, an ECN reduction), that response; else
+ * the algorithm's own phase (cc_ops.phase). */
+#define SYNACK_CC_PHASES(X)                                                              \
+    X(NONE, "none")                       /* not started (before ESTABLISHED) */         \
+    X(SLOW_START, "slow-start")           /* RFC 5681 3.1 */                            \
+    X(CSS, "conservative-slow-start")     /* HyStart++ (RFC 9406 4.2) */                \
+    X(CA, "congestion-avoidance")         /* RFC 5681 3.1, CUBIC's W_cubic region */     \
+    X(RENO_FRIENDLY, "reno-friendly")     /* CUBIC on W_est (RFC 9438 4.3) */           \
+    X(STARTUP, "startup")                 /* BBR */                                     \
+    X(DRAIN, "drain")                                                                   \
+    X(PROBE_BW, "probe-bw")                                                             \
+    X(PROBE_RTT, "probe-rtt")                                                           \
+    X(RECOVERY, "recovery")               /* fast recovery (RFC 6675, RFC 6937, RFC 6582) */ \
+    X(LOSS, "loss")                       /* after a timeout, until what was in flight then \
+                                             is acknowledged (RFC 6582 4) */               \
+    X(CWR, "cwr")                         /* reduced for ECE, for one window (RFC 3168) */ \
+    X(OTHER, "other")                     /* a phase this library has no name for */
+enum synack_cc_phase {
+#define SYNACK_X(id, name) SYNACK_CC_##id,
+    SYNACK_CC_PHASES(SYNACK_X)
+#undef SYNACK_X
+    SYNACK_CC_PHASE_COUNT
+};
+const char *synack_cc_phase_name(int phase); /* "congestion-avoidance" */
+
+/* Why the congestion control phase changed or the window was cut or restored. */
+#define SYNACK_CC_REASONS(X)                                                             \
+    X(INIT, "init")             /* the connection's algorithm started (or was switched) */ \
+    X(ACK, "ack")               /* the algorithm moved on an ACK (slow start ended, ...) */ \
+    X(RECOVERED, "recovered")   /* the response ended: what was in flight is acknowledged */ \
+    X(DUPACK, "dupack")         /* three duplicate ACKs (RFC 5681 3.2, RFC 6582) */       \
+    X(RACK, "rack")             /* RACK deemed a segment lost (RFC 8985 6.2) */           \
+    X(ECN, "ecn")               /* the peer echoed CE (RFC 3168 6.1.2) */                 \
+    X(RTO, "rto")               /* the retransmission timer fired (RFC 5681 3.1) */       \
+    X(TLP, "tlp")               /* a loss probe repaired a loss: reduced (RFC 8985 7.4) */ \
+    X(DSACK_UNDO, "dsack-undo") /* every retransmission came back D-SACKed (RFC 3708) */  \
+    X(FRTO_UNDO, "frto-undo")   /* F-RTO found the timeout spurious (RFC 5682, RFC 4015) */
+enum synack_cc_reason {
+#define SYNACK_X(id, name) SYNACK_CC_REASON_##id,
+    SYNACK_CC_REASONS(SYNACK_X)
+#undef SYNACK_X
+    SYNACK_CC_REASON_COUNT
+};
+const char *synack_cc_reason_name(int reason); /* "dsack-undo" */
 
 /* Why a segment was sent again. */
 #define SYNACK_REXMIT_REASONS(X)                                                      \
@@ -125,7 +174,14 @@ typedef struct synack_event {
     synack_time_us prev_state_us;
     uint32_t seq, len; /* SYNACK_EV_RETRANSMIT, SYNACK_EV_DROP: the segment's SEG.SEQ and length */
     uint16_t reason;   /* SYNACK_EV_RETRANSMIT: enum synack_rexmit_reason; SYNACK_EV_DROP: the
-                        * enum synack_counter it was counted under (synack_counter_name) */
+                        * enum synack_counter it was counted under (synack_counter_name);
+                        * SYNACK_EV_CC: enum synack_cc_reason */
+    /* SYNACK_EV_CC: the algorithm (synack_cc_name), the phases left and entered (enum
+     * synack_cc_phase; equal for a response or undo within one phase), and after the change:
+     * the window and threshold in bytes, the pacing rate in bytes per second (0: not paced). */
+    uint8_t cc_algo, cc_from, cc_to;
+    uint32_t cwnd, ssthresh;
+    uint64_t pacing_rate;
 } synack_event;
 
 /* Formats one event as a trace line "  12.345678 conn 3 198.18.0.1:5000 ... SYN-SENT -> ESTABLISHED (rcv SYN,ACK)". */

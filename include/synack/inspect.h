@@ -46,6 +46,17 @@ typedef struct synack_conn_info {
     uint64_t delivery_rate;
     bool delivery_rate_app_limited;
     bool ecn_ok;              /* ECN negotiated (RFC 3168) */
+    /* Congestion control as `synack trace` names it: the response on (enum synack_cc_phase:
+     * SYNACK_CC_RECOVERY, _LOSS, _CWR), else the algorithm's phase; SYNACK_CC_NONE before. */
+    uint8_t cc_state;
+    uint32_t min_rtt_us;      /* smallest RTT sample (RACK's and BBR's min_rtt); 0: none yet */
+    uint64_t pacing_rate;     /* bytes per second; 0: not paced */
+    /* ECN (RFC 3168 6.1): segments that arrived CE-marked; whether we echo ECE until the
+     * peer's CWR; whether we owe the peer a CWR on our next new data. */
+    uint32_t ecn_ce_rcvd;
+    bool ecn_ece_echo, ecn_cwr_pending;
+    /* Loss probes sent (RFC 8985 7) and congestion responses undone (D-SACK, F-RTO). */
+    uint32_t tlp_total, undo_total;
 } synack_conn_info;
 
 /* netstat -o's timer for a connection still opening shows the earlier of the retransmission and

@@ -210,10 +210,11 @@ size_t synack_output_iov(synack_stack *st, uint8_t *buf, size_t cap, synack_out_
 /* Takes the next event; false when none. Events are traces: missing them changes nothing. */
 bool synack_event_next(synack_stack *st, synack_event *ev);
 
-/* Per-segment trace events (SYNACK_EV_RETRANSMIT, SYNACK_EV_DROP) are queued only for the bits
- * set here; 0 (the default) costs one test of this mask where a segment is retransmitted or
- * dropped. State, timer and socket events are always queued. */
-enum { SYNACK_TRACE_RETRANSMITS = 1u << 0, SYNACK_TRACE_DROPS = 1u << 1 };
+/* Per-segment trace events (SYNACK_EV_RETRANSMIT, SYNACK_EV_DROP) and congestion control
+ * events (SYNACK_EV_CC) are queued only for the bits set here; 0 (the default) costs one test of
+ * this mask where a segment is retransmitted or dropped or congestion control is consulted.
+ * State, timer and socket events are always queued. */
+enum { SYNACK_TRACE_RETRANSMITS = 1u << 0, SYNACK_TRACE_DROPS = 1u << 1, SYNACK_TRACE_CC = 1u << 2 };
 void synack_trace_set(synack_stack *st, unsigned mask);
 unsigned synack_trace_get(const synack_stack *st);
 

@@ -77,7 +77,7 @@ void stack_note_transition(synack_stack *st, uint32_t conn_id, int sd, const syn
 
 void synack_trace_set(synack_stack *st, unsigned mask)
 {
-    st->trace_mask = mask & (SYNACK_TRACE_RETRANSMITS | SYNACK_TRACE_DROPS);
+    st->trace_mask = mask & (SYNACK_TRACE_RETRANSMITS | SYNACK_TRACE_DROPS | SYNACK_TRACE_CC);
 }
 
 unsigned synack_trace_get(const synack_stack *st) { return st->trace_mask; }
@@ -102,6 +102,19 @@ void stack_rexmit_event(synack_stack *st, const tcb *t, int reason, uint32_t seq
     ev.seq = seq;
     ev.len = len;
     if (reason == SYNACK_REXMIT_TIMEOUT) ev.cause = cause_timer(SYNACK_TIMER_REXMT);
+    stack_event_push(st, &ev);
+}
+
+void stack_cc_event(synack_stack *st, const tcb *t, int reason, int from, int to)
+{
+    synack_event ev = event_of(st, t->id, t->sd, SYNACK_EV_CC, t->state, &t->local, &t->remote);
+    ev.reason = (uint16_t)reason;
+    ev.cc_algo = t->cc.algo;
+    ev.cc_from = (uint8_t)from;
+    ev.cc_to = (uint8_t)to;
+    ev.cwnd = t->cc.cwnd;
+    ev.ssthresh = t->cc.ssthresh;
+    ev.pacing_rate = t->cc.pacing_rate;
     stack_event_push(st, &ev);
 }
 

@@ -108,6 +108,14 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->ecn_ok = t->ecn_ok;
     const cc_ops *ops = cc_ops_of(&t->cc);
     ci->cc_phase = t->cc_ready && ops->phase ? ops->phase(&t->cc) : "";
+    ci->cc_state = (uint8_t)tcp_cc_phase(t);
+    ci->min_rtt_us = t->min_rtt_us;
+    ci->pacing_rate = t->cc.pacing_rate;
+    ci->ecn_ce_rcvd = t->ce_rcvd;
+    ci->ecn_ece_echo = t->ecn_ece_pending;
+    ci->ecn_cwr_pending = t->ecn_cwr_pending;
+    ci->tlp_total = t->tlp_total;
+    ci->undo_total = t->undo_total;
 }
 
 /* A compact TIME-WAIT record as netstat sees it: TIME-WAIT with its 2*MSL timer. */

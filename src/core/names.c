@@ -5,6 +5,7 @@
 
 #include <synack/event.h>
 #include <synack/inspect.h>
+#include <synack/stack.h>
 
 static const char *const state_rfc[] = {
 #define SYNACK_X(id, rfc, ns) rfc,
@@ -31,6 +32,16 @@ static const char *const rexmit_names[] = {
     SYNACK_REXMIT_REASONS(SYNACK_X)
 #undef SYNACK_X
 };
+static const char *const cc_phase_names[] = {
+#define SYNACK_X(id, name) name,
+    SYNACK_CC_PHASES(SYNACK_X)
+#undef SYNACK_X
+};
+static const char *const cc_reason_names[] = {
+#define SYNACK_X(id, name) name,
+    SYNACK_CC_REASONS(SYNACK_X)
+#undef SYNACK_X
+};
 static const char *const counter_names[] = {
 #define SYNACK_X(id, text) #id,
     SYNACK_COUNTERS(SYNACK_X)
@@ -49,6 +60,8 @@ const char *synack_state_netstat_name(int s) { return NAME_OF(state_ns, s); }
 const char *synack_timer_name(int t) { return NAME_OF(timer_names, t); }
 const char *synack_call_name(int c) { return NAME_OF(call_names, c); }
 const char *synack_rexmit_reason_name(int r) { return NAME_OF(rexmit_names, r); }
+const char *synack_cc_phase_name(int p) { return NAME_OF(cc_phase_names, p); }
+const char *synack_cc_reason_name(int r) { return NAME_OF(cc_reason_names, r); }
 const char *synack_counter_name(int c) { return NAME_OF(counter_names, c); }
 const char *synack_counter_text(int c) { return NAME_OF(counter_texts, c); }
 
@@ -223,6 +236,14 @@ char *synack_event_format(const synack_event *ev, char *buf, size_t cap)
         snprintf(buf + off, cap - off, "drop seq %u len %u: %s", (unsigned)ev->seq, (unsigned)ev->len,
                  synack_counter_text(ev->reason));
         break;
+    case SYNACK_EV_CC: {
+        const char *algo = synack_cc_name(ev->cc_algo);
+        snprintf(buf + off, cap - off, "cc %s %s -> %s (%s) cwnd %u ssthresh %u pacing %llu",
+                 algo ? algo : "?", synack_cc_phase_name(ev->cc_from), synack_cc_phase_name(ev->cc_to),
+                 synack_cc_reason_name(ev->reason), (unsigned)ev->cwnd, (unsigned)ev->ssthresh,
+                 (unsigned long long)ev->pacing_rate);
+        break;
+    }
     default: snprintf(buf + off, cap - off, "event %d", ev->type); break;
     }
     return buf;

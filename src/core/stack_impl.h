@@ -175,10 +175,16 @@ void stack_event_push(synack_stack *st, const synack_event *ev);
 void stack_drop_event(synack_stack *st, int counter, uint32_t conn_id, int state, const synack_endpoint *local,
                       const synack_endpoint *remote, const tcp_seg *seg);
 void stack_rexmit_event(synack_stack *st, const tcb *t, int reason, uint32_t seq, uint32_t len);
+void stack_cc_event(synack_stack *st, const tcb *t, int reason, int from, int to);
 #define REXMIT_TRACE(st, t, reason, seq, len)                                                    \
     do {                                                                                         \
         if ((st)->trace_mask & SYNACK_TRACE_RETRANSMITS)                                         \
             stack_rexmit_event(st, t, SYNACK_REXMIT_##reason, seq, len);                         \
+    } while (0)
+/* Congestion control events (tcp/cc_trace.c), queued only while someone subscribes. */
+#define CC_TRACE(st, t, reason)                                                                  \
+    do {                                                                                         \
+        if ((st)->trace_mask & SYNACK_TRACE_CC) tcp_cc_trace(st, t, SYNACK_CC_REASON_##reason);  \
     } while (0)
 void stack_event_simple(synack_stack *st, tcb *t, int type, int err);
 

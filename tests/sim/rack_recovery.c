@@ -1,7 +1,8 @@
 /* rack_recovery.c: loss detection and recovery in virtual time with exact impairments: RACK
  * (RFC 8985) for single, burst and lost-retransmission losses; the tail loss probe; reordering
  * inside RACK's window; D-SACK (RFC 2883) sent and acted on (undo, RFC 3708); a spurious
- * timeout undone by F-RTO (RFC 5682); PRR's sending pattern (RFC 6937). The link is this
+ * timeout undone by F-RTO (RFC 5682); PRR's sending pattern (RFC 6937); the congestion control
+ * events `synack trace` shows for each of them (SYNACK_TRACE_CC). The link is this
  * file's own: a verdict per packet chosen by its TCP sequence number and how often that
  * sequence was sent, so a test says "lose the first transmission of segment 20" exactly. */
 #include <stdlib.h>
@@ -49,6 +50,13 @@ typedef struct lab {
 } lab;
 
 static uint8_t ecn_client = SYNACK_ECN_PASSIVE, ecn_server = SYNACK_ECN_PASSIVE;
+static const char *cc_client = "cubic";
+
+/* The client's congestion control events (SYNACK_EV_CC), when cc_traced subscribes to them. */
+enum { CC_LOG_MAX = 512 };
+static bool cc_traced;
+static synack_event cc_log[CC_LOG_MAX];
+static int cc_log_n, cc_log_all; /* kept, and seen (events of the client stack of any type) */
 
 static lab L;
 
@@ -141,6 +149,11 @@ static bool step(synack_time_us limit)
     }
     for (int i = 0; i < 2; i++) synack_poll(L.st[i], L.now);
     flush();
+    synack_event ev;
+    while (synack_event_next(L.st[0], &ev)) {
+        cc_log_all++;
+        if (ev.type == SYNACK_EV_CC && cc_log_n < CC_LOG_MAX) cc_log[cc_log_n++] = ev;
+    }
     return true;
 }
 
@@ -151,6 +164,8 @@ typedef struct run_result {
     uint32_t cwnd_end, ssthresh_end;
     uint64_t delivery_rate;
     bool rate_app_limited;
+    uint32_t tlp_conn, undo_conn, ce_rcvd_server; /* per connection (netstat -e) */
+    synack_conn_info info;  /* the client's connection at the end */
 } run_result;
 
 static synack_time_us delay_default = SYNACK_MS(20);
@@ -171,12 +186,15 @@ static run_result transfer(policy_fn policy, size_t bytes)
     c.isn_value = 1;
     c.seed = 11;
     c.ecn = ecn_client;
+    snprintf(c.congestion_control, sizeof c.congestion_control, "%s", cc_client);
     synack_config_default(&s);
     s.ecn = ecn_server;
     s.addr = synack_addr_v4(198, 18, 0, 2);
     s.seed = 12;
     L.st[0] = synack_stack_new(&c);
     L.st[1] = synack_stack_new(&s);
+    cc_log_n = cc_log_all = 0;
+    if (cc_traced) synack_trace_set(L.st[0], SYNACK_TRACE_CC);
     int lsd = synack_socket(L.st[1]);
     synack_endpoint any = {synack_addr_v4(0, 0, 0, 0), 80}, srv = {synack_addr_v4(198, 18, 0, 2), 80};
     CHECK(synack_bind(L.st[1], lsd, &any) == 0 && synack_listen(L.st[1], lsd, 4) == 0);
@@ -228,7 +246,11 @@ static run_result transfer(policy_fn policy, size_t bytes)
         o.ssthresh_end = ci.ssthresh;
         o.delivery_rate = ci.delivery_rate;
         o.rate_app_limited = ci.delivery_rate_app_limited;
+        o.tlp_conn = ci.tlp_total;
+        o.undo_conn = ci.undo_total;
+        o.info = ci;
     }
+    if (synack_socket_info(L.st[1], asd, &ci)) o.ce_rcvd_server = ci.ecn_ce_rcvd;
     printf("  %.3f s: rto %llu tlp %llu (repaired %llu) recoveries %llu rack-loss %llu lost-rexmit %llu "
            "retransmits %d undo %llu frto %llu dsack sent %llu rcvd %llu reo-grown %llu prr %llu cwnd %u\n",
            (double)o.took / 1e6, (unsigned long long)o.rto, (unsigned long long)o.tlp,
@@ -506,6 +528,157 @@ static void long_path_no_rto(void)
     CHECK(o.rack_loss >= 2);
 }
 
+/* ---- the congestion control trace ---- */
+
+static void cc_log_print(void)
+{
+    for (int i = 0; i < cc_log_n; i++) {
+        char line[256];
+        printf("    %s\n", synack_event_format(&cc_log[i], line, sizeof line));
+    }
+}
+
+/* Index of the first logged event from `from` (or any: -1) to `to` for reason at or after
+ * index at; -1 when none. */
+static int cc_find(int at, int from, int to, int reason)
+{
+    for (int i = at; i < cc_log_n; i++)
+        if ((from < 0 || cc_log[i].cc_from == from) && cc_log[i].cc_to == to && cc_log[i].reason == reason) return i;
+    return -1;
+}
+
+static int cc_count(int to, int reason)
+{
+    int n = 0;
+    for (int i = 0; i < cc_log_n; i++) n += cc_log[i].cc_to == to && (reason < 0 || cc_log[i].reason == reason);
+    return n;
+}
+
+static verdict lose_every_97th(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    return dir == 0 && seg > 0 && seg % 97 == 0 && nth == 0 ? DROP : DELIVER;
+}
+
+/* Each scenario above, traced: the events name the phases and reasons in the order they
+ * happen, with the window after each; nothing is queued for a stack nobody subscribed. */
+static void cc_trace_events(void)
+{
+    /* Not subscribed: no congestion control event is built. */
+    run_result o = transfer(lose_20, 200 * MSS_DATA);
+    CHECK_EQ(cc_log_n, 0);
+    CHECK(cc_log_all > 0); /* the state events were read: the log would have seen them */
+
+    cc_traced = true;
+    /* One loss: slow start, RACK starts recovery (ssthresh 0.7 of the flight), recovery ends
+     * at cwnd = ssthresh, congestion avoidance (CUBIC then moves to its Reno-friendly region
+     * on the next ACK: W_est grows faster than W_cubic near the plateau). */
+    o = transfer(lose_20, 200 * MSS_DATA);
+    printf("  single loss:\n");
+    cc_log_print();
+    CHECK(cc_log_n >= 3);
+    CHECK(cc_log_n >= 1 && cc_log[0].cc_from == SYNACK_CC_NONE && cc_log[0].cc_to == SYNACK_CC_SLOW_START &&
+          cc_log[0].reason == SYNACK_CC_REASON_INIT && cc_log[0].cwnd == 10u * o.info.snd_mss);
+    int rec = cc_find(0, SYNACK_CC_SLOW_START, SYNACK_CC_RECOVERY, SYNACK_CC_REASON_RACK);
+    CHECK(rec >= 0);
+    int end = rec >= 0 ? cc_find(rec, SYNACK_CC_RECOVERY, SYNACK_CC_CA, SYNACK_CC_REASON_RECOVERED) : -1;
+    CHECK(end > rec);
+    if (rec >= 0 && end > rec) {
+        CHECK(cc_log[rec].ssthresh < (1u << 30));
+        CHECK_EQ(cc_log[end].cwnd, cc_log[rec].ssthresh); /* RFC 6937: recovery ends at ssthresh */
+        CHECK_EQ(end, rec + 1); /* nothing in between */
+        CHECK_EQ(cc_log[rec].cc_algo, cc_log[0].cc_algo);
+        CHECK_STR(synack_cc_name(cc_log[rec].cc_algo), "cubic");
+    }
+    CHECK_EQ(cc_count(SYNACK_CC_RECOVERY, -1), 1);
+    CHECK(o.info.cc_state == SYNACK_CC_CA || o.info.cc_state == SYNACK_CC_RENO_FRIENDLY);
+    CHECK_STR(synack_cc_phase_name(o.info.cc_state), o.info.cc_phase); /* no response on */
+
+    /* A lossy transfer: every recovery the counter saw is one "-> recovery" event, each
+     * followed by its end before the next begins. */
+    o = transfer(lose_every_97th, 1000 * MSS_DATA);
+    int in = 0, enters = 0, bad = 0;
+    for (int i = 0; i < cc_log_n; i++) {
+        const synack_event *e = &cc_log[i];
+        if (e->cc_to == SYNACK_CC_RECOVERY && e->cc_from != SYNACK_CC_RECOVERY) bad += in, in = 1, enters++;
+        else if (e->cc_from == SYNACK_CC_RECOVERY && e->cc_to != SYNACK_CC_RECOVERY) bad += !in, in = 0;
+    }
+    printf("  every 97th segment lost: %d events, %d recoveries (counter %llu)\n", cc_log_n, enters,
+           (unsigned long long)o.fast);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(in, 0);
+    CHECK_EQ((uint64_t)enters, o.fast);
+    CHECK(enters >= 5);
+
+    /* A spurious retransmission: recovery, then the D-SACK undoes the cut. */
+    o = transfer(reorder_far, 300 * MSS_DATA);
+    printf("  D-SACK undo:\n");
+    cc_log_print();
+    rec = cc_find(0, -1, SYNACK_CC_RECOVERY, SYNACK_CC_REASON_RACK);
+    int undo = cc_find(0, -1, cc_log_n ? cc_log[cc_log_n - 1].cc_to : 0, SYNACK_CC_REASON_DSACK_UNDO);
+    CHECK(rec >= 0 && undo > rec);
+    if (rec >= 0 && undo > rec) CHECK(cc_log[undo].cwnd > cc_log[rec].cwnd || cc_log[undo].ssthresh > cc_log[rec].ssthresh);
+    CHECK_EQ(o.undo_conn, 1);
+
+    /* A spurious timeout: the loss phase, then F-RTO's undo. */
+    o = transfer(ack_stall, 2000 * MSS_DATA);
+    printf("  F-RTO:\n");
+    cc_log_print();
+    int rto = cc_find(0, -1, SYNACK_CC_LOSS, SYNACK_CC_REASON_RTO);
+    CHECK(rto >= 0);
+    CHECK(rto >= 0 && cc_log[rto].cwnd == o.info.snd_mss); /* RFC 5681 3.1: the loss window */
+    int frto = rto >= 0 ? cc_find(rto, SYNACK_CC_LOSS, -2, SYNACK_CC_REASON_FRTO_UNDO) : -1;
+    for (int i = rto + 1; rto >= 0 && i < cc_log_n && frto < 0; i++)
+        if (cc_log[i].reason == SYNACK_CC_REASON_FRTO_UNDO && cc_log[i].cc_from == SYNACK_CC_LOSS &&
+            cc_log[i].cc_to != SYNACK_CC_LOSS)
+            frto = i;
+    CHECK(frto > rto);
+    if (frto > rto && rto >= 0) CHECK(cc_log[frto].cwnd > cc_log[rto].cwnd);
+    CHECK(o.undo_conn >= 1);
+
+    /* ECN: CE on one segment, the echo: the cwr phase for a window, then back. */
+    ecn_client = SYNACK_ECN_ON;
+    o = transfer(mark_30, 200 * MSS_DATA);
+    ecn_client = SYNACK_ECN_PASSIVE;
+    printf("  ECN:\n");
+    cc_log_print();
+    int cwr = cc_find(0, SYNACK_CC_SLOW_START, SYNACK_CC_CWR, SYNACK_CC_REASON_ECN);
+    CHECK(cwr >= 0);
+    CHECK(cwr >= 0 && cwr + 1 < cc_log_n && cc_log[cwr + 1].cc_from == SYNACK_CC_CWR &&
+          cc_log[cwr + 1].reason == SYNACK_CC_REASON_RECOVERED &&
+          (cc_log[cwr + 1].cc_to == SYNACK_CC_CA || cc_log[cwr + 1].cc_to == SYNACK_CC_RENO_FRIENDLY));
+    /* One reduction for the mark: cwnd 0.7 of the flight then (RFC 9438 4.6 via RFC 3168). */
+    CHECK(cwr >= 0 && cc_log[cwr].cwnd == cc_log[cwr].ssthresh);
+    CHECK_EQ(o.ce_rcvd_server, 1);
+    CHECK(o.info.ecn_ok);
+    CHECK(!o.info.ecn_cwr_pending);
+
+    /* The tail: one probe, counted on the connection. */
+    tail_first = tail_last = 59;
+    o = transfer(lose_tail, 60 * MSS_DATA);
+    CHECK_EQ(o.tlp_conn, 1);
+    CHECK_EQ(o.info.tlp_total, 1);
+    CHECK(o.info.min_rtt_us >= 40000 && o.info.min_rtt_us < 41000);
+
+    /* BBR on a clean path: startup, then probe-bw, paced. Phases are read after each ACK: when
+     * the flight is already below the BDP as startup ends, BBR passes drain within that ACK
+     * (as Linux's bbr_check_drain), and the trace shows startup -> probe-bw. */
+    cc_client = "bbr";
+    o = transfer(NULL, 3000 * MSS_DATA);
+    cc_client = "cubic";
+    printf("  BBR:\n");
+    cc_log_print();
+    int st = cc_find(0, SYNACK_CC_NONE, SYNACK_CC_STARTUP, SYNACK_CC_REASON_INIT);
+    int dr = cc_find(0, SYNACK_CC_STARTUP, SYNACK_CC_DRAIN, SYNACK_CC_REASON_ACK);
+    int bw = cc_find(0, dr >= 0 ? SYNACK_CC_DRAIN : SYNACK_CC_STARTUP, SYNACK_CC_PROBE_BW, SYNACK_CC_REASON_ACK);
+    CHECK(st == 0 && bw > st && (dr < 0 || (dr > st && bw > dr)));
+    CHECK(bw > 0 && cc_log[bw].pacing_rate > 0 && cc_log[0].pacing_rate > 0);
+    CHECK_EQ(cc_count(SYNACK_CC_STARTUP, -1), 1);
+    CHECK_STR(synack_cc_name(cc_log[0].cc_algo), "bbr");
+    CHECK(o.info.pacing_rate > 0);
+    cc_traced = false;
+}
+
 int main(void)
 {
     RUN(single_loss);
@@ -519,5 +692,6 @@ int main(void)
     RUN(ecn_echo_and_cwr);
     RUN(delivery_rate);
     RUN(long_path_no_rto);
+    RUN(cc_trace_events);
     return test_report();
 }

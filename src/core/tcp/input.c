@@ -797,6 +797,7 @@ static void ecn_input(synack_stack *st, tcb *t, const tcp_seg *seg)
     if (seg->flags & SYNACK_CWR) t->ecn_ece_pending = false;
     if (seg->ip_ecn == 3) {
         CNT(st, tcp_ecn_ce_rcvd);
+        if (t->ce_rcvd < UINT32_MAX) t->ce_rcvd++;
         t->ecn_ece_pending = true;
         t->ack_now = true;
     }

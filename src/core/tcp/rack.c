@@ -159,6 +159,7 @@ void tcp_tlp_on_timer(synack_stack *st, tcb *t)
     r->tlp_retrans = t->snd_max == before;
     if (r->tlp_retrans && !tcp_retransmit_last(st, t)) return;
     CNT(st, tcp_tlp);
+    if (t->tlp_total < UINT16_MAX) t->tlp_total++;
     r->tlp_on = true;
     r->tlp_end_seq = t->snd_max;
     tcp_rexmt_arm(st, t);

@@ -53,6 +53,8 @@ void tcp_cc_init(synack_stack *st, tcb *t)
     t->ecn_high = t->snd_una;
     t->ecn_ece_pending = t->ecn_cwr_pending = t->ecn_reduced = false;
     cc_ops_of(&t->cc)->init(&t->cc, st->now);
+    t->cc_phase_seen = SYNACK_CC_NONE;
+    CC_TRACE(st, t, INIT);
 }
 
 int tcp_cc_select(synack_stack *st, tcb *t, const char *name)
@@ -62,6 +64,7 @@ int tcp_cc_select(synack_stack *st, tcb *t, const char *name)
     t->cc.algo = (uint8_t)i;
     /* Switching a running connection keeps its window, as Linux's TCP_CONGESTION does. */
     if (t->cc_ready) cc_ops_of(&t->cc)->init(&t->cc, st->now);
+    if (t->cc_ready) CC_TRACE(st, t, INIT);
     return 0;
 }
 
@@ -87,6 +90,7 @@ static void undo(synack_stack *st, tcb *t)
     t->undo_on = false;
     t->in_recovery = false;
     t->recover = t->snd_una; /* no longer after a timeout either */
+    if (t->undo_total < UINT16_MAX) t->undo_total++;
     (void)st;
 }
 
@@ -144,6 +148,7 @@ void tcp_recovery_on_loss(synack_stack *st, tcb *t, enum cc_event ev)
      * the last timeout: RTO recovery goes on). */
     if (seq_lt(t->snd_una, t->recover)) return;
     enter_recovery(st, t, ev);
+    CC_TRACE(st, t, RACK);
     CNT(st, tcp_fast_rexmt);
     if (prr_on(t)) CNT(st, tcp_prr_recoveries);
 }
@@ -168,6 +173,7 @@ static void recovery_done(synack_stack *st, tcb *t, const cc_ack *a)
     if (t->undo_on && t->undo_dsacked && t->undo_retrans == 0) {
         undo(st, t);
         CNT(st, tcp_spurious_undo);
+        CC_TRACE(st, t, DSACK_UNDO);
     }
 }
 
@@ -214,6 +220,7 @@ void tcp_recovery_on_ack(synack_stack *st, tcb *t, uint32_t acked, uint32_t prio
      * the same congestion signal (as Linux ends TCP_CA_CWR only at snd_una != high_seq). */
     if (t->ecn_reduced && seq_gt(t->snd_una, t->ecn_high)) t->ecn_reduced = false;
     if (!t->ecn_reduced && seq_gt(t->snd_una, t->ecn_high)) t->ecn_high = t->snd_una;
+    CC_TRACE(st, t, ACK);
     tcp_tlp_arm(st, t);
 }
 
@@ -246,6 +253,7 @@ void tcp_recovery_on_dupack(synack_stack *st, tcb *t)
      * "covers recover" inclusively: at snd_una == recover all of that data is acknowledged. */
     if (seq_lt(t->snd_una, t->recover)) return;
     enter_recovery(st, t, CC_EV_LOSS);
+    CC_TRACE(st, t, DUPACK);
     CNT(st, tcp_fast_rexmt);
     tcp_retransmit_first(st, t, SYNACK_REXMIT_FAST);
     /* NewReno inflates by the 3 dupacks. */
@@ -277,6 +285,7 @@ void tcp_recovery_on_rto(synack_stack *st, tcb *t, bool first)
         t->frto = 1;
         t->frto_high = t->snd_max;
     }
+    CC_TRACE(st, t, RTO);
 }
 
 /* RFC 5682 2 (the basic algorithm; SACK information only through the cumulative ACK). */
@@ -310,6 +319,7 @@ void tcp_frto_on_ack(synack_stack *st, tcb *t, bool advanced, bool dup)
          * response (RFC 4015): restore the window, go on with new data. */
         CNT(st, tcp_frto_spurious);
         undo(st, t);
+        CC_TRACE(st, t, FRTO_UNDO);
         return;
     }
     /* 3a: a duplicate ACK: the timeout was genuine. "set the congestion window to no more than
@@ -325,6 +335,7 @@ void tcp_recovery_reduce(synack_stack *st, tcb *t)
     undo_begin(t);
     t->undo_on = false; /* nothing retransmitted in this episode to be reported back */
     cc_ops_of(&t->cc)->on_congestion(&t->cc, CC_EV_LOSS, false, &a);
+    CC_TRACE(st, t, TLP);
 }
 
 void tcp_recovery_on_ece(synack_stack *st, tcb *t)
@@ -339,6 +350,7 @@ void tcp_recovery_on_ece(synack_stack *st, tcb *t)
     cc_ack a = ack_sample(st, t, 0, tcp_flight(t), 0, false);
     t->undo_on = false; /* a congestion mark is no spurious loss: nothing to undo */
     cc_ops_of(&t->cc)->on_congestion(&t->cc, CC_EV_ECN, false, &a);
+    CC_TRACE(st, t, ECN);
 }
 
 void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r)
@@ -355,6 +367,7 @@ void tcp_recovery_on_dsack(synack_stack *st, tcb *t, uint32_t l, uint32_t r)
     if (t->undo_retrans == 0 && !t->in_recovery && !t->frto) {
         undo(st, t);
         CNT(st, tcp_spurious_undo);
+        CC_TRACE(st, t, DSACK_UNDO);
     }
 }
 

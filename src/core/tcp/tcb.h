@@ -154,7 +154,9 @@ struct tcb {
      * ecn_high (once per window, 6.1.2). */
     bool ecn_ok, ecn_asked, ecn_ece_pending, ecn_cwr_pending;
     bool ecn_reduced;     /* reacted to ECE; ends once SND.UNA passes ecn_high (Linux's CWR state) */
+    uint8_t cc_phase_seen; /* enum synack_cc_phase last traced (cc_trace.c; kept while traced) */
     uint32_t ecn_high;
+    uint32_t ce_rcvd;     /* segments that arrived CE-marked (netstat -e); in a padding hole */
 
     /* RTT estimation (RFC 6298) and retransmission. */
     synack_time_us srtt_us, rttvar_us, rto_us;
@@ -165,6 +167,7 @@ struct tcb {
     uint8_t persist_shift;
     uint8_t persist_probes; /* zero-window probes since the peer last sent anything */
     uint8_t delack_segs;  /* full segments received since our last ACK */
+    uint16_t tlp_total;   /* loss probes sent (netstat -e), saturating; in a padding hole */
 
     /* Loss recovery (tcp/recovery.c) and congestion control (cc/cc.h). */
     uint32_t recover, dupacks;
@@ -175,6 +178,7 @@ struct tcb {
      * D-SACKs account for all of them, the response is undone. */
     uint32_t undo_marker, undo_retrans, undo_high; /* undo_high: end of the highest resent */
     bool undo_on, undo_dsacked;
+    uint16_t undo_total;  /* congestion responses undone (netstat -e), saturating; padding hole */
     uint32_t ack_delivered; /* octets this ACK delivered: cumulatively or newly SACKed (PRR) */
     uint32_t ack_lost;    /* octets this ACK's RACK pass deemed lost (cc_ack.lost) */
     bool ack_ece;         /* this ACK carried ECE (cc_ack.ece_bytes) */
@@ -375,6 +379,13 @@ void tcp_rack_on_timer(synack_stack *st, tcb *t);
 void tcp_tlp_on_timer(synack_stack *st, tcb *t);
 /* An ACK (dup: a duplicate ACK): whether the probe repaired a loss (RFC 8985 7.4). */
 void tcp_tlp_on_ack(synack_stack *st, tcb *t, uint32_t ack, bool dup);
+
+/* ---- cc_trace.c: the congestion control phase, for traces and netstat ---- */
+/* enum synack_cc_phase: the congestion response on (recovery, loss, cwr), else the algorithm's. */
+int tcp_cc_phase(const tcb *t);
+/* Queues a SYNACK_EV_CC when the phase changed since the last one, and always for a congestion
+ * response or an undo (reason: enum synack_cc_reason). Only while traced (see CC_TRACE). */
+void tcp_cc_trace(synack_stack *st, tcb *t, int reason);
 
 /* ---- recovery.c: loss detection and recovery, and the calls into congestion control ---- */
 /* The connection became ESTABLISHED: initial window, the algorithm chosen in t->cc.algo. */
