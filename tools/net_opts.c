@@ -17,6 +17,7 @@ void net_opts_init(net_opts *o, const char *cmd)
     o->cmd = cmd;
     o->dev = NET_DEFAULT_DEV;
     o->syncookies = -1;
+    o->ecn = -1;
     /* SYNACK_OFFLOAD=on|off sets the default of --offload (the interop suite runs plain this
      * way without touching every command line). */
     const char *e = getenv("SYNACK_OFFLOAD");
@@ -176,6 +177,12 @@ int net_opts_apply(net_opts *o, const cli *c, int opt, const char *v)
         else if (!strcmp(v, "off")) o->offload = -1;
         else return bad(c, v, "on or off");
         return 1;
+    case NET_OPT_ECN: /* RFC 3168 negotiation, as Linux's net.ipv4.tcp_ecn 0 / 1 / 2 */
+        if (!strcmp(v, "off")) o->ecn = SYNACK_ECN_OFF;
+        else if (!strcmp(v, "on")) o->ecn = SYNACK_ECN_ON;
+        else if (!strcmp(v, "passive")) o->ecn = SYNACK_ECN_PASSIVE;
+        else return bad(c, v, "off, on or passive");
+        return 1;
     case NET_OPT_SYNCOOKIES:
         if (!strcmp(v, "off")) o->syncookies = SYNACK_SYNCOOKIES_OFF;
         else if (!strcmp(v, "auto")) o->syncookies = SYNACK_SYNCOOKIES_AUTO;
@@ -216,6 +223,7 @@ void net_opts_config(const net_opts *o, synack_config *cfg)
     if (o->syn_queue) cfg->syn_queue_max = o->syn_queue;
     if (o->syncookies >= 0) cfg->syncookies = (uint8_t)o->syncookies;
     if (o->cc) snprintf(cfg->congestion_control, sizeof cfg->congestion_control, "%s", o->cc);
+    if (o->ecn >= 0) cfg->ecn = (uint8_t)o->ecn;
 }
 
 void net_opts_usage(FILE *f)
@@ -253,6 +261,8 @@ void net_opts_usage(FILE *f)
             "  --syncookies MODE   off, auto (when the SYN queue is full; default) or always\n"
             "  --cc NAME           congestion control: cubic (default; RFC 9438, HyStart++),\n"
             "                      newreno (RFC 5681/6582) or bbr (BBRv1, paced)\n"
+            "  --ecn MODE          ECN (RFC 3168): on (ask on our SYNs, accept theirs), passive\n"
+            "                      (accept when asked; default, as Linux's tcp_ecn=2) or off\n"
             "  --seed N            reproducible ISNs, timestamps, ports and impairments: a zero\n"
             "                      secret with N mixed in (default: a secret from getrandom)\n"
             "  -v, --verbose       more logging on stderr; -vv details, -vvv every core event\n"

@@ -40,6 +40,7 @@ typedef struct net_opts {
     bool has_max_tw;
     int syncookies;               /* -1: default, else enum synack_syncookies */
     const char *cc;               /* --cc: congestion control by name, NULL: the default */
+    int ecn;                      /* --ecn: -1 default, else enum synack_ecn */
 } net_opts;
 
 enum {
@@ -47,7 +48,7 @@ enum {
     NET_OPT_CONTROL, NET_OPT_SEED, NET_OPT_USER_TIMEOUT, NET_OPT_MSL, NET_OPT_CONNECT_TIMEOUT,
     NET_OPT_RTO_MIN, NET_OPT_FIN_WAIT_2, NET_OPT_SNDBUF, NET_OPT_RCVBUF, NET_OPT_MAX_CONNS,
     NET_OPT_MAX_SOCKETS, NET_OPT_MAX_TIME_WAIT, NET_OPT_SYN_QUEUE, NET_OPT_SYNCOOKIES,
-    NET_OPT_VERBOSE, NET_OPT_OFFLOAD, NET_OPT_PCAP, NET_OPT_CC,
+    NET_OPT_VERBOSE, NET_OPT_OFFLOAD, NET_OPT_PCAP, NET_OPT_CC, NET_OPT_ECN,
 };
 
 /* Goes into a command's getopt_long table (and "v" into its short options). */
@@ -76,6 +77,7 @@ enum {
     {"syn-queue", required_argument, NULL, NET_OPT_SYN_QUEUE},              \
     {"syncookies", required_argument, NULL, NET_OPT_SYNCOOKIES},            \
     {"cc", required_argument, NULL, NET_OPT_CC},                            \
+    {"ecn", required_argument, NULL, NET_OPT_ECN},                          \
     {"verbose", no_argument, NULL, NET_OPT_VERBOSE}
 
 void net_opts_init(net_opts *o, const char *cmd);
