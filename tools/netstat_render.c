@@ -459,8 +459,9 @@ static void json_row(json_out *j, const ns_opts *o, const ns_table *t, const ns_
         if (r->has_cc_detail) {
             json_str(j, "cc_state", r->cc_state);
             json_u64(j, "cwnd_bytes", (uint64_t)r->cwnd * r->mss);
-            if (r->min_rtt_us) json_secs(j, "min_rtt_s", r->min_rtt_us);
-            else json_null(j, "min_rtt_s");
+            /* microseconds: a LAN's minimum is below json_secs' millisecond */
+            if (r->min_rtt_us) json_u64(j, "min_rtt_us", r->min_rtt_us);
+            else json_null(j, "min_rtt_us");
             json_u64(j, "delivery_rate_bps", r->delivery_rate * 8);
             json_bool(j, "delivery_rate_app_limited", r->delivery_app_limited);
             json_u64(j, "pacing_rate_bps", r->pacing_rate * 8);

@@ -61,8 +61,9 @@ $PY -c "import sys; d = $t1 - $t2; w = $w2 - $w1; sys.exit(0 if 0.7 <= d <= w + 
 raw -4 state fin-wait-2
 hasnt 'FIN_WAIT2' "-4: the IPv4 FIN_WAIT2 has become TIME_WAIT"
 raw -te sport = :7
-has '^	 cubic phase:[a-z-]+ .*rto:[0-9.]+ rtt:[0-9.]+/[0-9.]+ mss:[0-9]+ cwnd:[0-9]+.* retrans:0/0 bytes_acked:5000 bytes_received:5000 state_age:' \
-  "-e: ss -i details with the echo's 5000 bytes each way"
+has '^	 cubic phase:[a-z-]+ .*rto:[0-9.]+ rtt:[0-9.]+/[0-9.]+ minrtt:[0-9.]+ mss:[0-9]+ cwnd:[0-9]+.* delivery_rate:[0-9.]+[KMG]?bps.* retrans:0/0 tlp:0 undo:0 bytes_acked:5000 bytes_received:5000 state_age:' \
+  "-e: ss -i details with the echo's 5000 bytes each way, min RTT, delivery rate, probes and undos"
+hasnt 'cc_state:|pacing_rate:|ecn ce:' "-e: no congestion response on, CUBIC does not pace, ECN not asked by the kernel client"
 
 raw -ta --json
 $PY - "$NS_OUT" <<'PY' || fail "--json: $(cat "$NS_OUT")"
@@ -74,6 +75,10 @@ assert l80 and l80[0]["proto"] == "tcp6" and l80[0]["dual_stack"] and l80[0]["lo
 e = [r for r in rows if r["state"] == "ESTABLISHED" and r["local"]["port"] == 7][0]
 assert e["info"]["bytes_acked"] == 5000 and e["info"]["bytes_received"] == 5000, e
 assert e["process"].endswith("/synack") and e["info"]["cc"] == "cubic" and e["info"]["cc_phase"], e
+i = e["info"]
+assert i["cc_state"] == i["cc_phase"] and i["min_rtt_us"] > 0 and i["cwnd_bytes"] == i["cwnd"] * i["mss"], i
+assert i["pacing_rate_bps"] == 0 and i["delivery_rate_bps"] > 0 and i["tlp_total"] == 0 and i["undo_total"] == 0, i
+assert i["ecn"] == {"negotiated": False, "ce_received": 0, "ece_echo": False, "cwr_pending": False}, i
 f = [r for r in rows if r["state"] == "FIN_WAIT2"]
 assert len(f) == 1 and f[0]["proto"] == "tcp6" and f[0]["timer"]["name"] == "off", f
 t = [r for r in rows if r["state"] == "TIME_WAIT"]

@@ -4,7 +4,8 @@
 #     --json stream shows the server side's path LISTEN -> SYN-RECEIVED -> ESTABLISHED ->
 #     CLOSE-WAIT -> LAST-ACK -> CLOSED, each event's "from" the previous "to", times in order,
 #     and each ms_in_from >= 0 and equal (to the core's millisecond) to the gap since the previous
-#     transition. A SYN to a closed port shows as a drop named tcp_no_conn.
+#     transition. A SYN to a closed port shows as a drop named tcp_no_conn. The connection's
+#     congestion control shows as a cc event: cubic, none -> slow-start (init), its window.
 #  B. Filters: a subscriber with --port 9 and one with `sport = :7` (text) see only their port.
 #  C. A slow subscriber (reads nothing while 400 connections run, buffer 4 KiB) does not slow the
 #     stack: the connections complete, netstat answers meanwhile, a second subscriber sees every
@@ -68,11 +69,17 @@ for prev, e in zip(path, path[1:]):
     # the core keeps a state's start to the millisecond: within 1 ms of the gap
     assert abs(e["ms_in_from"] - gap_ms) <= 1.0, "%s: %s ms in %s, but %.3f ms passed" % (
         e["to"], e["ms_in_from"], e["from"], gap_ms)
+# Congestion control events: the connection's algorithm starts in slow start when it is
+# established, with the initial window (RFC 6928: 10 segments).
+cc = [e for e in events if e["event"] == "cc" and e["local"]["port"] == 7]
+assert cc and cc[0]["algorithm"] == "cubic" and (cc[0]["from"], cc[0]["to"], cc[0]["reason"]) == (
+    "none", "slow-start", "init") and cc[0]["cwnd"] >= 10 * 536 and cc[0]["pacing_rate"] == 0, cc
 drops = [e for e in events if e["event"] == "drop" and e["local"]["port"] == 4444]
 assert drops and drops[0]["reason"] == "tcp_no_conn" and "SYN" in drops[0]["flags"], drops
 for e in path:
     print("   ", e["from"], "->", e["to"], e["ms_in_from"], "ms", "(%s)" % e["cause"])
 print("    drop:", drops[0]["flags"], drops[0]["reason"], "-", drops[0]["why"])
+print("    cc:", cc[0]["algorithm"], cc[0]["from"], "->", cc[0]["to"], "(%s)" % cc[0]["reason"], "cwnd", cc[0]["cwnd"])
 EOF
 say "ok: LISTEN -> SYN-RECEIVED -> ESTABLISHED -> CLOSE-WAIT -> LAST-ACK -> CLOSED, durations match"
 
@@ -84,6 +91,8 @@ grep -q "198.18.0.2:7 .*ESTABLISHED -> CLOSE-WAIT" "$WORK/sport7.out" ||
   fail "B: sport = :7 missed the echo connection: $(cat "$WORK/sport7.out")"
 ! grep -E "198.18.0.2:(9|4444) " "$WORK/sport7.out" || fail "B: sport = :7 printed other ports"
 head -1 "$WORK/sport7.out" | grep -q "^TIME .*EVENT" || fail "B: the text stream has no header"
+grep -q "198.18.0.2:7 .*cc cubic none -> slow-start (init) cwnd [0-9]* ssthresh [0-9]* pacing 0" "$WORK/sport7.out" ||
+  fail "B: no congestion control line in the text stream: $(cat "$WORK/sport7.out")"
 say "ok: --port 9 and sport = :7 each show only theirs"
 
 # ---- C ----
