@@ -8,7 +8,11 @@
  *  2. cc_sim_fill: a 1 Gbit/s x 100 ms path (queue one BDP): time to reach 90% utilisation and
  *     the utilisation over 60 s, per algorithm.
  * One JSON line per run. --smoke: 4 MiB, fewer cells, 10 s for the second figure.
- *   bench_cc_sim [--smoke] [--only transfer|fill] [--cc NAME] [--size MIB] */
+ * --rtt MS, --loss P, --reorder P pick the cells of the first figure; --trace prints the sender's
+ * congestion control events and retransmissions (synack_trace_set) of each run on stderr, as
+ * `synack trace` shows them, to see why a cell is slow.
+ *   bench_cc_sim [--smoke] [--only transfer|fill] [--cc NAME] [--size MIB] [--rtt MS] [--loss P]
+ *                [--reorder P] [--trace] */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +24,8 @@
 #include <synack/socket.h>
 
 #include "support/bench.h"
+
+static bool trace_runs; /* --trace */
 
 #define MSS_BYTES 1448.0 /* data per segment with timestamps on a 1500-byte MTU */
 
@@ -66,6 +72,7 @@ static run_out run_one(const run_cfg *rc)
         exit(1);
     }
     int na = synack_sim_add(sim, a), nb = synack_sim_add(sim, b);
+    if (trace_runs) synack_trace_set(a, SYNACK_TRACE_CC | SYNACK_TRACE_RETRANSMITS);
     synack_impair fwd = {0}, back = {0};
     fwd.delay_us = back.delay_us = rc->rtt_us / 2;
     fwd.rate_bps = rc->rate_bps;
@@ -122,6 +129,13 @@ static run_out run_one(const run_cfg *rc)
                 break;
             }
         }
+        if (trace_runs) {
+            synack_event ev;
+            char line[256];
+            while (synack_event_next(a, &ev))
+                if (ev.type == SYNACK_EV_CC || ev.type == SYNACK_EV_RETRANSMIT || ev.type == SYNACK_EV_STATE)
+                    fprintf(stderr, "%s\n", synack_event_format(&ev, line, sizeof line));
+        }
         if (!synack_sim_step(sim, limit)) break;
     }
     out.elapsed_us = synack_sim_now(sim) - start;
@@ -146,13 +160,20 @@ int main(int argc, char **argv)
     bool smoke = false;
     const char *only = NULL, *only_cc = NULL;
     uint64_t size = 64u << 20;
+    double only_loss = -1, only_reorder = -1;
+    unsigned only_rtt = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--smoke")) smoke = true;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--cc") && i + 1 < argc) only_cc = argv[++i];
         else if (!strcmp(argv[i], "--size") && i + 1 < argc) size = strtoull(argv[++i], NULL, 10) << 20;
+        else if (!strcmp(argv[i], "--rtt") && i + 1 < argc) only_rtt = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--loss") && i + 1 < argc) only_loss = strtod(argv[++i], NULL);
+        else if (!strcmp(argv[i], "--reorder") && i + 1 < argc) only_reorder = strtod(argv[++i], NULL);
+        else if (!strcmp(argv[i], "--trace")) trace_runs = true;
         else {
-            fprintf(stderr, "usage: bench_cc_sim [--smoke] [--only transfer|fill] [--cc NAME] [--size MIB]\n");
+            fprintf(stderr, "usage: bench_cc_sim [--smoke] [--only transfer|fill] [--cc NAME] [--size MIB] "
+                            "[--rtt MS] [--loss P] [--reorder P] [--trace]\n");
             return 2;
         }
     }
@@ -167,6 +188,9 @@ int main(int argc, char **argv)
                 for (unsigned li = 0; li < 4; li++)
                     for (unsigned ci = 0; ci < 3; ci++) {
                         if (only_cc && strcmp(only_cc, ccs[ci])) continue;
+                        if ((only_rtt && only_rtt != rtts_ms[ri]) || (only_loss >= 0 && only_loss != losses[li]) ||
+                            (only_reorder >= 0 && only_reorder != reorders[oi]))
+                            continue;
                         if (smoke && (ri == 2 || li == 1 || li == 2)) continue; /* smoke: fewer cells */
                         run_cfg rc = {ccs[ci], losses[li], reorders[oi], SYNACK_MS(rtts_ms[ri]),
                                       100000000ull, size, SYNACK_SEC(smoke ? 60 : 600), 0, 7};
