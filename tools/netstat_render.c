@@ -81,7 +81,7 @@ void ns_row_from_conn(ns_row *r, const synack_conn_info *ci)
     snprintf(r->cc, sizeof r->cc, "%s", ci->cc_name ? ci->cc_name : "");
     snprintf(r->cc_phase, sizeof r->cc_phase, "%s", ci->cc_phase ? ci->cc_phase : "");
     r->has_cc_detail = ci->cc_name && ci->cc_name[0];
-    snprintf(r->cc_state, sizeof r->cc_state, "%s", ci->cc_state ? synack_cc_phase_name(ci->cc_state) : "");
+    snprintf(r->cc_state, sizeof r->cc_state, "%s", synack_cc_phase_name(ci->cc_state));
     r->min_rtt_us = ci->min_rtt_us;
     r->delivery_rate = ci->delivery_rate;
     r->delivery_app_limited = ci->delivery_rate_app_limited;

@@ -135,6 +135,8 @@ for c in serve get connect; do
   usage_error "bad value '4294967296' for --max-conns" $c --max-conns 4294967296 "${ops[@]}"
   usage_error "bad value 'x' for --max-time-wait" $c --max-time-wait x "${ops[@]}"
   usage_error "bad value 'maybe' for --syncookies \(off, auto or always\)" $c --syncookies=maybe "${ops[@]}"
+  usage_error "bad value 'yes' for --ecn \(off, on or passive\)" $c --ecn yes "${ops[@]}"
+  usage_error "option '--ecn' needs a value" $c "${ops[@]}" --ecn
   usage_error "bad value '198.18.0.999' for --addr" $c --addr 198.18.0.999 "${ops[@]}"
   usage_error "bad value '198.18.0.1' for --addr6" $c --addr6=198.18.0.1 "${ops[@]}"
   usage_error "bad value '100' for --mtu" $c --mtu 100 "${ops[@]}"
@@ -152,6 +154,7 @@ for c in serve get connect; do
     --syncookies always -vv "${ops[@]}"
   parsed $c "${DEV[@]}" --max-c=64 --syncookies=off --syn-q 65535 --verbose "${ops[@]}"
   parsed $c "${DEV[@]}" --syncookies auto --mtu=1280 --msl 2s --rto-min=50ms --sndbuf=64k -- "${ops[@]}"
+  parsed $c "${DEV[@]}" --ecn on --ecn=off --ecn passive "${ops[@]}"
 done
 
 # serve

@@ -208,6 +208,20 @@ static void test_library_printer_tcp6(void)
         CHECK_EQ(back.rows[i].dual_stack, t.rows[i].dual_stack);
         CHECK_EQ(back.rows[i].srtt_us, t.rows[i].srtt_us);
         CHECK_STR(back.rows[i].cc, t.rows[i].cc);
+        /* the congestion control details of netstat -e */
+        CHECK_EQ(back.rows[i].has_cc_detail, t.rows[i].has_cc_detail);
+        CHECK_STR(back.rows[i].cc_state, t.rows[i].cc_state);
+        CHECK_EQ(back.rows[i].min_rtt_us, t.rows[i].min_rtt_us);
+        CHECK_EQ(back.rows[i].delivery_rate, t.rows[i].delivery_rate);
+        CHECK_EQ(back.rows[i].pacing_rate, t.rows[i].pacing_rate);
+        CHECK_EQ(back.rows[i].ecn_ok, t.rows[i].ecn_ok);
+        CHECK_EQ(back.rows[i].ecn_ce_rcvd, t.rows[i].ecn_ce_rcvd);
+        CHECK_EQ(back.rows[i].tlp_total, t.rows[i].tlp_total);
+        CHECK_EQ(back.rows[i].undo_total, t.rows[i].undo_total);
+        if (t.rows[i].state == SYNACK_ESTABLISHED) {
+            CHECK(t.rows[i].has_cc_detail && t.rows[i].min_rtt_us > 0);
+            CHECK_STR(t.rows[i].cc_state, "slow-start");
+        }
     }
     /* A truncated answer is refused, not half-shown. */
     ns_table_free(&back);
