@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ecn.sh SYNACK: ECN negotiation (RFC 3168 6.1.1) with the kernel over TUN, both ways, as
+# ecn.sh SYNACK [4|6]: ECN negotiation (RFC 3168 6.1.1) with the kernel over TUN, both ways, as
 # tshark reads synack's own capture (--pcap) of each connection:
 #  - kernel client (net.ipv4.tcp_ecn=1 in this namespace) -> synack serve --ecn passive: the
 #    kernel's SYN carries ECE+CWR, synack's SYN-ACK ECE alone, and data both ways goes ECT(0);
@@ -7,9 +7,18 @@
 #    kernel's SYN-ACK ECE, data both ways ECT(0);
 #  - and with --ecn off on synack's side (the kernel still asking or willing): no ECE on the
 #    SYN-ACK / no ECE+CWR on the SYN, nothing ECN-capable.
+# IPv4 or IPv6 (the ECN field of the traffic class; net.ipv4.tcp_ecn governs both).
+FAMILY=${2:-4}
 . "$(dirname "$0")/lib.sh" "$@"
 need tshark
 SIZE=200000
+if [ "$FAMILY" = 6 ]; then
+  ME=2001:db8::2 SRV="http://[2001:db8::2]/file" KSRV="http://[2001:db8::1]:8080/file" BIND=2001:db8::1
+  GETADDR=(--addr6 2001:db8::2)
+else
+  ME=198.18.0.2 SRV="http://198.18.0.2/file" KSRV="http://198.18.0.1:8080/file" BIND=198.18.0.1
+  GETADDR=(--addr 198.18.0.2)
+fi
 
 ns_up
 mkdir -p "$WORK/www" "$WORK/srv"
@@ -20,8 +29,10 @@ cp "$WORK/www/file" "$WORK/srv/file"
 #   syn=E+C|E|C|-  the first SYN's ECE/CWR; synack=...  the SYN-ACK's; then for data segments
 #   from synack and from the kernel: how many, and how many went ECT(0) / ECT(1) / CE.
 summary() {
-  tshark -r "$1" -n -Y tcp -T fields -E separator=, -e ip.src -e tcp.flags.syn -e tcp.flags.ack \
-    -e tcp.flags.ece -e tcp.flags.cwr -e ip.dsfield.ecn -e tcp.len >"$1.csv" 2>"$1.err" ||
+  local src=ip.src ecn=ip.dsfield.ecn
+  [ "$FAMILY" = 6 ] && src=ipv6.src ecn=ipv6.tclass.ecn
+  tshark -r "$1" -n -Y tcp -T fields -E separator=, -e $src -e tcp.flags.syn -e tcp.flags.ack \
+    -e tcp.flags.ece -e tcp.flags.cwr -e $ecn -e tcp.len >"$1.csv" 2>"$1.err" ||
     fail "tshark failed on $1: $(cat "$1.err")"
   awk -F, -v me="$2" '
     function yes(v) { return v == "1" || v == "True" }
@@ -55,11 +66,11 @@ all_ect() {
 ns sysctl -qw net.ipv4.tcp_ecn=1 || fail "cannot set net.ipv4.tcp_ecn in the namespace"
 for mode in passive off; do
   start_serve --ecn $mode --pcap "$WORK/serve-$mode.pcap"
-  ns curl -s -o "$WORK/dl-$mode" "http://198.18.0.2/file" || fail "curl failed (--ecn $mode)"
+  ns curl -s -o "$WORK/dl-$mode" "$SRV" || fail "curl failed (--ecn $mode)"
   same_file "$WORK/www/file" "$WORK/dl-$mode"
   sleep 0.3 # the last ACKs
   stop_serve
-  S=$(summary "$WORK/serve-$mode.pcap" 198.18.0.2)
+  S=$(summary "$WORK/serve-$mode.pcap" $ME)
   say "kernel tcp_ecn=1 -> serve --ecn $mode: $S"
   expect "$S" syn=E+C
   if [ $mode = passive ]; then
@@ -74,14 +85,14 @@ done
 
 # 2. synack get asks (on) or not (off); the kernel server is passive (tcp_ecn=2, its default).
 ns sysctl -qw net.ipv4.tcp_ecn=2
-bg httpd "$PY" -m http.server 8080 --bind 198.18.0.1 --directory "$WORK/srv"
+bg httpd "$PY" -m http.server 8080 --bind $BIND --directory "$WORK/srv"
 wait_until 10 sh -c "ip netns exec $NS ss -Hltn 'sport = :8080' | grep -q 8080" || fail "http.server did not listen"
 for mode in on off; do
-  ns timeout 60 "$SYNACK" get --dev tun0 --no-create --addr 198.18.0.2 --ecn $mode --pcap "$WORK/get-$mode.pcap" \
-    -o "$WORK/get-$mode" http://198.18.0.1:8080/file 2>"$WORK/get-$mode.log" || fail "synack get --ecn $mode failed"
+  ns timeout 60 "$SYNACK" get --dev tun0 --no-create "${GETADDR[@]}" --ecn $mode --pcap "$WORK/get-$mode.pcap" \
+    -o "$WORK/get-$mode" "$KSRV" 2>"$WORK/get-$mode.log" || fail "synack get --ecn $mode failed"
   check_no_sanitizer "$WORK/get-$mode.log"
   same_file "$WORK/srv/file" "$WORK/get-$mode"
-  S=$(summary "$WORK/get-$mode.pcap" 198.18.0.2)
+  S=$(summary "$WORK/get-$mode.pcap" $ME)
   say "get --ecn $mode -> kernel tcp_ecn=2: $S"
   if [ $mode = on ]; then
     expect "$S" syn=E+C synack=E ce=0
@@ -91,4 +102,4 @@ for mode in on off; do
     expect "$S" syn=- synack=- synack_ect0=0 kernel_ect0=0
   fi
 done
-say "PASS"
+say "PASS (IPv$FAMILY)"
