@@ -11,6 +11,10 @@
 #     stack: the connections complete, netstat answers meanwhile, a second subscriber sees every
 #     connection's close, and the slow one is told how many events it lost ("lost n=N").
 #  D. The server stops: every subscriber ends by itself, exit status 0.
+#  E. Congestion control on a lossy path: serve with --impair loss (seeded) sends a 2 MiB file to
+#     curl while a subscriber reads --json; the stream shows cubic leaving slow start for
+#     recovery (rack or dupack), each recovery ending ("recovered", or undone) before the next
+#     begins, with ssthresh below the window before the loss, and retransmissions in between.
 . "$(dirname "$0")/lib.sh" "$@"
 
 ns_up
@@ -158,3 +162,41 @@ done
 grep -q "closed the stream" "$WORK/all.log" || fail "D: the subscriber did not say why it ended"
 check_no_sanitizer "$WORK"/*.log
 say "ok: every subscriber ended with the server"
+
+# ---- E ----
+say "E: congestion control events on a lossy path"
+mkdir -p "$WORK/www"
+head -c 2097152 /dev/urandom >"$WORK/www/big"
+start_serve --impair loss=2%,seed=7
+trace_bg cc --json
+ns curl -s -o "$WORK/big.dl" "http://198.18.0.2/big" || fail "E: curl failed"
+same_file "$WORK/www/big" "$WORK/big.dl"
+wait_until 5 grep -q '"from":"recovery"' "$WORK/cc.out" || fail "E: no recovery ended in the trace: $(grep -c '"event":"cc"' "$WORK/cc.out") cc events"
+stop_serve
+$PY - "$WORK/cc.out" <<'EOF' || fail "E: the congestion control events are not as expected"
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+cc = [e for e in events if e["event"] == "cc" and e["local"]["port"] == 80]
+assert cc, "no cc events"
+assert (cc[0]["from"], cc[0]["to"], cc[0]["reason"]) == ("none", "slow-start", "init"), cc[0]
+first = next(i for i, e in enumerate(cc) if e["to"] in ("recovery", "loss"))
+assert cc[first]["from"] in ("slow-start", "conservative-slow-start"), cc[first]
+assert cc[first]["reason"] in ("rack", "dupack", "rto"), cc[first]
+assert cc[first]["ssthresh"] < cc[first - 1]["cwnd"] or cc[first - 1]["ssthresh"] > 1 << 29, cc[first - 1:first + 1]
+inside = False
+for e in cc:
+    assert e["algorithm"] == "cubic"
+    if e["to"] == "recovery" and e["from"] != "recovery":
+        assert not inside, "recovery began twice"
+        inside = True
+    elif e["from"] == "recovery" and e["to"] != "recovery":
+        assert inside and e["reason"] in ("recovered", "dsack-undo", "rto"), e
+        inside = False
+rex = [e for e in events if e["event"] == "retransmit" and e["local"]["port"] == 80]
+assert rex, "no retransmissions"
+seen = sorted(set((e["from"], e["to"], e["reason"]) for e in cc))
+print("    %d cc events, %d retransmissions; transitions:" % (len(cc), len(rex)))
+for f, t, r in seen:
+    print("     ", f, "->", t, "(%s)" % r)
+EOF
+say "ok: slow start, recovery entered and ended, in order"
