@@ -578,7 +578,7 @@ static void cc_trace_events(void)
     cc_log_print();
     CHECK(cc_log_n >= 3);
     CHECK(cc_log_n >= 1 && cc_log[0].cc_from == SYNACK_CC_NONE && cc_log[0].cc_to == SYNACK_CC_SLOW_START &&
-          cc_log[0].reason == SYNACK_CC_REASON_INIT && cc_log[0].cwnd == 10u * o.info.snd_mss);
+          cc_log[0].reason == SYNACK_CC_REASON_INIT && cc_log[0].cwnd == 10u * MSS_DATA);
     int rec = cc_find(0, SYNACK_CC_SLOW_START, SYNACK_CC_RECOVERY, SYNACK_CC_REASON_RACK);
     CHECK(rec >= 0);
     int end = rec >= 0 ? cc_find(rec, SYNACK_CC_RECOVERY, SYNACK_CC_CA, SYNACK_CC_REASON_RECOVERED) : -1;
@@ -626,7 +626,7 @@ static void cc_trace_events(void)
     cc_log_print();
     int rto = cc_find(0, -1, SYNACK_CC_LOSS, SYNACK_CC_REASON_RTO);
     CHECK(rto >= 0);
-    CHECK(rto >= 0 && cc_log[rto].cwnd == o.info.snd_mss); /* RFC 5681 3.1: the loss window */
+    CHECK(rto >= 0 && cc_log[rto].cwnd == MSS_DATA); /* RFC 5681 3.1: the loss window, one data MSS */
     int frto = rto >= 0 ? cc_find(rto, SYNACK_CC_LOSS, -2, SYNACK_CC_REASON_FRTO_UNDO) : -1;
     for (int i = rto + 1; rto >= 0 && i < cc_log_n && frto < 0; i++)
         if (cc_log[i].reason == SYNACK_CC_REASON_FRTO_UNDO && cc_log[i].cc_from == SYNACK_CC_LOSS &&
