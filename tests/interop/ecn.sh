@@ -27,20 +27,22 @@ cp "$WORK/www/file" "$WORK/srv/file"
 
 # summary PCAP SYNACK_ADDR: one line of words saying what the capture shows:
 #   syn=E+C|E|C|-  the first SYN's ECE/CWR; synack=...  the SYN-ACK's; then for data segments
-#   from synack and from the kernel: how many, and how many went ECT(0) / ECT(1) / CE.
+#   sent the first time from synack and from the kernel: how many, how many went ECT(0), and CE.
 summary() {
   local src=ip.src ecn=ip.dsfield.ecn
   [ "$FAMILY" = 6 ] && src=ipv6.src ecn=ipv6.tclass.ecn
   tshark -r "$1" -n -Y tcp -T fields -E separator=, -e $src -e tcp.flags.syn -e tcp.flags.ack \
-    -e tcp.flags.ece -e tcp.flags.cwr -e $ecn -e tcp.len >"$1.csv" 2>"$1.err" ||
+    -e tcp.flags.ece -e tcp.flags.cwr -e $ecn -e tcp.len -e tcp.analysis.retransmission \
+    -e tcp.analysis.fast_retransmission -e tcp.analysis.spurious_retransmission >"$1.csv" 2>"$1.err" ||
     fail "tshark failed on $1: $(cat "$1.err")"
   awk -F, -v me="$2" '
     function yes(v) { return v == "1" || v == "True" }
     function ec(e, c) { return yes(e) && yes(c) ? "E+C" : yes(e) ? "E" : yes(c) ? "C" : "-" }
     yes($2) && !yes($3) && syn == "" { syn = ec($4, $5) }
     yes($2) && yes($3) && synack == "" { synack = ec($4, $5) }
-    !yes($2) && $7 > 0 { who = $1 == me ? "synack" : "kernel"; n[who]++; if ($6 == 2) ect[who]++
-                         if ($6 == 3) ce[who]++ }
+    # Retransmissions go out Not-ECT (RFC 3168 6.1.5), from synack and from Linux alike.
+    !yes($2) && $7 > 0 && $8 $9 $10 == "" { who = $1 == me ? "synack" : "kernel"; n[who]++
+                                           if ($6 == 2) ect[who]++; if ($6 == 3) ce[who]++ }
     END { printf "syn=%s synack=%s synack_data=%d synack_ect0=%d kernel_data=%d kernel_ect0=%d ce=%d\n",
                  syn == "" ? "?" : syn, synack == "" ? "?" : synack, n["synack"], ect["synack"],
                  n["kernel"], ect["kernel"], ce["synack"] + ce["kernel"] }' "$1.csv"
