@@ -144,6 +144,17 @@ static run_out run_one(const run_cfg *rc)
     out.rexmt = synack_counter(a, SYNACK_CNT_tcp_rexmt);
     synack_conn_info ci;
     if (synack_socket_info(a, c, &ci)) snprintf(out.phase, sizeof out.phase, "%s", ci.cc_phase);
+    if (trace_runs && synack_socket_info(a, c, &ci)) {
+        /* Where the sender stands at the end: a stalled run says here what it waits for. */
+        fprintf(stderr, "end: %s snd_una %u snd_nxt %u snd_wnd %u send_q %u cwnd %u ssthresh %u %s/%s "
+                        "pacing %llu B/s timers:", synack_state_rfc_name(ci.state), ci.snd_una, ci.snd_nxt,
+                ci.snd_wnd, ci.send_q, ci.cwnd, ci.ssthresh, ci.cc_phase, synack_cc_phase_name(ci.cc_state),
+                (unsigned long long)ci.pacing_rate);
+        for (int i = 0; i < SYNACK_TIMER_COUNT; i++)
+            if (ci.deadline_us[i] != SYNACK_TIME_NEVER)
+                fprintf(stderr, " %s@%.6f", synack_timer_name(i), (double)ci.deadline_us[i] / 1e6);
+        fprintf(stderr, " (now %.6f)\n", (double)synack_sim_now(sim) / 1e6);
+    }
     synack_sim_free(sim);
     synack_stack_free(a);
     synack_stack_free(b);
