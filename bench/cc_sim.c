@@ -95,6 +95,7 @@ static run_out run_one(const run_cfg *rc)
     synack_time_us start = 0, next_sample = 0;
     uint64_t sent = 0, rcvd = 0, sample_bytes = 0;
     synack_time_us limit = SYNACK_SEC(5) + rc->cap_us;
+    bool stall_told = false;
     while (synack_sim_now(sim) < limit) {
         if (s < 0) {
             synack_endpoint re;
@@ -133,8 +134,19 @@ static run_out run_one(const run_cfg *rc)
             synack_event ev;
             char line[256];
             while (synack_event_next(a, &ev))
-                if (ev.type == SYNACK_EV_CC || ev.type == SYNACK_EV_RETRANSMIT || ev.type == SYNACK_EV_STATE)
+                if (ev.type == SYNACK_EV_CC || ev.type == SYNACK_EV_RETRANSMIT || ev.type == SYNACK_EV_STATE ||
+                    (ev.type == SYNACK_EV_TIMER && ev.cause.detail != SYNACK_TIMER_DELACK &&
+                     ev.cause.detail != SYNACK_TIMER_PACING))
                     fprintf(stderr, "%s\n", synack_event_format(&ev, line, sizeof line));
+            /* RFC 6298 5.1: data outstanding keeps the retransmission timer running. Say when
+             * it does not (once): such a connection can wait for ever. */
+            synack_conn_info ti;
+            if (!stall_told && synack_socket_info(a, c, &ti) && ti.snd_una != ti.snd_nxt &&
+                ti.deadline_us[SYNACK_TIMER_REXMT] == SYNACK_TIME_NEVER) {
+                fprintf(stderr, "%.6f: data outstanding (%u octets) and no retransmission timer\n",
+                        (double)synack_sim_now(sim) / 1e6, ti.snd_nxt - ti.snd_una);
+                stall_told = true;
+            }
         }
         if (!synack_sim_step(sim, limit)) break;
     }
