@@ -51,6 +51,12 @@ void tcb_check(const synack_stack *st, const tcb *t)
     CHECK_INV(t->next_deadline == m);
     CHECK_INV((t->heap_idx != UINT32_MAX) == (m != SYNACK_TIME_NEVER));
     if (t->heap_idx != UINT32_MAX) heap_check_at(st, t->heap_idx);
+    /* Data or a FIN sent and not acknowledged always has a timer that will act on it: the
+     * retransmission timer (RFC 6298 5.1), or the persist timer under a zero window (RFC 9293
+     * 3.8.6.1). A timer path that returned without either left the connection silent. */
+    if (TCPS_HAVE_ESTABLISHED(t->state) && t->state != SYNACK_TIME_WAIT && t->snd_una != t->snd_max)
+        CHECK_INV(t->deadline[SYNACK_TIMER_REXMT] != SYNACK_TIME_NEVER ||
+                  t->deadline[SYNACK_TIMER_PERSIST] != SYNACK_TIME_NEVER);
     if (t->bufs_on) {
         ring_check(&t->sndbuf);
         ring_check(&t->rcvbuf);

@@ -148,9 +148,13 @@ static void on_timer(synack_stack *st, tcb *t, int timer)
     case SYNACK_TIMER_REXMT:
         /* A probe due at the same moment goes instead (RFC 8985 7.2: PTO capped at the RTO). */
         if (tcp_timer_armed(t, SYNACK_TIMER_TLP) && t->deadline[SYNACK_TIMER_TLP] <= st->now) {
+            bool probe_was_out = t->rack.tlp_on;
             tcp_timer_cancel(st, t, SYNACK_TIMER_TLP);
             tcp_tlp_on_timer(st, t);
-            if (t->rack.tlp_on) break;
+            /* Only a probe sent just now stands in for the timeout (and re-armed the timer);
+             * with an earlier probe still unanswered the timeout must run, or nothing would
+             * be left to retransmit the data. */
+            if (!probe_was_out && t->rack.tlp_on) break;
         }
         on_rexmt(st, t);
         break;
