@@ -70,11 +70,13 @@ void tcb_check(const synack_stack *st, const tcb *t)
     } else {
         CHECK_INV(t->sndbuf.cap == 0 && t->rcvbuf.cap == 0 && t->ooo.r == NULL && t->scoreboard.r == NULL);
     }
-    /* The transmit log holds memory only while it holds entries, and those cover outstanding
-     * data only: the first ends beyond SND.UNA, the last no further than SND.MAX (the ends
-     * are checked, not every entry: this runs after every event). */
+    /* The transmit log holds memory only while it holds entries or the send buffer holds data
+     * to send, and its entries cover outstanding data only: the first ends beyond SND.UNA, the
+     * last no further than SND.MAX (the ends are checked, not every entry: this runs after
+     * every event). */
     const txlog *l = &t->txlog;
-    CHECK_INV((l->n == 0) == (l->e == NULL));
+    CHECK_INV(l->e != NULL || l->n == 0);
+    if (l->e && l->n == 0) CHECK_INV(t->bufs_on && t->sndbuf.len > 0 && l->head == 0);
     if (l->n) {
         const txent *first = &l->e[l->head], *last = &l->e[(l->head + l->n - 1) % l->cap];
         CHECK_INV(l->n <= l->cap && l->head < l->cap);

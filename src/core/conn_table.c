@@ -16,9 +16,13 @@ uint32_t stack_tuple_hash(const synack_stack *st, const synack_endpoint *l, cons
 
 static const synack_endpoint no_remote;
 
+/* synack_addr_eq with fixed-size compares (one load each for IPv4) instead of its byte loop:
+ * every segment in is matched here twice. */
 static bool ep_eq(const synack_endpoint *a, const synack_endpoint *b)
 {
-    return a->port == b->port && synack_addr_eq(&a->addr, &b->addr);
+    if (a->port != b->port || a->addr.family != b->addr.family) return false;
+    return a->addr.family == SYNACK_AF_INET6 ? memcmp(a->addr.bytes, b->addr.bytes, 16) == 0
+                                              : memcmp(a->addr.bytes, b->addr.bytes, 4) == 0;
 }
 
 static inline tcb *tcb_of(hnode *n) { return (tcb *)(void *)((uint8_t *)n - offsetof(tcb, hn)); }

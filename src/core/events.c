@@ -8,15 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The slot i places after the head. The ring's size is configured, not a power of two, and a
+ * division per event (every segment received queues or merges one) costs more than the rest
+ * of the bookkeeping: head + i < 2 * cap, so one subtraction wraps it. */
+static uint32_t ev_slot(const synack_stack *st, uint32_t i)
+{
+    uint64_t at = (uint64_t)st->ev_head + i, cap = st->cfg.eventq_len;
+    return (uint32_t)(at >= cap ? at - cap : at);
+}
+
 void stack_event_push(synack_stack *st, const synack_event *ev)
 {
-    uint32_t cap = st->cfg.eventq_len;
-    if (st->ev_len == cap) { /* drop the oldest: traces, not control */
-        st->ev_head = (st->ev_head + 1) % cap;
+    if (st->ev_len == st->cfg.eventq_len) { /* drop the oldest: traces, not control */
+        st->ev_head = ev_slot(st, 1);
         st->ev_len--;
         CNT(st, event_overflow);
     }
-    st->events[(st->ev_head + st->ev_len) % cap] = *ev;
+    st->events[ev_slot(st, st->ev_len)] = *ev;
     st->ev_len++;
 }
 
@@ -43,7 +51,7 @@ void stack_event_simple(synack_stack *st, tcb *t, int type, int err)
      * back and not yet taken, is not queued again. A bulk flow queued a 72-byte record per
      * segment that told its reader nothing new; the reader still sees every run. */
     if ((type == SYNACK_EV_READABLE || type == SYNACK_EV_WRITABLE) && st->ev_len) {
-        synack_event *last = &st->events[(st->ev_head + st->ev_len - 1) % st->cfg.eventq_len];
+        synack_event *last = &st->events[ev_slot(st, st->ev_len - 1)];
         if (last->type == type && last->conn_id == t->id && last->socket == t->sd) {
             last->time = st->now;
             return;
@@ -130,7 +138,7 @@ bool synack_event_next(synack_stack *st, synack_event *ev)
 {
     if (st->ev_len == 0) return false;
     *ev = st->events[st->ev_head];
-    st->ev_head = (st->ev_head + 1) % st->cfg.eventq_len;
+    st->ev_head = ev_slot(st, 1);
     st->ev_len--;
     return true;
 }

@@ -31,12 +31,17 @@ static uint16_t window_field(tcb *t, bool syn)
     uint8_t shift = syn ? 0 : t->rcv_wscale;
     /* Round down: never promise more than the buffer holds. A kept promise is rounded up
      * (so the edge does not move left) only when the buffer really has that room; otherwise
-     * the edge moves left by less than one scale unit, as RFC 7323 2.4 allows. */
+     * the field's edge moves left by less than one scale unit, as RFC 7323 2.4 allows. */
     uint32_t field = wnd >> shift;
     uint32_t up = (wnd + (1u << shift) - 1) >> shift;
     if (wnd == promised && (uint64_t)up << shift <= free_bytes) field = up;
     if (field > 0xffff) field = 0xffff;
-    t->rcv_adv = t->rcv_nxt + (field << shift);
+    uint32_t edge = t->rcv_nxt + (field << shift);
+    /* RFC 9293 3.8.6 (SHLD-14): our edge (RCV.ADV, what we accept) stays where it was: the
+     * sender may have filled it before this field arrives, and the buffer has room for it.
+     * Trimmed as beyond the window, those octets drew a spurious loss recovery. */
+    if (wnd == promised && promised <= free_bytes && seq_lt(edge, t->rcv_adv)) edge = t->rcv_adv;
+    t->rcv_adv = edge;
     return (uint16_t)field;
 }
 

@@ -5,26 +5,40 @@
 
 #include "stack_impl.h"
 
+/* The connection's key in the heap: its earliest deadline. The heap moves only when the key
+ * changed (or an earlier insertion found no memory). */
+static void set_next(synack_stack *st, tcb *t, synack_time_us m)
+{
+    if (m == t->next_deadline && (m == SYNACK_TIME_NEVER || t->heap_idx != UINT32_MAX)) return;
+    t->next_deadline = m;
+    stack_heap_update(st, t);
+}
+
 static void recompute(synack_stack *st, tcb *t)
 {
     synack_time_us m = SYNACK_TIME_NEVER;
     for (int i = 0; i < SYNACK_TIMER_COUNT; i++)
         if (t->deadline[i] < m) m = t->deadline[i];
-    t->next_deadline = m;
-    stack_heap_update(st, t);
+    set_next(st, t, m);
 }
 
+/* Called per segment and per ACK (RTO, TLP, delayed ACK): the key is recomputed only when the
+ * earliest deadline may have moved later; a deadline set again to its value costs nothing. */
 void tcp_timer_arm(synack_stack *st, tcb *t, int timer, synack_time_us at)
 {
+    synack_time_us old = t->deadline[timer];
+    if (old == at) return;
     t->deadline[timer] = at;
-    recompute(st, t);
+    if (at <= t->next_deadline) set_next(st, t, at); /* the new earliest */
+    else if (old == t->next_deadline) recompute(st, t); /* the earliest moved later */
 }
 
 void tcp_timer_cancel(synack_stack *st, tcb *t, int timer)
 {
-    if (t->deadline[timer] == SYNACK_TIME_NEVER) return;
+    synack_time_us old = t->deadline[timer];
+    if (old == SYNACK_TIME_NEVER) return;
     t->deadline[timer] = SYNACK_TIME_NEVER;
-    recompute(st, t);
+    if (old == t->next_deadline) recompute(st, t);
 }
 
 void tcp_timer_cancel_all(synack_stack *st, tcb *t)

@@ -4,9 +4,9 @@
  * delivery-rate sample (draft-cheng-iccrg-delivery-rate-estimation) comes from the snapshots.
  *
  * The entries live in a ring in slab memory (tcp/buffers.h size classes), held only while data
- * is outstanding: it doubles when full (a copy, amortised O(1) per segment) up to
- * TXLOG_MAX_ENTRIES, after which the newest entry absorbs further segments (coarser, still
- * correct). Entries are in sequence order and contiguous, so an entry is found by binary search.
+ * is outstanding or waiting in the send buffer: it doubles when full (a copy, amortised O(1)
+ * per segment) up to TXLOG_MAX_ENTRIES, after which the newest entry absorbs further segments
+ * (coarser, still correct). Entries are in sequence order and contiguous, so an entry is found by binary search.
  * This file owns no policy: it records and reports deliveries. */
 #include "stack_impl.h"
 
@@ -133,7 +133,13 @@ void tcp_txlog_acked(synack_stack *st, tcb *t, uint32_t ack)
         }
         break;
     }
-    if (l->n == 0) tcp_txlog_clear(st, t);
+    /* Empty: the block goes back, unless the send buffer holds more that goes out at once (a
+     * bulk sender empties the log every round trip: freeing it cost a new block and the copies
+     * of every doubling back to its size, each round). */
+    if (l->n == 0) {
+        if (t->bufs_on && t->sndbuf.len > 0) l->head = 0;
+        else tcp_txlog_clear(st, t);
+    }
 }
 
 void tcp_txlog_sacked(synack_stack *st, tcb *t, uint32_t l_seq, uint32_t r_seq)

@@ -28,7 +28,7 @@ enum wire_verdict ip4_parse(const uint8_t *pkt, size_t len, ip4_hdr *out,
     if (total < hlen || total > len)
         return WIRE_IP_LEN;
     /* A correct header (options included) sums to 0xffff, so the folded complement is 0. */
-    if (cksum_fold(cksum_add(0, pkt, hlen)) != 0)
+    if (cksum_ip4_header(pkt, hlen) != 0)
         return WIRE_IP_CKSUM;
     uint16_t frag = rd16(pkt + 6);
 
@@ -71,6 +71,6 @@ size_t ip4_emit(uint8_t *buf, size_t cap, const ip4_hdr *h, size_t payload_len)
     wr16(buf + 10, 0);
     memcpy(buf + 12, h->src, 4);
     memcpy(buf + 16, h->dst, 4);
-    wr16(buf + 10, cksum_fold(cksum_add(0, buf, IP4_HDR_LEN)));
+    wr16(buf + 10, cksum_ip4_header(buf, IP4_HDR_LEN));
     return IP4_HDR_LEN;
 }

@@ -42,6 +42,9 @@ uint16_t cksum_update16(uint16_t check, uint16_t old_word, uint16_t new_word);
 uint16_t cksum_update32(uint16_t check, uint32_t old_word, uint32_t new_word);
 /* Folds and complements: the value to store in a checksum field. */
 uint16_t cksum_fold(uint32_t sum);
+/* cksum_fold(cksum_add(0, p, hlen)) for an IPv4 header (hlen 20 to 60, a multiple of 4): the
+ * value to store in its checksum field (zeroed), or 0 when checking a header that has one. */
+uint16_t cksum_ip4_header(const uint8_t *p, size_t hlen);
 /* Sum of the IPv4 TCP pseudo-header (src, dst, zero, proto 6, tcp length). */
 uint32_t cksum_pseudo_ip4(const uint8_t src[4], const uint8_t dst[4], uint32_t tcp_len);
 
