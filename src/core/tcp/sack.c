@@ -87,13 +87,14 @@ static uint32_t hole_bytes(const tcb *t, uint32_t from, uint32_t to)
 
 /* RFC 6675 "pipe": what is still in the network: everything sent and neither acknowledged nor
  * SACKed, less the holes deemed lost and not yet sent again (those between rexmit_high and
- * the lost edge). */
+ * the lost edge, and retransmissions lost again). */
 uint32_t tcp_sack_pipe(const tcb *t)
 {
     uint32_t out = t->snd_max - t->snd_una - tcp_sacked_bytes(t);
     uint32_t from = seq_max(t->rexmit_high, t->snd_una), edge = lost_edge(t);
     if (seq_gt(edge, from)) out -= hole_bytes(t, from, edge);
-    return out;
+    /* and the retransmissions RACK found lost again (below rexmit_high, so not counted above) */
+    return out > t->rack.relost_bytes ? out - t->rack.relost_bytes : 0;
 }
 
 /* The next lost octet range to retransmit (RFC 6675 NextSeg rule 1): the first hole at or
