@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# cc_tun.sh SYNACK [--mib N] [--families "4 6"] [--ccs "cubic bbr"]: congestion control over TUN
+# cc_tun.sh SYNACK [--mib N] [--families "4 6"] [--ccs "cubic bbr"] [--no-defaults]: congestion
+# control over TUN
 # on the impaired path of tests/interop/impaired.sh (synack's --impair loss 5%, delay 20 ms,
 # jitter 2 ms, reordering 2%, duplication 1%, corruption 0.5% both ways, plus nftables dropping 1%
 # of what the kernel receives), in a private namespace that is removed on every exit path.
@@ -12,12 +13,13 @@
 set -- "${1:?usage: cc_tun.sh SYNACK [--mib N] [--families \"4 6\"] [--ccs \"cubic bbr\"]}" "${@:2}"
 SYNACK_ARG=$1
 shift
-MIB=8 FAMILIES="4 6" CCS="cubic bbr"
+MIB=8 FAMILIES="4 6" CCS="cubic bbr" DEFAULTS=1
 while [ $# -gt 0 ]; do
   case $1 in
     --mib) MIB=$2; shift 2 ;;
     --families) FAMILIES=$2; shift 2 ;;
     --ccs) CCS=$2; shift 2 ;;
+    --no-defaults) DEFAULTS=0; shift ;;
     *) echo "cc_tun.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -107,6 +109,7 @@ for fam in $FAMILIES; do
     say "  $s"
     json cc_tun_ratio "$fam" "$cc" "$k" "$s"
   done
+  [ "$DEFAULTS" = 1 ] || continue
   say "IPv$fam defaults: kernel $KDEFAULT, synack cubic"
   transfer k2s "$fam" "$KDEFAULT"
   k=$(cat "$WORK/r")

@@ -317,6 +317,75 @@ static void lost_retransmission(void)
     CHECK_EQ(o.retransmits, 2);
 }
 
+/* Four holes in one window and the first one's retransmission lost too: RACK finds that
+ * retransmission lost by its send time and it alone goes again (5 retransmissions). Moving the
+ * resend point back to it resent the three repaired holes after it as well (8). */
+static verdict lose_four_first_twice(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    if (dir != 0) return DELIVER;
+    if (seg == 40) return nth <= 1 ? DROP : DELIVER;
+    return (seg == 43 || seg == 46 || seg == 49) && nth == 0 ? DROP : DELIVER;
+}
+
+static void lost_retransmission_alone(void)
+{
+    run_result o = transfer(lose_four_first_twice, 400 * MSS_DATA);
+    CHECK_EQ(o.rto, 0);
+    CHECK(o.lost_rexmit >= 1);
+    CHECK_EQ(o.retransmits, 5);
+    CHECK_EQ(o.dsack_sent, 0); /* nothing arrived twice */
+}
+
+/* A lost retransmission on a 120 ms path: the timer that ran from the last ACK advancing SND.UNA
+ * (about the time the loss was found) expired 200 ms later, before the second repair, sent a
+ * round trip after the first, could be acknowledged. Resending the first unacknowledged segment
+ * restarts it (as Linux), and RACK repairs the loss without a timeout. */
+static void lost_retransmission_long_path(void)
+{
+    delay_default = SYNACK_MS(60);
+    run_result o = transfer(lose_20_twice, 400 * MSS_DATA);
+    delay_default = SYNACK_MS(20);
+    CHECK_EQ(o.rto, 0);
+    CHECK(o.lost_rexmit >= 1);
+    CHECK_EQ(o.retransmits, 2);
+}
+
+/* SACKed octets are not in the network (RFC 6675 pipe, Linux's tcp_packets_in_flight) also
+ * outside recovery: while a reordered segment is awaited within RACK's window, each SACK lets
+ * new data go. Segment 10 arrives 250 us late, behind two others (RACK learns that the path
+ * reorders: its window becomes min_rtt/4 = 10 ms); segment 150 is held back 8 ms. Counted: new
+ * segments sent while the client waits for 150's ACK after the first SACK above it (21 here).
+ * Counting the SACKed octets in flight stalled the sender for those 8 ms (2). */
+static synack_time_us held_sent_at;
+static int sent_while_held;
+static verdict hold_150(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx;
+    if (dir != 0 || nth != 0) return DELIVER;
+    if (seg == 10) return (verdict){false, 250, false};
+    if (seg == 150) {
+        held_sent_at = now;
+        return (verdict){false, SYNACK_MS(8), false};
+    }
+    /* The first SACK above 150 reaches the client 40 ms after 150 left (no queue at 100 Mbit/s:
+     * the window, not the link, limits the sender), 150's ACK 48 ms after. */
+    if (held_sent_at && seg > 150 && now > held_sent_at + SYNACK_MS(40) && now < held_sent_at + SYNACK_MS(48))
+        sent_while_held++;
+    return DELIVER;
+}
+
+static void sacked_not_in_flight(void)
+{
+    held_sent_at = 0;
+    sent_while_held = 0;
+    run_result o = transfer(hold_150, 400 * MSS_DATA);
+    printf("  new segments sent while 150 was held: %d\n", sent_while_held);
+    CHECK_EQ(o.retransmits, 0);
+    CHECK_EQ(o.fast, 0);
+    CHECK(sent_while_held >= 10);
+}
+
 /* ---- the tail ---- */
 
 static long tail_first, tail_last;
@@ -684,6 +753,9 @@ int main(void)
     RUN(single_loss);
     RUN(burst_loss);
     RUN(lost_retransmission);
+    RUN(lost_retransmission_alone);
+    RUN(lost_retransmission_long_path);
+    RUN(sacked_not_in_flight);
     RUN(tail_loss);
     RUN(reordering_in_window);
     RUN(dsack_undo);

@@ -352,13 +352,17 @@ uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq);
 uint32_t tcp_sack_skip(const tcb *t, uint32_t seq);
 uint32_t tcp_sack_run(const tcb *t, uint32_t seq, uint32_t cap);
 static inline bool tcp_sack_recovery(const tcb *t) { return t->in_recovery && t->sack_ok && t->bufs_on; }
-/* What the congestion window limits: the RFC 6675 pipe during SACK recovery and whenever the
- * peer holds SACKed octets (they left the network; as Linux's tcp_packets_in_flight, which
- * subtracts sacked_out in every state), else everything sent and unacknowledged. After a
- * timeout's go-back (SND.NXT below SND.MAX) what lies beyond SND.NXT is not counted. */
+/* What the congestion window limits: the RFC 6675 pipe during SACK recovery and, for the
+ * loss-based algorithms, whenever the peer holds SACKed octets (they left the network; as
+ * Linux's tcp_packets_in_flight, which subtracts sacked_out in every state), else everything
+ * sent and unacknowledged. After a timeout's go-back (SND.NXT below SND.MAX) what lies beyond
+ * SND.NXT is not counted. BBR's window (cc/bbr.c) is computed against everything in flight,
+ * SACKed octets included (cc_ack.in_flight), and is held to that: measured over the impaired
+ * TUN path, BBR limited by the pipe sent at 6-24 Mbit/s instead of 40. */
 static inline uint32_t tcp_in_network(const tcb *t)
 {
-    bool sacked = t->scoreboard.n && t->snd_nxt == t->snd_max && t->sack_ok && t->bufs_on;
+    bool sacked = t->scoreboard.n && t->snd_nxt == t->snd_max && t->sack_ok && t->bufs_on &&
+                  !cc_ops_of(&t->cc)->owns_recovery;
     return tcp_sack_recovery(t) || sacked ? tcp_sack_pipe(t) : t->snd_nxt - t->snd_una;
 }
 
