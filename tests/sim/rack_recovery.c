@@ -170,6 +170,7 @@ typedef struct run_result {
 
 static synack_time_us delay_default = SYNACK_MS(20);
 static uint64_t rate_default = 100000000ull;
+static uint32_t receiver_ranges; /* the receiver's out-of-order ranges; 0: the default (32) */
 
 /* Moves bytes from client to server through the policy; returns what happened. */
 static run_result transfer(policy_fn policy, size_t bytes)
@@ -189,6 +190,7 @@ static run_result transfer(policy_fn policy, size_t bytes)
     snprintf(c.congestion_control, sizeof c.congestion_control, "%s", cc_client);
     synack_config_default(&s);
     s.ecn = ecn_server;
+    if (receiver_ranges) s.reass_max_ranges = receiver_ranges;
     s.addr = synack_addr_v4(198, 18, 0, 2);
     s.seed = 12;
     L.st[0] = synack_stack_new(&c);
@@ -384,6 +386,27 @@ static void sacked_not_in_flight(void)
     CHECK_EQ(o.retransmits, 0);
     CHECK_EQ(o.fast, 0);
     CHECK(sent_while_held >= 10);
+}
+
+/* Fifty holes in one window (every third segment from 102 to 249 lost once) at a receiver that
+ * holds them all (as Linux's does): the sender's scoreboard (sack_max_ranges, 256) holds every
+ * SACKed range, and each hole is resent once. A board of 32 ranges (the receiver's default
+ * out-of-order limit, which it shared) dropped the SACK blocks beyond it: segments the peer held
+ * looked lost and went again (84 retransmissions, 34 of them D-SACKed). */
+static verdict fifty_holes(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    return dir == 0 && seg >= 100 && seg <= 250 && seg % 3 == 0 && nth == 0 ? DROP : DELIVER;
+}
+
+static void many_holes(void)
+{
+    receiver_ranges = 1024;
+    run_result o = transfer(fifty_holes, 1000 * MSS_DATA);
+    receiver_ranges = 0;
+    CHECK_EQ(o.rto, 0);
+    CHECK_EQ(o.retransmits, 50);
+    CHECK_EQ(o.dsack_sent, 0);
 }
 
 /* ---- the tail ---- */
@@ -756,6 +779,7 @@ int main(void)
     RUN(lost_retransmission_alone);
     RUN(lost_retransmission_long_path);
     RUN(sacked_not_in_flight);
+    RUN(many_holes);
     RUN(tail_loss);
     RUN(reordering_in_window);
     RUN(dsack_undo);

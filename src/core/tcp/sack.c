@@ -25,7 +25,7 @@ void tcp_sack_update(synack_stack *st, tcb *t, const tcp_seg *seg)
         /* Already held in full: a block repeated from an earlier ACK says nothing new. */
         uint32_t gap = l;
         if (t->scoreboard.r && rangeset_next_gap(&t->scoreboard, &gap, r) == 0) continue;
-        if (!tcp_ranges_reserve(st, &t->scoreboard)) break; /* no memory: as a full board */
+        if (!tcp_board_reserve(st, &t->scoreboard)) break; /* no memory: as a full board */
         if (!rangeset_add(&t->scoreboard, l, r)) break; /* full: the rest will come again */
         tcp_txlog_sacked(st, t, gap, r);
     }
@@ -42,7 +42,7 @@ void tcp_sack_trim(synack_stack *st, tcb *t)
         rs->recent = 0;
     }
     if (rs->n && seq_lt(rs->r[0].start, t->snd_una)) rs->r[0].start = t->snd_una;
-    tcp_ranges_release_if_empty(st, rs);
+    tcp_board_release_if_empty(st, rs);
     if (seq_lt(t->rexmit_high, t->snd_una)) t->rexmit_high = t->snd_una;
 }
 
@@ -122,7 +122,7 @@ uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq)
 void tcp_sack_reset(synack_stack *st, tcb *t)
 {
     rangeset_clear(&t->scoreboard);
-    tcp_ranges_release_if_empty(st, &t->scoreboard);
+    tcp_board_release_if_empty(st, &t->scoreboard);
     t->rexmit_high = t->snd_una;
 }
 
