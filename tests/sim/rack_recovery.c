@@ -171,6 +171,7 @@ typedef struct run_result {
 static synack_time_us delay_default = SYNACK_MS(20);
 static uint64_t rate_default = 100000000ull;
 static uint32_t receiver_ranges; /* the receiver's out-of-order ranges; 0: the default (32) */
+static uint32_t sender_board;    /* the sender's scoreboard ranges; 0: the default (256) */
 
 /* Moves bytes from client to server through the policy; returns what happened. */
 static run_result transfer(policy_fn policy, size_t bytes)
@@ -188,6 +189,7 @@ static run_result transfer(policy_fn policy, size_t bytes)
     c.seed = 11;
     c.ecn = ecn_client;
     snprintf(c.congestion_control, sizeof c.congestion_control, "%s", cc_client);
+    if (sender_board) c.sack_max_ranges = sender_board;
     synack_config_default(&s);
     s.ecn = ecn_server;
     if (receiver_ranges) s.reass_max_ranges = receiver_ranges;
@@ -372,8 +374,8 @@ static verdict hold_150(int dir, long seg, int nth, uint64_t idx, synack_time_us
     }
     /* The first SACK above 150 reaches the client 40 ms after 150 left (no queue at 100 Mbit/s:
      * the window, not the link, limits the sender), 150's ACK 48 ms after. */
-    if (held_sent_at && seg > 150 && now > held_sent_at + SYNACK_MS(40) && now < held_sent_at + SYNACK_MS(48))
-        sent_while_held++;
+    synack_time_us since = now - held_sent_at;
+    if (held_sent_at && seg > 150 && since > SYNACK_MS(40) && since < SYNACK_MS(48)) sent_while_held++;
     return DELIVER;
 }
 
@@ -407,6 +409,12 @@ static void many_holes(void)
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.retransmits, 50);
     CHECK_EQ(o.dsack_sent, 0);
+    /* The same with the board of 32 ranges it had: what it could not hold went again. */
+    sender_board = 32;
+    receiver_ranges = 1024;
+    o = transfer(fifty_holes, 600 * MSS_DATA);
+    receiver_ranges = sender_board = 0;
+    CHECK(o.retransmits > 50 && o.dsack_sent > 0);
 }
 
 /* ---- the tail ---- */

@@ -77,12 +77,6 @@ bool tcp_rack_detect_loss(synack_stack *st, tcb *t)
     synack_time_us wnd = reo_wnd(st, t), timeout = 0;
     bool newly = false;
     const txlog *l = &t->txlog;
-    /* A scoreboard at capacity drops the SACK blocks that need a new range (sack.c): a
-     * retransmission that arrived inside a longer hole is then never seen SACKed, and marking it
-     * lost again would resend it every round trip until the cumulative ACK passes it (measured
-     * over TUN with BBR at 6% loss: 31,936 such marks for 64 MiB). Its repair waits for what the
-     * board can hold, or the timeout. */
-    bool board_full = t->scoreboard.r && t->scoreboard.n >= t->scoreboard.cap;
     for (uint32_t i = 0; i < l->n; i++) {
         txent *e = txlog_at(l, i);
         if (e->flags & TXE_SACKED) continue;
@@ -99,7 +93,7 @@ bool tcp_rack_detect_loss(synack_stack *st, tcb *t)
                  * marks the one skb lost). Moving rexmit_high back to it instead would resend
                  * every hole repaired after it, in flight or not: with 6% loss most of what a
                  * large window resends. Above rexmit_high the hole is resent anyway. */
-                if (seq_lt(e->start, t->rexmit_high) && !(e->flags & TXE_RELOST) && !board_full) {
+                if (seq_lt(e->start, t->rexmit_high) && !(e->flags & TXE_RELOST)) {
                     tcp_txlog_relost_mark(t, e);
                     newly = true;
                     CNT(st, tcp_rack_lost_rexmit);
