@@ -166,6 +166,7 @@ typedef struct run_result {
     bool rate_app_limited;
     uint32_t tlp_conn, undo_conn, ce_rcvd_server; /* per connection (netstat -e) */
     synack_conn_info info;  /* the client's connection at the end */
+    synack_time_us srtt_max;     /* the largest SRTT the sender had during the transfer */
 } run_result;
 
 static synack_time_us delay_default = SYNACK_MS(20);
@@ -213,8 +214,10 @@ static run_result transfer(policy_fn policy, size_t bytes)
     uint8_t *buf = malloc(bytes), *got = malloc(bytes);
     for (size_t i = 0; i < bytes; i++) buf[i] = (uint8_t)(i * 7 + 3);
     size_t sent = 0, rcvd = 0;
-    synack_time_us start = L.now;
+    synack_time_us start = L.now, srtt_max = 0;
     while (rcvd < bytes && L.now < start + SYNACK_SEC(30)) {
+        synack_conn_info now_ci;
+        if (synack_socket_info(L.st[0], csd, &now_ci) && now_ci.srtt_us > srtt_max) srtt_max = now_ci.srtt_us;
         ssize_t w = synack_send(L.st[0], csd, buf + sent, bytes - sent);
         if (w > 0) sent += (size_t)w;
         flush();
@@ -227,6 +230,7 @@ static run_result transfer(policy_fn policy, size_t bytes)
     run_result o;
     memset(&o, 0, sizeof o);
     o.took = L.now - start;
+    o.srtt_max = srtt_max;
     /* Let the last ACKs and D-SACKs in (and any undo with them) before reading the counters. */
     synack_time_us settle = L.now + SYNACK_MS(500);
     while (step(settle)) {}
@@ -339,6 +343,24 @@ static void lost_retransmission_alone(void)
     CHECK(o.lost_rexmit >= 1);
     CHECK_EQ(o.retransmits, 5);
     CHECK_EQ(o.dsack_sent, 0); /* nothing arrived twice */
+}
+
+/* The timed segment SACKed while a hole before it waits (segment 20 lost three times): its RTT
+ * is taken when it arrives (RFC 6298 with SACK, as Linux's sack_rtt), so SRTT stays near the
+ * 40 ms path. Taken at the cumulative ACK instead, the sample carried the repair's round trips
+ * and SRTT grew past 50 ms. */
+static verdict lose_20_thrice(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    return dir == 0 && seg == 20 && nth <= 2 ? DROP : DELIVER;
+}
+
+static void rtt_from_sack(void)
+{
+    run_result o = transfer(lose_20_thrice, 400 * MSS_DATA);
+    printf("  largest SRTT %.1f ms\n", (double)o.srtt_max / 1e3);
+    CHECK_EQ(o.retransmits, 3);
+    CHECK(o.srtt_max < SYNACK_MS(50));
 }
 
 /* SACKed octets are not in the network (RFC 6675 pipe, Linux's tcp_packets_in_flight) also
@@ -772,6 +794,7 @@ int main(void)
     RUN(lost_retransmission);
     RUN(lost_retransmission_alone);
     RUN(sacked_not_in_flight);
+    RUN(rtt_from_sack);
     RUN(many_holes);
     RUN(tail_loss);
     RUN(reordering_in_window);

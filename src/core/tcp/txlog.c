@@ -169,6 +169,13 @@ void tcp_txlog_sacked(synack_stack *st, tcb *t, uint32_t l_seq, uint32_t r_seq)
         if ((e->flags & TXE_SACKED) || seq_lt(e->start, ms) || seq_gt(e->end, me)) continue;
         e->flags |= TXE_SACKED;
         delivered(st, t, e, e->end - e->start);
+        /* The timed segment arrived (RFC 6298 with SACK, as Linux's sack_rtt): measured now,
+         * not when the cumulative ACK passes it after the holes before it are repaired, which
+         * at 6% loss made SRTT ten times the path's RTT and the RTO over a second. */
+        if (t->rtt_timing && !(e->flags & TXE_EVER_RETRANS) && seq_in(t->rtt_seq, e->start, e->end)) {
+            tcp_rtt_sample(st, t, st->now - t->rtt_start);
+            t->rtt_timing = false;
+        }
     }
 }
 
