@@ -166,7 +166,7 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
         }
     }
     cfg.seed = rt->seed;
-    net_opts_config(o, &cfg);
+    enum synack_cc_source cc_src = net_opts_config(o, &cfg);
 
     rt->st = synack_stack_new(&cfg);
     if (!rt->st) {
@@ -217,6 +217,9 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
                                 "syn-queue %u, syncookies %s", (unsigned)sc->max_conns,
                (unsigned)sc->max_sockets, (unsigned)sc->max_time_wait, (unsigned)sc->syn_queue_max,
                sc->syncookies <= SYNACK_SYNCOOKIES_ALWAYS ? cookie_mode[sc->syncookies] : "?");
+    synack_log(SYNACK_LOG_INFO, "congestion control: %s (%s)", sc->congestion_control,
+               cc_src == SYNACK_CC_FROM_HOST ? "the host's net.ipv4.tcp_congestion_control"
+               : cc_src == SYNACK_CC_FROM_USER ? "--cc or SYNACK_CC" : "synack's default");
 
     char a4[48] = "-", a6[48] = "-", ib[200];
     if (cfg.addr.family) synack_addr_format(&cfg.addr, a4, sizeof a4);

@@ -201,7 +201,7 @@ int net_opts_apply(net_opts *o, const cli *c, int opt, const char *v)
     return 1;
 }
 
-void net_opts_config(const net_opts *o, synack_config *cfg)
+enum synack_cc_source net_opts_config(const net_opts *o, synack_config *cfg)
 {
     if (o->user_timeout_us) cfg->user_timeout_us = o->user_timeout_us;
     if (o->msl_us) cfg->msl_us = o->msl_us;
@@ -222,8 +222,10 @@ void net_opts_config(const net_opts *o, synack_config *cfg)
     if (o->has_max_tw) cfg->max_time_wait = o->max_time_wait;
     if (o->syn_queue) cfg->syn_queue_max = o->syn_queue;
     if (o->syncookies >= 0) cfg->syncookies = (uint8_t)o->syncookies;
-    if (o->cc) snprintf(cfg->congestion_control, sizeof cfg->congestion_control, "%s", o->cc);
     if (o->ecn >= 0) cfg->ecn = (uint8_t)o->ecn;
+    const char *cc = o->cc, *env = getenv("SYNACK_CC");
+    if (!cc && env && *env) cc = env;
+    return synack_config_host_cc(cfg, cc);
 }
 
 void net_opts_usage(FILE *f)
@@ -259,8 +261,10 @@ void net_opts_usage(FILE *f)
             "  --max-time-wait N   TIME-WAIT records; beyond, connections close at once (default 262144)\n"
             "  --syn-queue N       half-open connections per listener, 1-65535 (default 2048)\n"
             "  --syncookies MODE   off, auto (when the SYN queue is full; default) or always\n"
-            "  --cc NAME           congestion control: cubic (default; RFC 9438, HyStart++),\n"
-            "                      newreno (RFC 5681/6582) or bbr (BBRv1, paced)\n"
+            "  --cc NAME           congestion control: cubic (RFC 9438, HyStart++), newreno\n"
+            "                      (RFC 5681/6582) or bbr (BBRv1, paced); default: SYNACK_CC,\n"
+            "                      else the host's net.ipv4.tcp_congestion_control when synack\n"
+            "                      has it, else cubic\n"
             "  --ecn MODE          ECN (RFC 3168): on (ask on our SYNs, accept theirs), passive\n"
             "                      (accept when asked; default, as Linux's tcp_ecn=2) or off\n"
             "  --seed N            reproducible ISNs, timestamps, ports and impairments: a zero\n"

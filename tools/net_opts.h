@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <synack/host.h>
 #include <synack/stack.h>
 
 #include "cli.h"
@@ -85,7 +86,10 @@ void net_opts_init(net_opts *o, const char *cmd);
  * a stack option, -1 after printing which value is bad (exit CLI_EXIT_USAGE). */
 int net_opts_apply(net_opts *o, const cli *c, int opt, const char *arg);
 /* Copies what was given into cfg (what was not keeps cfg's value). */
-void net_opts_config(const net_opts *o, synack_config *cfg);
+/* The options into cfg. The congestion control: --cc, else SYNACK_CC, else the host's
+ * net.ipv4.tcp_congestion_control when synack has it, else the library's default; returns
+ * which. */
+enum synack_cc_source net_opts_config(const net_opts *o, synack_config *cfg);
 /* The shared options' help lines. */
 void net_opts_usage(FILE *f);
 /* Parses an IPv4 or IPv6 literal (brackets allowed around IPv6). */

@@ -68,6 +68,9 @@ typedef struct synack_config {
     bool nagle;                    /* default for new sockets (TCP_NODELAY off), default true */
     uint32_t initial_cwnd_segments;/* RFC 6928 IW, default 10 */
     uint32_t reass_max_ranges;     /* out-of-order ranges held, default 32 */
+    uint32_t sack_max_ranges;      /* SACKed ranges the sender's scoreboard holds, default 256
+                                      (at most 1024): a window of hundreds of segments at a few
+                                      percent loss has dozens of holes */
     uint32_t ephemeral_lo, ephemeral_hi; /* default 32768..60999 as Linux */
     /* Listen queues, separate as in Linux: listen()'s backlog (capped by backlog_max, default
      * 4096 like Linux's somaxconn, at most 65535) bounds the accept queue of established

@@ -33,6 +33,7 @@ void synack_config_default(synack_config *c)
     memcpy(c->congestion_control, "cubic", sizeof "cubic");
     c->ecn = SYNACK_ECN_PASSIVE;
     c->reass_max_ranges = 32;
+    c->sack_max_ranges = 256;
     c->ephemeral_lo = 32768;
     c->ephemeral_hi = 60999;
     c->backlog_max = 4096;
@@ -75,7 +76,8 @@ static bool config_valid(const synack_config *c)
            (v4 || v6) && c->mtu >= 576 && c->mtu <= 65535 && c->max_conns > 0 && c->max_sockets > 0 &&
            c->mss >= 64 && c->sndbuf_bytes >= 1024 && c->rcvbuf_bytes >= 1024 &&
            c->wscale <= 14 && c->initial_cwnd_segments > 0 && c->reass_max_ranges > 0 &&
-           c->reass_max_ranges <= 1024 && c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi &&
+           c->reass_max_ranges <= 1024 && c->sack_max_ranges > 0 && c->sack_max_ranges <= 1024 &&
+           c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi &&
            c->ephemeral_hi <= 65535 && c->outq_bytes >= 65536 + OUTQ_REC_HDR &&
            c->tso_max_bytes <= 65535 &&
            c->sndbuf_bytes <= BUF_MAX_BYTES && c->rcvbuf_bytes <= BUF_MAX_BYTES && c->max_sockets < (1u << 31) && c->eventq_len > 0 &&
@@ -98,7 +100,7 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->cfg = *cfg;
     const synack_allocator *a = &st->cfg.allocator;
     slab_init(&st->tcb_slab, sizeof(tcb), cfg->max_conns, a);
-    bufpool_init(&st->bufs, cfg->reass_max_ranges, a);
+    bufpool_init(&st->bufs, cfg->reass_max_ranges, cfg->sack_max_ranges, a);
     bool ok = htable_init(&st->conns, 256, a) && tcp_tw_init(st);
     st->outq_mem = alloc_bytes(a, 0, cfg->outq_bytes);
     st->events = alloc_zeroed(a, (size_t)cfg->eventq_len * sizeof *st->events);

@@ -33,7 +33,7 @@ typedef struct knob {
 static const knob knobs[] = {
     KNOB(seed), KNOB(isn_fixed), KNOB(isn_value), KNOB(max_conns), KNOB(max_sockets),
     KNOB(mss), KNOB(sndbuf_bytes), KNOB(rcvbuf_bytes), KNOB(wscale), KNOB(sack),
-    KNOB(timestamps), KNOB(nagle), KNOB(initial_cwnd_segments), KNOB(reass_max_ranges),
+    KNOB(timestamps), KNOB(nagle), KNOB(initial_cwnd_segments), KNOB(reass_max_ranges), KNOB(sack_max_ranges),
     KNOB(ephemeral_lo), KNOB(ephemeral_hi), KNOB(backlog_max), KNOB(outq_bytes),
     KNOB(eventq_len), KNOB(conn_timeout_us), KNOB(rto_initial_us), KNOB(rto_min_us),
     KNOB(rto_max_us), KNOB(msl_us), KNOB(fin_wait_2_timeout_us), KNOB(delack_us),

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <synack/host.h>
 #include <synack/inspect.h>
 #include <synack/loop.h>
 #include <synack/secret.h>
@@ -351,11 +352,18 @@ int pl_start(void)
     }
     if ((v = getenv("SYNACK_SNDBUF")) && *v) cfg.sndbuf_bytes = (uint32_t)strtoul(v, NULL, 10);
     if ((v = getenv("SYNACK_RCVBUF")) && *v) cfg.rcvbuf_bytes = (uint32_t)strtoul(v, NULL, 10);
+    /* A drop-in follows the host's congestion control (synack/host.h) unless SYNACK_CC names
+     * one; TCP_CONGESTION on a socket still overrides both. */
+    v = getenv("SYNACK_CC");
+    enum synack_cc_source cc_src = synack_config_host_cc(&cfg, v && *v ? v : NULL);
+    synack_log(SYNACK_LOG_INFO, "congestion control: %s (%s)", cfg.congestion_control,
+               cc_src == SYNACK_CC_FROM_HOST ? "the host's net.ipv4.tcp_congestion_control"
+               : cc_src == SYNACK_CC_FROM_USER ? "SYNACK_CC" : "synack's default");
     rt.linger_us = SYNACK_SEC(10);
     env_time("SYNACK_LINGER_MS", &rt.linger_us, 1000);
     rt.st = synack_stack_new(&cfg);
     if (!rt.st) {
-        r = start_fail("%s", "the stack refused its configuration (SYNACK_SNDBUF/SYNACK_RCVBUF?)");
+        r = start_fail("%s", "the stack refused its configuration (SYNACK_SNDBUF/SYNACK_RCVBUF/SYNACK_CC?)");
         goto out;
     }
     rt.kick_fd = fd_high(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));

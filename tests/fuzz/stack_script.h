@@ -408,6 +408,7 @@ static inline void script_config(synack_config *cfg, uint32_t bits)
     cfg->max_sockets = 16;
     cfg->sndbuf_bytes = cfg->rcvbuf_bytes = (bits & SCRIPT_CFG_SMALL_BUF) ? 1024 : 4096;
     cfg->reass_max_ranges = (bits & SCRIPT_CFG_SMALL_BUF) ? 2 : 4;
+    cfg->sack_max_ranges = cfg->reass_max_ranges; /* full boards stay within a script's reach */
     cfg->rfc5961 = !(bits & SCRIPT_CFG_RFC793);
     cfg->sack = !(bits & SCRIPT_CFG_NO_SACK);
     cfg->timestamps = !(bits & SCRIPT_CFG_NO_TS);

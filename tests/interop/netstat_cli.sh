@@ -5,7 +5,8 @@
 # the locale, a bounded --watch, -s, bad flags, and one control socket per network namespace.
 . "$(dirname "$0")/lib.sh" "$@"
 ns_up
-start_serve --services echo,http
+# CUBIC named: the -e checks below are CUBIC's (no pacing); serve would take the host's default
+start_serve --services echo,http --cc cubic
 make_file "$WORK/www/f.bin" 1
 NS_OUT=$WORK/out.txt
 run() { netstat_synack "$@" >"$NS_OUT" 2>&1 || fail "synack netstat $*: $(cat "$NS_OUT")"; }

@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 ns_up
-start_serve --services echo,discard
+start_serve --services echo,discard --cc cubic # the expected cc events are CUBIC's, not the host's default
 
 tracing() { grep -q "tracing" "$WORK/$1.log"; }
 # trace_bg NAME ARGS...: a subscriber whose stdout is $WORK/NAME.out (stderr in NAME.log).
@@ -167,7 +167,7 @@ say "ok: every subscriber ended with the server"
 say "E: congestion control events on a lossy path"
 mkdir -p "$WORK/www"
 head -c 2097152 /dev/urandom >"$WORK/www/big"
-start_serve --impair loss=2%,seed=7
+start_serve --impair loss=2%,seed=7 --cc cubic
 trace_bg cc --json
 ns curl -s -o "$WORK/big.dl" "http://198.18.0.2/big" || fail "E: curl failed"
 same_file "$WORK/www/big" "$WORK/big.dl"

@@ -166,10 +166,13 @@ typedef struct run_result {
     bool rate_app_limited;
     uint32_t tlp_conn, undo_conn, ce_rcvd_server; /* per connection (netstat -e) */
     synack_conn_info info;  /* the client's connection at the end */
+    synack_time_us srtt_max;     /* the largest SRTT the sender had during the transfer */
 } run_result;
 
 static synack_time_us delay_default = SYNACK_MS(20);
 static uint64_t rate_default = 100000000ull;
+static uint32_t receiver_ranges; /* the receiver's out-of-order ranges; 0: the default (32) */
+static uint32_t sender_board;    /* the sender's scoreboard ranges; 0: the default (256) */
 
 /* Moves bytes from client to server through the policy; returns what happened. */
 static run_result transfer(policy_fn policy, size_t bytes)
@@ -187,8 +190,10 @@ static run_result transfer(policy_fn policy, size_t bytes)
     c.seed = 11;
     c.ecn = ecn_client;
     snprintf(c.congestion_control, sizeof c.congestion_control, "%s", cc_client);
+    if (sender_board) c.sack_max_ranges = sender_board;
     synack_config_default(&s);
     s.ecn = ecn_server;
+    if (receiver_ranges) s.reass_max_ranges = receiver_ranges;
     s.addr = synack_addr_v4(198, 18, 0, 2);
     s.seed = 12;
     L.st[0] = synack_stack_new(&c);
@@ -209,8 +214,10 @@ static run_result transfer(policy_fn policy, size_t bytes)
     uint8_t *buf = malloc(bytes), *got = malloc(bytes);
     for (size_t i = 0; i < bytes; i++) buf[i] = (uint8_t)(i * 7 + 3);
     size_t sent = 0, rcvd = 0;
-    synack_time_us start = L.now;
+    synack_time_us start = L.now, srtt_max = 0;
     while (rcvd < bytes && L.now < start + SYNACK_SEC(30)) {
+        synack_conn_info now_ci;
+        if (synack_socket_info(L.st[0], csd, &now_ci) && now_ci.srtt_us > srtt_max) srtt_max = now_ci.srtt_us;
         ssize_t w = synack_send(L.st[0], csd, buf + sent, bytes - sent);
         if (w > 0) sent += (size_t)w;
         flush();
@@ -223,6 +230,7 @@ static run_result transfer(policy_fn policy, size_t bytes)
     run_result o;
     memset(&o, 0, sizeof o);
     o.took = L.now - start;
+    o.srtt_max = srtt_max;
     /* Let the last ACKs and D-SACKs in (and any undo with them) before reading the counters. */
     synack_time_us settle = L.now + SYNACK_MS(500);
     while (step(settle)) {}
@@ -315,6 +323,106 @@ static void lost_retransmission(void)
     CHECK_EQ(o.rto, 0);
     CHECK(o.lost_rexmit >= 1); /* RACK saw the retransmission lost by its send time */
     CHECK_EQ(o.retransmits, 2);
+}
+
+/* Four holes in one window and the first one's retransmission lost too: RACK finds that
+ * retransmission lost by its send time and it alone goes again (5 retransmissions). Moving the
+ * resend point back to it resent the three repaired holes after it as well (8). */
+static verdict lose_four_first_twice(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    if (dir != 0) return DELIVER;
+    if (seg == 40) return nth <= 1 ? DROP : DELIVER;
+    return (seg == 43 || seg == 46 || seg == 49) && nth == 0 ? DROP : DELIVER;
+}
+
+static void lost_retransmission_alone(void)
+{
+    run_result o = transfer(lose_four_first_twice, 400 * MSS_DATA);
+    CHECK_EQ(o.rto, 0);
+    CHECK(o.lost_rexmit >= 1);
+    CHECK_EQ(o.retransmits, 5);
+    CHECK_EQ(o.dsack_sent, 0); /* nothing arrived twice */
+}
+
+/* The timed segment SACKed while a hole before it waits (segment 20 lost three times): its RTT
+ * is taken when it arrives (RFC 6298 with SACK, as Linux's sack_rtt), so SRTT stays near the
+ * 40 ms path. Taken at the cumulative ACK instead, the sample carried the repair's round trips
+ * and SRTT grew past 50 ms. */
+static verdict lose_20_thrice(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    return dir == 0 && seg == 20 && nth <= 2 ? DROP : DELIVER;
+}
+
+static void rtt_from_sack(void)
+{
+    run_result o = transfer(lose_20_thrice, 400 * MSS_DATA);
+    printf("  largest SRTT %.1f ms\n", (double)o.srtt_max / 1e3);
+    CHECK_EQ(o.retransmits, 3);
+    CHECK(o.srtt_max < SYNACK_MS(50));
+}
+
+/* SACKed octets are not in the network (RFC 6675 pipe, Linux's tcp_packets_in_flight) also
+ * outside recovery: while a reordered segment is awaited within RACK's window, each SACK lets
+ * new data go. Segment 10 arrives 250 us late, behind two others (RACK learns that the path
+ * reorders: its window becomes min_rtt/4 = 10 ms); segment 150 is held back 8 ms. Counted: new
+ * segments sent while the client waits for 150's ACK after the first SACK above it (21 here).
+ * Counting the SACKed octets in flight stalled the sender for those 8 ms (2). */
+static synack_time_us held_sent_at;
+static int sent_while_held;
+static verdict hold_150(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx;
+    if (dir != 0 || nth != 0) return DELIVER;
+    if (seg == 10) return (verdict){false, 250, false};
+    if (seg == 150) {
+        held_sent_at = now;
+        return (verdict){false, SYNACK_MS(8), false};
+    }
+    /* The first SACK above 150 reaches the client 40 ms after 150 left (no queue at 100 Mbit/s:
+     * the window, not the link, limits the sender), 150's ACK 48 ms after. */
+    synack_time_us since = now - held_sent_at;
+    if (held_sent_at && seg > 150 && since > SYNACK_MS(40) && since < SYNACK_MS(48)) sent_while_held++;
+    return DELIVER;
+}
+
+static void sacked_not_in_flight(void)
+{
+    held_sent_at = 0;
+    sent_while_held = 0;
+    run_result o = transfer(hold_150, 400 * MSS_DATA);
+    printf("  new segments sent while 150 was held: %d\n", sent_while_held);
+    CHECK_EQ(o.retransmits, 0);
+    CHECK_EQ(o.fast, 0);
+    CHECK(sent_while_held >= 10);
+}
+
+/* Fifty holes in one window (every third segment from 102 to 249 lost once) at a receiver that
+ * holds them all (as Linux's does): the sender's scoreboard (sack_max_ranges, 256) holds every
+ * SACKed range, and each hole is resent once. A board of 32 ranges (the receiver's default
+ * out-of-order limit, which it shared) dropped the SACK blocks beyond it: segments the peer held
+ * looked lost and went again (84 retransmissions, 34 of them D-SACKed). */
+static verdict fifty_holes(int dir, long seg, int nth, uint64_t idx, synack_time_us now)
+{
+    (void)idx, (void)now;
+    return dir == 0 && seg >= 100 && seg <= 250 && seg % 3 == 0 && nth == 0 ? DROP : DELIVER;
+}
+
+static void many_holes(void)
+{
+    receiver_ranges = 1024;
+    run_result o = transfer(fifty_holes, 1000 * MSS_DATA);
+    receiver_ranges = 0;
+    CHECK_EQ(o.rto, 0);
+    CHECK_EQ(o.retransmits, 50);
+    CHECK_EQ(o.dsack_sent, 0);
+    /* The same with the board of 32 ranges it had: what it could not hold went again. */
+    sender_board = 32;
+    receiver_ranges = 1024;
+    o = transfer(fifty_holes, 600 * MSS_DATA);
+    receiver_ranges = sender_board = 0;
+    CHECK(o.retransmits > 50 && o.dsack_sent > 0);
 }
 
 /* ---- the tail ---- */
@@ -684,6 +792,10 @@ int main(void)
     RUN(single_loss);
     RUN(burst_loss);
     RUN(lost_retransmission);
+    RUN(lost_retransmission_alone);
+    RUN(sacked_not_in_flight);
+    RUN(rtt_from_sack);
+    RUN(many_holes);
     RUN(tail_loss);
     RUN(reordering_in_window);
     RUN(dsack_undo);

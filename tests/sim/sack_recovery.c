@@ -37,7 +37,8 @@ static void tap(void *ctx, synack_time_us t, int what, int from, int to, const u
     }
 }
 
-static outcome run(bool sack, uint64_t loss_mask)
+/* loss_mask: client -> server packets 0-63 to drop; loss_mask_hi: packets 64-127. */
+static outcome run(bool sack, uint64_t loss_mask, uint64_t loss_mask_hi)
 {
     synack_config cfg;
     synack_config_default(&cfg);
@@ -56,10 +57,11 @@ static outcome run(bool sack, uint64_t loss_mask)
     imp.delay_us = SYNACK_MS(20);
     imp.rate_bps = 100000000ull;
     /* Client -> server packets, counted from 0 (the SYN). */
-    static uint64_t mask[1];
+    static uint64_t mask[2];
     mask[0] = loss_mask;
+    mask[1] = loss_mask_hi;
     imp.loss_mask = mask;
-    imp.loss_mask_bits = 64;
+    imp.loss_mask_bits = 128;
     synack_sim_impair(p.sim, p.ci, p.si, &imp);
     imp.loss_mask = NULL;
     imp.loss_mask_bits = 0;
@@ -95,7 +97,7 @@ static outcome run(bool sack, uint64_t loss_mask)
 static void three_losses_one_window(void)
 {
     uint64_t mask = (1ull << 32) | (1ull << 34) | (1ull << 36);
-    outcome reno = run(false, mask), sack = run(true, mask);
+    outcome reno = run(false, mask, 0), sack = run(true, mask, 0);
     CHECK_EQ(reno.rto, 0);
     CHECK_EQ(sack.rto, 0);
     CHECK_EQ(reno.fast, 1);
@@ -112,8 +114,9 @@ static void three_losses_one_window(void)
  * sender resends it again at once instead of waiting for the retransmission timer. */
 static void lost_retransmission(void)
 {
-    /* Packet 32 is a data segment; with SACK on, packet 63 is its retransmission. */
-    outcome o = run(true, (1ull << 32) | (1ull << 63));
+    /* Packet 32 is a data segment; with SACK on, packet 65 is its retransmission (new data
+     * goes out on the SACKs before it: SACKed octets are not in flight). */
+    outcome o = run(true, 1ull << 32, 1ull << (65 - 64));
     CHECK_EQ(losses_of_first_hole, 2); /* the scenario really lost the retransmission */
     CHECK_EQ(o.rto, 0);
     CHECK_EQ(o.rexmt, 2);

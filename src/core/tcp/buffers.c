@@ -2,11 +2,12 @@
  * accounting tests and netstat read (every test ends with zero bytes in use). */
 #include "stack_impl.h"
 
-void bufpool_init(bufpool *p, uint32_t ranges_per_set, const synack_allocator *alloc)
+void bufpool_init(bufpool *p, uint32_t ranges_per_set, uint32_t board_ranges, const synack_allocator *alloc)
 {
     for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_init(&p->cls[i], (size_t)1 << (BUF_MIN_SHIFT + i), 0, alloc);
     slab_init(&p->small, BUF_SMALL_BYTES, 0, alloc);
     slab_init(&p->ranges, ranges_per_set * sizeof(seq_range), 0, alloc);
+    slab_init(&p->board, board_ranges * sizeof(seq_range), 0, alloc);
 }
 
 void bufpool_destroy(bufpool *p)
@@ -14,6 +15,7 @@ void bufpool_destroy(bufpool *p)
     for (uint32_t i = 0; i < BUF_CLASSES; i++) slab_destroy(&p->cls[i]);
     slab_destroy(&p->small);
     slab_destroy(&p->ranges);
+    slab_destroy(&p->board);
 }
 
 static uint8_t class_for(uint32_t bytes)
@@ -63,24 +65,44 @@ void tcp_ring_release_if_empty(synack_stack *st, ring *r, uint8_t *hint)
     r->head = 0;
 }
 
-bool tcp_ranges_reserve(synack_stack *st, rangeset *rs)
+static bool ranges_reserve(synack_stack *st, slab *from, uint32_t cap, rangeset *rs)
 {
     if (rs->r) return true;
-    seq_range *mem = slab_alloc(&st->bufs.ranges);
+    seq_range *mem = slab_alloc(from);
     if (!mem) return false;
-    rangeset_init(rs, mem, (uint16_t)st->cfg.reass_max_ranges);
-    stack_buffer_account(st, (long)(st->cfg.reass_max_ranges * sizeof(seq_range)));
+    rangeset_init(rs, mem, (uint16_t)cap);
+    stack_buffer_account(st, (long)(cap * sizeof(seq_range)));
     return true;
+}
+
+static void ranges_release_if_empty(synack_stack *st, slab *to, uint32_t cap, rangeset *rs)
+{
+    if (!rs->r || rs->n) return;
+    slab_free(to, rs->r);
+    stack_buffer_account(st, -(long)(cap * sizeof(seq_range)));
+    rs->r = NULL;
+    rs->cap = 0;
+    rs->recent = 0;
+}
+
+bool tcp_ranges_reserve(synack_stack *st, rangeset *rs)
+{
+    return ranges_reserve(st, &st->bufs.ranges, st->cfg.reass_max_ranges, rs);
 }
 
 void tcp_ranges_release_if_empty(synack_stack *st, rangeset *rs)
 {
-    if (!rs->r || rs->n) return;
-    slab_free(&st->bufs.ranges, rs->r);
-    stack_buffer_account(st, -(long)(st->cfg.reass_max_ranges * sizeof(seq_range)));
-    rs->r = NULL;
-    rs->cap = 0;
-    rs->recent = 0;
+    ranges_release_if_empty(st, &st->bufs.ranges, st->cfg.reass_max_ranges, rs);
+}
+
+bool tcp_board_reserve(synack_stack *st, rangeset *rs)
+{
+    return ranges_reserve(st, &st->bufs.board, st->cfg.sack_max_ranges, rs);
+}
+
+void tcp_board_release_if_empty(synack_stack *st, rangeset *rs)
+{
+    ranges_release_if_empty(st, &st->bufs.board, st->cfg.sack_max_ranges, rs);
 }
 
 static slab *block_slab(synack_stack *st, uint8_t cls)

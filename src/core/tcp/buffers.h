@@ -25,11 +25,12 @@ typedef struct bufpool {
     slab cls[BUF_CLASSES];
     slab small;             /* BUF_SMALL_BYTES blocks */
     slab ranges;            /* range-set arrays of reass_max_ranges entries */
+    slab board;             /* the sender's SACK scoreboards: sack_max_ranges entries */
 } bufpool;
 
 typedef struct synack_stack synack_stack;
 
-void bufpool_init(bufpool *p, uint32_t ranges_per_set, const synack_allocator *alloc);
+void bufpool_init(bufpool *p, uint32_t ranges_per_set, uint32_t board_ranges, const synack_allocator *alloc);
 void bufpool_destroy(bufpool *p);
 
 /* Makes sure the ring has memory for its first `upto` bytes (upto <= limit). `hint` is a class
@@ -42,6 +43,9 @@ void tcp_ring_release_if_empty(synack_stack *st, ring *r, uint8_t *hint);
 /* Memory for a range set before it takes its first range; false when exhausted. */
 bool tcp_ranges_reserve(synack_stack *st, rangeset *rs);
 void tcp_ranges_release_if_empty(synack_stack *st, rangeset *rs);
+/* The same for the SACK scoreboard (its own capacity, sack_max_ranges). */
+bool tcp_board_reserve(synack_stack *st, rangeset *rs);
+void tcp_board_release_if_empty(synack_stack *st, rangeset *rs);
 /* A block of at least bytes from the size classes (transmit log); *cls says which, for the
  * free. NULL when memory is exhausted. */
 void *tcp_block_alloc(synack_stack *st, uint32_t bytes, uint8_t *cls);

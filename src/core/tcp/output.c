@@ -318,7 +318,10 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
     uint32_t mss = tcp_data_mss(t), fin_seq = t->snd_buf_seq + t->sndbuf.len;
     for (int guard = 0; guard < 256; guard++) {
         if (tcp_sack_pipe(t) + mss > t->cc.cwnd) break;
-        uint32_t seq = 0, len = tcp_sack_next_hole(t, &seq);
+        /* Retransmissions lost again first: they hold SND.UNA back the longest. */
+        uint32_t seq = 0, len = tcp_txlog_next_relost(t, &seq);
+        bool relost = len != 0;
+        if (!relost) len = tcp_sack_next_hole(t, &seq);
         if (len == 0 || !seq_lt(seq, fin_seq)) break;
         if (len > mss) len = mss;
         if (seq_gt(seq + len, fin_seq)) len = fin_seq - seq;
@@ -335,7 +338,7 @@ static bool sack_retransmit(synack_stack *st, tcb *t)
         if (tcp_rack_on(t)) REXMIT_TRACE(st, t, RACK, seq, len);
         else REXMIT_TRACE(st, t, SACK, seq, len);
         if (seq_in(t->rtt_seq, seq, seq + len)) t->rtt_timing = false; /* Karn */
-        t->rexmit_high = seq + len;
+        if (!relost) t->rexmit_high = seq + len;
         /* The first unacknowledged segment sent again: give the copy a full RTO (as Linux's
          * tcp_xmit_retransmit_queue). Left running from the original's send, the timer fired
          * a few milliseconds after the repair and took cwnd to one segment on every loss. */
@@ -376,9 +379,9 @@ void tcp_output(synack_stack *st, tcb *t)
         uint32_t off = t->snd_nxt - t->snd_buf_seq;
         uint32_t left = t->sndbuf.len - off;
         uint32_t flight = tcp_flight(t);
-        /* The congestion window limits what is in the network: the RFC 6675 pipe during SACK
-         * recovery, else everything in flight. The peer's window limits what is unacked. */
-        uint32_t in_net = tcp_sack_recovery(t) ? tcp_sack_pipe(t) : flight;
+        /* The congestion window limits what is in the network (tcp_in_network: SACKed octets
+         * are not); the peer's window limits what is unacknowledged. */
+        uint32_t in_net = tcp_in_network(t);
         uint32_t by_wnd = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
         /* Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment
          * go beyond cwnd, so that a small window still produces the third. */

@@ -27,7 +27,10 @@ void tcp_rack_delivered(synack_stack *st, tcb *t, const txent *e)
     rack_state *r = &t->rack;
     synack_time_us rtt = st->now - e->xmit_us;
     /* Step 2: the ACK of a retransmission may be the original's. "If Segment.retransmitted is
-     * TRUE ... if rtt < RACK.min_RTT: continue" (timestamps are not consulted). */
+     * TRUE ... if rtt < RACK.min_RTT: continue". The TSecr test of the same step is left out,
+     * as Linux's tcp_rack_advance() does: a receiver echoes the TSval of its last in-order
+     * segment (RFC 7323 4.3), so every SACK of a retransmission beyond the first hole fails
+     * it, and lost retransmissions would go undetected until the timeout. */
     bool believe = !(e->flags & TXE_RETRANS) || (t->min_rtt_us && rtt >= t->min_rtt_us);
     if (believe) {
         r->rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
@@ -86,9 +89,12 @@ bool tcp_rack_detect_loss(synack_stack *st, tcb *t)
         synack_time_us due = e->xmit_us + r->rtt_us + wnd;
         if (due <= st->now) {
             if (e->flags & TXE_RETRANS) {
-                /* A retransmission lost again: its hole is to be resent. */
-                if (seq_lt(e->start, t->rexmit_high)) {
-                    t->rexmit_high = seq_lt(e->start, t->snd_una) ? t->snd_una : e->start;
+                /* A retransmission lost again: this segment alone is to be resent (as Linux
+                 * marks the one skb lost). Moving rexmit_high back to it instead would resend
+                 * every hole repaired after it, in flight or not: with 6% loss most of what a
+                 * large window resends. Above rexmit_high the hole is resent anyway. */
+                if (seq_lt(e->start, t->rexmit_high) && !(e->flags & TXE_RELOST)) {
+                    tcp_txlog_relost_mark(t, e);
                     newly = true;
                     CNT(st, tcp_rack_lost_rexmit);
                 }

@@ -103,6 +103,7 @@ static void enter_recovery(synack_stack *st, tcb *t, enum cc_event ev)
     t->recover = t->snd_max;
     t->in_recovery = true;
     t->rexmit_high = t->snd_una;
+    tcp_txlog_relost_forget(t); /* every hole from SND.UNA is resent in order now */
     t->rexmit_mark = t->snd_max;
     /* RFC 6937 3: "RecoverFS = snd.nxt - snd.una", nothing delivered or sent yet. */
     t->prr_delivered = t->prr_out = 0;
@@ -276,6 +277,7 @@ void tcp_recovery_on_rto(synack_stack *st, tcb *t, bool first)
     t->dupacks = 0;
     t->rack.tlp_on = false;
     t->rack.lost_upto = t->snd_una; /* the scoreboard is forgotten too (RFC 2018 8) */
+    tcp_txlog_relost_forget(t);
     tcp_timer_cancel(st, t, SYNACK_TIMER_TLP);
     tcp_timer_cancel(st, t, SYNACK_TIMER_RACK);
     /* F-RTO (RFC 5682 2.1): on the first timeout of the data, with more than one segment

@@ -25,7 +25,7 @@ void tcp_sack_update(synack_stack *st, tcb *t, const tcp_seg *seg)
         /* Already held in full: a block repeated from an earlier ACK says nothing new. */
         uint32_t gap = l;
         if (t->scoreboard.r && rangeset_next_gap(&t->scoreboard, &gap, r) == 0) continue;
-        if (!tcp_ranges_reserve(st, &t->scoreboard)) break; /* no memory: as a full board */
+        if (!tcp_board_reserve(st, &t->scoreboard)) break; /* no memory: as a full board */
         if (!rangeset_add(&t->scoreboard, l, r)) break; /* full: the rest will come again */
         tcp_txlog_sacked(st, t, gap, r);
     }
@@ -42,7 +42,7 @@ void tcp_sack_trim(synack_stack *st, tcb *t)
         rs->recent = 0;
     }
     if (rs->n && seq_lt(rs->r[0].start, t->snd_una)) rs->r[0].start = t->snd_una;
-    tcp_ranges_release_if_empty(st, rs);
+    tcp_board_release_if_empty(st, rs);
     if (seq_lt(t->rexmit_high, t->snd_una)) t->rexmit_high = t->snd_una;
 }
 
@@ -87,13 +87,14 @@ static uint32_t hole_bytes(const tcb *t, uint32_t from, uint32_t to)
 
 /* RFC 6675 "pipe": what is still in the network: everything sent and neither acknowledged nor
  * SACKed, less the holes deemed lost and not yet sent again (those between rexmit_high and
- * the lost edge). */
+ * the lost edge, and retransmissions lost again). */
 uint32_t tcp_sack_pipe(const tcb *t)
 {
     uint32_t out = t->snd_max - t->snd_una - tcp_sacked_bytes(t);
     uint32_t from = seq_max(t->rexmit_high, t->snd_una), edge = lost_edge(t);
     if (seq_gt(edge, from)) out -= hole_bytes(t, from, edge);
-    return out;
+    /* and the retransmissions RACK found lost again (below rexmit_high, so not counted above) */
+    return out > t->rack.relost_bytes ? out - t->rack.relost_bytes : 0;
 }
 
 /* The next lost octet range to retransmit (RFC 6675 NextSeg rule 1): the first hole at or
@@ -121,7 +122,7 @@ uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq)
 void tcp_sack_reset(synack_stack *st, tcb *t)
 {
     rangeset_clear(&t->scoreboard);
-    tcp_ranges_release_if_empty(st, &t->scoreboard);
+    tcp_board_release_if_empty(st, &t->scoreboard);
     t->rexmit_high = t->snd_una;
 }
 

@@ -20,7 +20,8 @@ typedef struct synack_stack synack_stack;
 /* One sent segment (or TSO super-segment) in the transmit log (tcp/txlog.c): its sequence
  * range, when it was last sent, and the delivery-rate snapshot taken then
  * (draft-cheng-iccrg-delivery-rate-estimation 3.2). */
-enum { TXE_RETRANS = 1, TXE_SACKED = 2, TXE_APP_LIMITED = 4, TXE_EVER_RETRANS = 8 };
+/* TXE_RELOST: a retransmission RACK deemed lost again, not yet resent (rack.relost_bytes). */
+enum { TXE_RETRANS = 1, TXE_SACKED = 2, TXE_APP_LIMITED = 4, TXE_EVER_RETRANS = 8, TXE_RELOST = 16 };
 typedef struct txent {
     uint32_t start, end;          /* [start, end) of sequence space */
     synack_time_us xmit_us;       /* last (re)transmission: RACK's Segment.xmit_ts */
@@ -75,6 +76,9 @@ typedef struct rack_state {
     uint32_t lost_upto;           /* every unSACKed octet below it, never resent since, is lost */
     uint32_t dsack_round;         /* RACK.dsack_round (valid with dsack_round_on) */
     uint32_t tlp_end_seq;         /* TLP.end_seq (valid with tlp_on) */
+    /* Retransmissions lost again (TXE_RELOST entries): their octets, and a sequence number at
+     * or below the first of them, where the search for the next one starts. */
+    uint32_t relost_bytes, relost_from;
     uint8_t reo_wnd_mult, reo_wnd_persist;
     bool reordering_seen, dsack_round_on, tlp_on, tlp_retrans, advanced;
     bool probe_now;               /* the probe may send one segment beyond cwnd */
@@ -348,6 +352,19 @@ uint32_t tcp_sack_next_hole(const tcb *t, uint32_t *seq);
 uint32_t tcp_sack_skip(const tcb *t, uint32_t seq);
 uint32_t tcp_sack_run(const tcb *t, uint32_t seq, uint32_t cap);
 static inline bool tcp_sack_recovery(const tcb *t) { return t->in_recovery && t->sack_ok && t->bufs_on; }
+/* What the congestion window limits: the RFC 6675 pipe during SACK recovery and, for the
+ * loss-based algorithms, whenever the peer holds SACKed octets (they left the network; as
+ * Linux's tcp_packets_in_flight, which subtracts sacked_out in every state), else everything
+ * sent and unacknowledged. After a timeout's go-back (SND.NXT below SND.MAX) what lies beyond
+ * SND.NXT is not counted. BBR's window (cc/bbr.c) is computed against everything in flight,
+ * SACKed octets included (cc_ack.in_flight), and is held to that: measured over the impaired
+ * TUN path, BBR limited by the pipe sent at 6-24 Mbit/s instead of 40. */
+static inline uint32_t tcp_in_network(const tcb *t)
+{
+    bool sacked = t->scoreboard.n && t->snd_nxt == t->snd_max && t->sack_ok && t->bufs_on &&
+                  !cc_ops_of(&t->cc)->owns_recovery;
+    return tcp_sack_recovery(t) || sacked ? tcp_sack_pipe(t) : t->snd_nxt - t->snd_una;
+}
 
 /* ---- txlog.c: the transmit log and the delivery-rate sample ---- */
 /* seq..seq+seqlen went out (new data appended, older data marked retransmitted). */
@@ -358,6 +375,13 @@ void tcp_txlog_acked(synack_stack *st, tcb *t, uint32_t ack);
 void tcp_txlog_sacked(synack_stack *st, tcb *t, uint32_t l, uint32_t r);
 /* Frees the log (connection gone, or a timeout's go-back). */
 void tcp_txlog_clear(synack_stack *st, tcb *t);
+/* RACK deemed the retransmission e lost again: it is to be resent (RFC 8985 6.2 step 4). */
+void tcp_txlog_relost_mark(tcb *t, txent *e);
+/* Forgets every such mark (a timeout goes back over everything; recovery starts anew). */
+void tcp_txlog_relost_forget(tcb *t);
+/* The first retransmission lost again, not SACKed: its start (at or above SND.UNA) and
+ * length; 0 when none. */
+uint32_t tcp_txlog_next_relost(tcb *t, uint32_t *seq);
 /* An ACK arrives: no sample yet. */
 void tcp_rate_begin(synack_stack *st);
 /* The delivery-rate sample of this ACK into a (draft-cheng 3.3). */

@@ -35,6 +35,16 @@ void tcp_txlog_clear(synack_stack *st, tcb *t)
     if (l->e) tcp_block_free(st, l->e, l->cls);
     l->e = NULL;
     l->cap = l->head = l->n = 0;
+    t->rack.relost_bytes = 0;
+}
+
+/* The entry is no longer a lost retransmission waiting to be resent. */
+static void relost_clear(tcb *t, txent *e)
+{
+    if (!(e->flags & TXE_RELOST)) return;
+    e->flags &= ~(uint32_t)TXE_RELOST;
+    uint32_t n = e->end - e->start;
+    t->rack.relost_bytes = t->rack.relost_bytes > n ? t->rack.relost_bytes - n : 0;
 }
 
 /* The index of the first entry ending after seq (n when none). */
@@ -72,6 +82,7 @@ void tcp_txlog_sent(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
         for (uint32_t i = find(l, seq); i < l->n && seq_lt(txlog_at(l, i)->start, stop); i++) {
             txent *e = txlog_at(l, i);
             if (e->flags & TXE_SACKED) continue;
+            relost_clear(t, e);
             e->flags |= TXE_RETRANS | TXE_EVER_RETRANS;
             snapshot(st, t, e);
         }
@@ -81,6 +92,7 @@ void tcp_txlog_sent(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
     if (l->n == l->cap && !grow(st, l)) {
         if (l->n == 0) return; /* no memory at all: RACK and the rate sample go without it */
         txent *last = txlog_at(l, l->n - 1);
+        relost_clear(t, last);
         last->end = end; /* the newest entry absorbs the segment */
         snapshot(st, t, last);
         return;
@@ -97,6 +109,7 @@ static void delivered(synack_stack *st, tcb *t, txent *e, uint32_t bytes)
 {
     rate_state *r = &t->rate;
     rate_sample *rs = &st->rs;
+    relost_clear(t, e);
     r->delivered += bytes;
     r->delivered_us = st->now;
     if (!rs->valid || e->delivered > rs->prior_delivered) {
@@ -129,6 +142,7 @@ void tcp_txlog_acked(synack_stack *st, tcb *t, uint32_t ack)
         if (seq_lt(e->start, ack) && !(e->flags & TXE_SACKED)) {
             /* Part of a super-segment: those octets are delivered; the entry waits for the rest. */
             t->rate.delivered += ack - e->start;
+            if (e->flags & TXE_RELOST) t->rack.relost_bytes -= ack - e->start;
             e->start = ack;
         }
         break;
@@ -161,7 +175,52 @@ void tcp_txlog_sacked(synack_stack *st, tcb *t, uint32_t l_seq, uint32_t r_seq)
         if ((e->flags & TXE_SACKED) || seq_lt(e->start, ms) || seq_gt(e->end, me)) continue;
         e->flags |= TXE_SACKED;
         delivered(st, t, e, e->end - e->start);
+        /* The timed segment arrived (RFC 6298 with SACK, as Linux's sack_rtt): measured now,
+         * not when the cumulative ACK passes it after the holes before it are repaired, which
+         * at 6% loss made SRTT ten times the path's RTT and the RTO over a second. */
+        if (t->rtt_timing && !(e->flags & TXE_EVER_RETRANS) && seq_in(t->rtt_seq, e->start, e->end)) {
+            tcp_rtt_sample(st, t, st->now - t->rtt_start);
+            t->rtt_timing = false;
+        }
     }
+}
+
+void tcp_txlog_relost_mark(tcb *t, txent *e)
+{
+    if (e->flags & (TXE_RELOST | TXE_SACKED)) return;
+    e->flags |= TXE_RELOST;
+    t->rack.relost_bytes += e->end - e->start;
+    if (t->rack.relost_bytes == e->end - e->start || seq_lt(e->start, t->rack.relost_from))
+        t->rack.relost_from = e->start;
+}
+
+void tcp_txlog_relost_forget(tcb *t)
+{
+    txlog *l = &t->txlog;
+    for (uint32_t i = 0; i < l->n && t->rack.relost_bytes; i++) relost_clear(t, txlog_at(l, i));
+    t->rack.relost_bytes = 0;
+}
+
+uint32_t tcp_txlog_next_relost(tcb *t, uint32_t *seq)
+{
+    txlog *l = &t->txlog;
+    if (!t->rack.relost_bytes) return 0;
+    /* Entries below relost_from hold none: the search is amortised over the episode. */
+    for (uint32_t i = find(l, t->rack.relost_from); i < l->n; i++) {
+        txent *e = txlog_at(l, i);
+        if (!(e->flags & TXE_RELOST)) continue;
+        t->rack.relost_from = e->start;
+        /* Octets of it the peer holds (SACKed in pieces) need not go again. */
+        uint32_t from = tcp_sack_skip(t, seq_lt(e->start, t->snd_una) ? t->snd_una : e->start);
+        if (!seq_lt(from, e->end)) {
+            relost_clear(t, e);
+            continue;
+        }
+        *seq = from;
+        return tcp_sack_run(t, from, e->end - from);
+    }
+    t->rack.relost_bytes = 0; /* the count and the flags agree: none left */
+    return 0;
 }
 
 void tcp_rate_check_app_limited(tcb *t)
@@ -169,8 +228,8 @@ void tcp_rate_check_app_limited(tcb *t)
     /* draft-cheng 3.4: nothing left to send, and cwnd not the limit: mark the bubble. */
     if (!t->bufs_on || !seq_leq(t->snd_nxt, t->snd_buf_seq + t->sndbuf.len)) return;
     uint32_t unsent = t->sndbuf.len - (t->snd_nxt - t->snd_buf_seq);
-    if (unsent == 0 && tcp_flight(t) < t->cc.cwnd) {
-        uint64_t mark = t->rate.delivered + tcp_flight(t);
+    if (unsent == 0 && tcp_in_network(t) < t->cc.cwnd) { /* "C.pipe < cwnd" */
+        uint64_t mark = t->rate.delivered + tcp_in_network(t);
         t->rate.app_limited = mark ? mark : 1;
     }
 }

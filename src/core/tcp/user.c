@@ -62,7 +62,7 @@ void tcp_buffers_trim(synack_stack *st, tcb *t)
     tcp_ring_release_if_empty(st, &t->sndbuf, &t->snd_hint);
     if (!t->ooo.n) tcp_ring_release_if_empty(st, &t->rcvbuf, &t->rcv_hint);
     tcp_ranges_release_if_empty(st, &t->ooo);
-    tcp_ranges_release_if_empty(st, &t->scoreboard);
+    tcp_board_release_if_empty(st, &t->scoreboard);
 }
 
 void tcp_buffers_free(synack_stack *st, tcb *t)
