@@ -167,6 +167,13 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
     }
     cfg.seed = rt->seed;
     net_opts_config(o, &cfg);
+    if (o->queues > 1) {
+        /* Active opens take local ports whose replies the steering program hands back to this
+         * queue: no other queue's stack sees them. */
+        rt->queue = (synack_tun_queue){.index = o->queue, .count = o->queues};
+        cfg.port_ok = synack_tun_queue_port_ok;
+        cfg.port_ok_ctx = &rt->queue;
+    }
 
     rt->st = synack_stack_new(&cfg);
     if (!rt->st) {
