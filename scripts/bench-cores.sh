@@ -126,7 +126,7 @@ measure() {
   c0=$(children_cpu_s "$WORK/times0") c1=$(children_cpu_s "$WORK/times1")
   cat "$WORK"/peer.* | awk -v s="$((s1 - s0))" -v p="$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" \
     -v m="$((m1 - m0))" -v hz="$TICK" \
-    '{ b += $1; if ($2 > t) t = $2 } END { printf "%.3f %.3f %.2f %.2f %.2f", b * 8 / t / 1e9, b * 8 / 1e9, s / hz, p, m / hz }'
+    '{ b += $1; if ($2 > t) t = $2 } END { printf "%.3f %.3f %.2f %.2f %.2f\n", b * 8 / t / 1e9, b * 8 / 1e9, s / hz, p, m / hz }'
 }
 
 say "bench-cores: $RUNS run(s), $CONNS connections of $SECONDS_SEND s each way; synack threads pinned"
@@ -138,7 +138,7 @@ for run in $(seq "$RUNS"); do
       for cores in 1 2; do
         read -r g gb s p m < <(measure "$cores" "$mode" "$dir")
         # Gbit moved per CPU-second synack spent.
-        e=$(awk -v gb="$gb" -v s="$s" 'BEGIN { printf "%.2f", s > 0 ? gb / s : 0 }')
+        e=$(awk -v gb="$gb" -v s="$s" 'BEGIN { printf "%.2f", (s > 0 ? gb / s : 0) }')
         say "$(printf "run %s  offload %-3s  %-3s  cores %s  %8s  %12s  %17s  %11s  %18s" "$run" "$mode" "$dir" "$cores" "$g" "$s" "$e" "$p" "$m")"
         k=$mode.$dir.$cores
         GB[$k]+="$g " EFF[$k]+="$e " PEERCPU[$k]+="$p " BUSY[$k]+="$m "
