@@ -3,7 +3,8 @@
  * (seeded loss and reordering) and the other captured, move 1 MiB byte-exact; the capture is a
  * pcap whose packet count matches what crossed; a pcap replay link injects the client's side of
  * a simulated session into a fresh server stack, and the server's answers (SYN-ACK, RSTs) come
- * out of a capture wrapped around the replay. Real time, bounded to seconds. */
+ * out of a capture wrapped around the replay; busy-poll on one end of a pair spins and finds
+ * packets, the other end never spins. Real time, bounded to seconds. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -174,6 +175,56 @@ static void memory_pair_impaired_and_captured(void)
     unlink(cap_path);
 }
 
+/* Busy-poll (loop config busy_poll_us) on one end of a clean memory pair: the 1 MiB arrives
+ * byte-exact, that end's loop spun before blocking and found packets spinning; the other end,
+ * without it, never spun. */
+static void busy_poll_on_one_end(void)
+{
+    synack_link *a, *b;
+    CHECK(synack_link_memory_pair(NULL, NULL, 8, &a, &b));
+    end cl = {.st = new_stack(1, 3), .sd = -1, .conn = -1, .link = a};
+    end sv = {.st = new_stack(2, 4), .sd = -1, .conn = -1, .link = b};
+    cl.peer = &sv;
+    sv.peer = &cl;
+    sv.sd = synack_socket(sv.st);
+    synack_endpoint any = {synack_addr_v4(0, 0, 0, 0), 9};
+    CHECK_EQ(synack_bind(sv.st, sv.sd, &any), 0);
+    CHECK_EQ(synack_listen(sv.st, sv.sd, 8), 0);
+    synack_loop_config lc = {.link = cl.link}, ls = {.link = sv.link, .busy_poll_us = 200};
+    cl.lp = synack_loop_new(cl.st, &lc);
+    sv.lp = synack_loop_new(sv.st, &ls);
+    CHECK(cl.lp && sv.lp);
+    synack_loop_set_app(cl.lp, client_app, &cl);
+    synack_loop_set_app(sv.lp, server_app, &sv);
+    pthread_t tc, ts;
+    CHECK_EQ(pthread_create(&ts, NULL, run_loop, &sv), 0);
+    CHECK_EQ(pthread_create(&tc, NULL, run_loop, &cl), 0);
+    pthread_join(tc, NULL);
+    pthread_join(ts, NULL);
+    CHECK(!cl.failed && !sv.failed);
+    CHECK_EQ(sv.done_bytes, TRANSFER_BYTES);
+    CHECK(!sv.mismatch);
+    synack_loop_stats cs, ss;
+    synack_loop_get_stats(cl.lp, &cs);
+    synack_loop_get_stats(sv.lp, &ss);
+    printf("  busy-poll end: %llu spins, %llu reads, %llu found packets, %llu epoll wake-ups; other end: "
+           "%llu spins, %llu wake-ups\n", (unsigned long long)ss.busy_polls,
+           (unsigned long long)ss.busy_poll_reads, (unsigned long long)ss.busy_poll_hits,
+           (unsigned long long)ss.wakeups, (unsigned long long)cs.busy_polls, (unsigned long long)cs.wakeups);
+    CHECK(ss.busy_polls > 0);
+    CHECK(ss.busy_poll_hits > 0);
+    CHECK(ss.busy_poll_hits <= ss.busy_polls);
+    CHECK(ss.busy_poll_reads >= ss.busy_polls);
+    CHECK_EQ(cs.busy_polls, 0);
+    CHECK_EQ(cs.busy_poll_reads, 0);
+    synack_loop_free(cl.lp);
+    synack_loop_free(sv.lp);
+    synack_link_close(cl.link);
+    synack_link_close(sv.link);
+    synack_stack_free(cl.st);
+    synack_stack_free(sv.st);
+}
+
 /* ---- pcap replay into a fresh stack ---- */
 
 typedef struct replay_run {
@@ -308,6 +359,7 @@ int main(void)
 {
     RUN(wrappers_and_capabilities);
     RUN(memory_pair_impaired_and_captured);
+    RUN(busy_poll_on_one_end);
     RUN(pcap_replay_into_a_stack);
     return test_report();
 }
