@@ -177,7 +177,8 @@ static void memory_pair_impaired_and_captured(void)
 
 /* Busy-poll (loop config busy_poll_us) on one end of a clean memory pair: the 1 MiB arrives
  * byte-exact, that end's loop spun before blocking and found packets spinning; the other end,
- * without it, never spun. */
+ * without it, never spun. The spin is long (20 ms): the other end's thread must get a CPU and
+ * answer within it on a loaded machine (at 200 us under ASan and load 10 no spin found any). */
 static void busy_poll_on_one_end(void)
 {
     synack_link *a, *b;
@@ -190,7 +191,7 @@ static void busy_poll_on_one_end(void)
     synack_endpoint any = {synack_addr_v4(0, 0, 0, 0), 9};
     CHECK_EQ(synack_bind(sv.st, sv.sd, &any), 0);
     CHECK_EQ(synack_listen(sv.st, sv.sd, 8), 0);
-    synack_loop_config lc = {.link = cl.link}, ls = {.link = sv.link, .busy_poll_us = 200};
+    synack_loop_config lc = {.link = cl.link}, ls = {.link = sv.link, .busy_poll_us = 20000};
     cl.lp = synack_loop_new(cl.st, &lc);
     sv.lp = synack_loop_new(sv.st, &ls);
     CHECK(cl.lp && sv.lp);
