@@ -89,12 +89,17 @@ def send(host, port, seconds):
     return 0 if eof else 1
 
 
-def sink(host, port, seconds):
+def listen_on(host, port, backlog):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     ls = socket.socket(fam, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((host, int(port)))
-    ls.listen(1)
+    ls.listen(backlog)
+    return ls
+
+
+def sink(host, port, seconds):
+    ls = listen_on(host, port, 1)
     ls.settimeout(float(seconds))
     c, _ = ls.accept()
     c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -135,11 +140,7 @@ def recv(host, port, seconds):
 
 def echo(host, port, seconds):
     import threading
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    ls = socket.socket(fam, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, int(port)))
-    ls.listen(256)
+    ls = listen_on(host, port, 256)
     end = time.monotonic() + float(seconds)
     done = []
 

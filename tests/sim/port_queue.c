@@ -26,6 +26,16 @@ static bool probe_ok(void *ctx, uint16_t local_port, const synack_endpoint *remo
     return p->queue && synack_tun_queue_port_ok((void *)p->queue, local_port, remote);
 }
 
+/* A client configuration that asks pr. */
+static synack_config probed_config(probe *pr)
+{
+    synack_config cc;
+    synack_config_default(&cc);
+    cc.port_ok = probe_ok;
+    cc.port_ok_ctx = pr;
+    return cc;
+}
+
 /* 2 and 3 queues, every queue, two server ports: 40 connections each, every local port on its
  * own queue, data both ways byte-exact; the steps between successive ports vary. */
 static void active_opens_land_on_their_queue(void)
@@ -34,10 +44,7 @@ static void active_opens_land_on_their_queue(void)
         for (unsigned q = 0; q < nq; q++) {
             synack_tun_queue tq = {.index = q, .count = nq};
             probe pr = {.queue = &tq};
-            synack_config cc;
-            synack_config_default(&cc);
-            cc.port_ok = probe_ok;
-            cc.port_ok_ctx = &pr;
+            synack_config cc = probed_config(&pr);
             duo d;
             duo_open(&d, &cc, NULL);
             uint16_t sports[2] = {7, 8080};
@@ -87,12 +94,9 @@ static void active_opens_land_on_their_queue(void)
 static void refusing_everything_is_bounded(void)
 {
     probe pr = {.queue = NULL};
-    synack_config cc;
-    synack_config_default(&cc);
+    synack_config cc = probed_config(&pr);
     cc.ephemeral_lo = 50000;
     cc.ephemeral_hi = 50099;
-    cc.port_ok = probe_ok;
-    cc.port_ok_ctx = &pr;
     duo d;
     duo_open(&d, &cc, NULL);
     int l = duo_listen(&d, 7);
@@ -118,10 +122,7 @@ static void bind_port_zero_asks_without_remote(void)
 {
     synack_tun_queue tq = {.index = 1, .count = 2};
     probe pr = {.queue = &tq};
-    synack_config cc;
-    synack_config_default(&cc);
-    cc.port_ok = probe_ok;
-    cc.port_ok_ctx = &pr;
+    synack_config cc = probed_config(&pr);
     duo d;
     duo_open(&d, &cc, NULL);
     int s = synack_socket(d.c);
