@@ -11,14 +11,15 @@
 # table on stderr. Bounded; the namespace is removed on exit; traffic stays in it (198.18.0.0/15).
 #
 #   scripts/bench-busy-poll.sh [--synack PATH] [--pingpong PATH] [--usec U] [--rounds N]
-#                              [--runs R] [--bulk-seconds S] [--smoke]
+#                              [--runs R] [--bulk-seconds S] [--offload on|off] [--smoke]
 #
-# Defaults: build/synack, build/bench_tun_pingpong, U = 50, N = 20000, R = 3, S = 2.
+# Defaults: build/synack, build/bench_tun_pingpong, U = 50, N = 20000, R = 3, S = 2, serve's
+# default offloads (on: the bulk packets are 64 KiB super-segments; off: MTU-sized packets).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYNACK=$ROOT/build/synack
 PINGPONG=$ROOT/build/bench_tun_pingpong
-USEC=50 ROUNDS=20000 RUNS=3 BULK_S=2
+USEC=50 ROUNDS=20000 RUNS=3 BULK_S=2 OFFLOAD=()
 while [ $# -gt 0 ]; do
   case $1 in
   --synack) SYNACK=$2; shift 2 ;;
@@ -27,8 +28,10 @@ while [ $# -gt 0 ]; do
   --rounds) ROUNDS=$2; shift 2 ;;
   --runs) RUNS=$2; shift 2 ;;
   --bulk-seconds) BULK_S=$2; shift 2 ;;
+  --offload) [[ $2 =~ ^(on|off)$ ]] || { echo "bench-busy-poll.sh: --offload on|off" >&2; exit 2; }
+             OFFLOAD=(--offload "$2"); shift 2 ;;
   --smoke) ROUNDS=300 RUNS=1 BULK_S=1; shift ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
   *) echo "bench-busy-poll.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -64,7 +67,7 @@ SYSCALLS='syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_wr
 
 serve_up() { # serve_up [--busy-poll U]: echo and discard, pinned to CPU 1
   ip netns exec "$NS" taskset -c 1 "$SYNACK" serve --dev tun0 --no-create --addr 198.18.0.2 \
-    --services echo,discard --control "$WORK/ctl" "$@" >"$WORK/serve.log" 2>&1 &
+    --services echo,discard --control "$WORK/ctl" "${OFFLOAD[@]}" "$@" >"$WORK/serve.log" 2>&1 &
   SERVE=$!
   for _ in $(seq 100); do "$SYNACK" netstat --control "$WORK/ctl" -a 2>/dev/null | grep -q LISTEN && return; sleep 0.05; done
   say "bench-busy-poll.sh: serve did not come up"; cat "$WORK/serve.log" >&2; exit 1
