@@ -9,7 +9,7 @@ each is also killed (by its own PID, via subprocess) if it overruns its budget.
 Environment: BENCH_RUNS, BENCH_HEAVY_RUNS, BENCH_CPU override the defaults (3, 1, 1).
 --smoke: tiny sizes, one run each, so that every program is run and every figure's line is printed
 (the ctest `bench_smoke` checks that they all parse); its figures mean nothing.
---only conn_rate,memory,timers,synflood,tun,cc_sim,cc_tun,bulk: just those figures."""
+--only conn_rate,memory,timers,synflood,tun,cores,busy_poll,cc_sim,cc_tun,bulk: just those figures."""
 import argparse
 import json
 import os
@@ -22,7 +22,7 @@ ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 3))
 ap.add_argument("--heavy-runs", type=int, default=int(os.environ.get("BENCH_HEAVY_RUNS", 1)))
 ap.add_argument("--cpu", default=os.environ.get("BENCH_CPU", "1"))
 ap.add_argument("--smoke", action="store_true")
-ap.add_argument("--only", default="", help="comma-separated figures: conn_rate,memory,timers,synflood,tun,cc_sim,cc_tun,bulk")
+ap.add_argument("--only", default="", help="comma-separated figures: conn_rate,memory,timers,synflood,tun,cores,busy_poll,cc_sim,cc_tun,bulk")
 args = ap.parse_args()
 if args.smoke:
     args.runs = args.heavy_runs = 1
@@ -176,6 +176,39 @@ if want("tun"):
             if l.get("value") is not None and l["bench"].endswith("_offload_on"):
                 l.update({"target": 0.8, "target_applies_to": "ratio", "met": l["ratio"] >= 0.8})
             print(json.dumps(l), flush=True)
+
+# Figure 5b (issue 11): 2 cores over TUN multi-queue against 1 core, 8 connections, both
+# directions, offloads on and off; also Gbit per synack CPU-second and the kernel peers' CPU
+# (scripts/bench-cores.sh). Then busy-poll: 1-byte ping-pong round trips with and without
+# --busy-poll, and serve's reads per packet (scripts/bench-busy-poll.sh). Root and /dev/net/tun.
+def script_lines(script, argv, first_bench, budget_s):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", script)
+    if os.geteuid() != 0 or not os.path.exists("/dev/net/tun"):
+        return [{"bench": first_bench, "value": None, "error": "needs root and /dev/net/tun"}]
+    try:
+        p = subprocess.run([path] + argv + (["--smoke"] if args.smoke else []), capture_output=True, text=True,
+                           timeout=budget_s)
+        lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+        if p.returncode != 0 or not lines:
+            lines = [{"bench": first_bench, "value": None,
+                      "error": "%s exit %d: %s" % (script, p.returncode, p.stderr.strip()[-300:])}]
+    except subprocess.TimeoutExpired:
+        lines = [{"bench": first_bench, "value": None, "error": "%s timed out" % script}]
+    return lines
+
+
+if want("cores"):
+    for l in script_lines("bench-cores.sh", ["--synack", os.path.join(args.build, "synack"), "--runs", str(R)],
+                          "tun_kernel_to_synack_8conns_2cores_offload_on", 900):
+        if l.get("value") is not None and l["bench"].endswith("_2cores_offload_on"):
+            l.update({"target": 1.8, "target_applies_to": "ratio", "met": l["ratio"] >= 1.8})
+        print(json.dumps(l), flush=True)
+
+if want("busy_poll"):
+    for l in script_lines("bench-busy-poll.sh", ["--synack", os.path.join(args.build, "synack"), "--pingpong",
+                                                  os.path.join(args.build, "bench_tun_pingpong"), "--runs", str(R)],
+                          "tun_pingpong_rtt_p50_busy_poll_50us", 600):
+        print(json.dumps(l), flush=True)
 
 # Figure 7 (issue 9): congestion control in virtual time (bench/cc_sim.c, deterministic: one run).
 # Each line is a cell of the grid (algorithm x loss x RTT x reordering, 64 MiB) or a 1 Gbit/s x

@@ -167,6 +167,13 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
     }
     cfg.seed = rt->seed;
     enum synack_cc_source cc_src = net_opts_config(o, &cfg);
+    if (o->queues > 1) {
+        /* Active opens take local ports whose replies the steering program hands back to this
+         * queue: no other queue's stack sees them. */
+        rt->queue = (synack_tun_queue){.index = o->queue, .count = o->queues};
+        cfg.port_ok = synack_tun_queue_port_ok;
+        cfg.port_ok_ctx = &rt->queue;
+    }
 
     rt->st = synack_stack_new(&cfg);
     if (!rt->st) {
@@ -201,7 +208,8 @@ int net_start(const net_opts *o, const char *ctl_path, net_runtime *rt)
         return 1;
     }
     /* With many queues the command's main thread takes the signals, not each loop. */
-    synack_loop_config lc = {.link = rt->link, .handle_signals = o->queues <= 1};
+    synack_loop_config lc = {.link = rt->link, .handle_signals = o->queues <= 1,
+                             .busy_poll_us = o->busy_poll_us};
     rt->lp = synack_loop_new(rt->st, &lc);
     if (!rt->lp) {
         synack_log(SYNACK_LOG_ERROR, "cannot start the event loop: %s", strerror(errno));
@@ -249,6 +257,10 @@ void net_stop(net_runtime *rt)
                    "%llu super-segments out (TSO), %llu partial checksums out",
                    (unsigned long long)s.gso_in, (unsigned long long)s.csum_valid_in,
                    (unsigned long long)s.tso_out, (unsigned long long)s.csum_partial_out);
+        if (s.busy_polls)
+            synack_log(SYNACK_LOG_INFO, "busy-poll: %llu spins, %llu reads, %llu found packets",
+                       (unsigned long long)s.busy_polls, (unsigned long long)s.busy_poll_reads,
+                       (unsigned long long)s.busy_poll_hits);
         if (s.impair_lost || s.impair_duplicated || s.impair_corrupted)
             synack_log(SYNACK_LOG_INFO, "impairment: %llu lost, %llu duplicated, %llu corrupted",
                        (unsigned long long)s.impair_lost, (unsigned long long)s.impair_duplicated,
@@ -295,6 +307,8 @@ static void control_stats(synack_loop *lp, FILE *out)
     fprintf(out, "loop: %llu iterations, %llu wake-ups, %llu full read batches, %llu write errors\n",
             (unsigned long long)s.iterations, (unsigned long long)s.wakeups,
             (unsigned long long)s.full_batches, (unsigned long long)s.write_errors);
+    fprintf(out, "busy-poll: %llu spins, %llu reads, %llu found packets\n", (unsigned long long)s.busy_polls,
+            (unsigned long long)s.busy_poll_reads, (unsigned long long)s.busy_poll_hits);
     fprintf(out, "offload: %llu gso in, %llu csum valid in, %llu tso out, %llu csum partial out\n",
             (unsigned long long)s.gso_in, (unsigned long long)s.csum_valid_in,
             (unsigned long long)s.tso_out, (unsigned long long)s.csum_partial_out);

@@ -24,6 +24,7 @@ typedef struct net_runtime {
     synack_loop *lp;
     control_server *ctl;
     uint64_t seed;
+    synack_tun_queue queue; /* a queue of a multi-queue device: the stack's port predicate's */
 } net_runtime;
 
 /* Opens the device, makes the stack and the loop (and the control socket when ctl_path is not

@@ -172,6 +172,9 @@ int net_opts_apply(net_opts *o, const cli *c, int opt, const char *v)
             }
         return bad(c, v, "cubic, newreno or bbr");
     }
+    case NET_OPT_BUSY_POLL:
+        if (!cli_parse_u32(v, 0, 1000000, &o->busy_poll_us)) return bad(c, v, "0-1000000 microseconds");
+        return 1;
     case NET_OPT_OFFLOAD:
         if (!strcmp(v, "on")) o->offload = 1;
         else if (!strcmp(v, "off")) o->offload = -1;
@@ -267,6 +270,8 @@ void net_opts_usage(FILE *f)
             "                      has it, else cubic\n"
             "  --ecn MODE          ECN (RFC 3168): on (ask on our SYNs, accept theirs), passive\n"
             "                      (accept when asked; default, as Linux's tcp_ecn=2) or off\n"
+            "  --busy-poll USEC    before blocking, read the device without waiting for up to\n"
+            "                      USEC microseconds (a spinning CPU for less latency; default 0)\n"
             "  --seed N            reproducible ISNs, timestamps, ports and impairments: a zero\n"
             "                      secret with N mixed in (default: a secret from getrandom)\n"
             "  -v, --verbose       more logging on stderr; -vv details, -vvv every core event\n"

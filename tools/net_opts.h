@@ -42,6 +42,7 @@ typedef struct net_opts {
     int syncookies;               /* -1: default, else enum synack_syncookies */
     const char *cc;               /* --cc: congestion control by name, NULL: the default */
     int ecn;                      /* --ecn: -1 default, else enum synack_ecn */
+    uint32_t busy_poll_us;        /* --busy-poll: the loop's spin before it blocks; 0 = none */
 } net_opts;
 
 enum {
@@ -50,6 +51,7 @@ enum {
     NET_OPT_RTO_MIN, NET_OPT_FIN_WAIT_2, NET_OPT_SNDBUF, NET_OPT_RCVBUF, NET_OPT_MAX_CONNS,
     NET_OPT_MAX_SOCKETS, NET_OPT_MAX_TIME_WAIT, NET_OPT_SYN_QUEUE, NET_OPT_SYNCOOKIES,
     NET_OPT_VERBOSE, NET_OPT_OFFLOAD, NET_OPT_PCAP, NET_OPT_CC, NET_OPT_ECN,
+    NET_OPT_BUSY_POLL,
 };
 
 /* Goes into a command's getopt_long table (and "v" into its short options). */
@@ -79,6 +81,7 @@ enum {
     {"syncookies", required_argument, NULL, NET_OPT_SYNCOOKIES},            \
     {"cc", required_argument, NULL, NET_OPT_CC},                            \
     {"ecn", required_argument, NULL, NET_OPT_ECN},                          \
+    {"busy-poll", required_argument, NULL, NET_OPT_BUSY_POLL},              \
     {"verbose", no_argument, NULL, NET_OPT_VERBOSE}
 
 void net_opts_init(net_opts *o, const char *cmd);

@@ -31,6 +31,12 @@ typedef struct synack_loop_config {
                                        With SYNACK_LINK_TX_OFFLOAD the loop takes output with
                                        synack_output_meta (partial checksums, TSO) */
     unsigned read_batch;            /* packets read per wake-up before the stack runs; 0 = 64 */
+    /* Busy-poll: > 0, before blocking in epoll the loop keeps calling the link's non-blocking
+     * receive for up to this many microseconds (never past the next deadline), and runs the
+     * stack as soon as a packet comes: no sleep and wake-up on the way, at the price of a CPU
+     * that spins while idle. Descriptors other than the link (control socket, stdin, watchers)
+     * wait until the spin ends. 0 (the default): block at once. */
+    synack_time_us busy_poll_us;
     bool handle_signals;            /* SIGINT/SIGTERM stop the loop (code 128 + signal) */
     /* A stack shared with other threads (the preload library): the loop holds this lock while
      * it touches the stack, runs watchers and the app callback, and releases it only to wait.
@@ -88,6 +94,9 @@ typedef struct synack_loop_stats {
     uint64_t tso_out, csum_partial_out; /* super-segments, partial checksums handed to it */
     uint64_t impair_lost, impair_duplicated, impair_corrupted; /* both directions */
     uint64_t captured;              /* packets written by capture wrappers */
+    /* busy_poll_us > 0: spins (rounds that spun before blocking), receive calls made spinning,
+     * spins that found packets (the rest ran out of time and blocked) */
+    uint64_t busy_polls, busy_poll_reads, busy_poll_hits;
 } synack_loop_stats;
 void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out);
 

@@ -72,6 +72,15 @@ typedef struct synack_config {
                                       (at most 1024): a window of hundreds of segments at a few
                                       percent loss has dozens of holes */
     uint32_t ephemeral_lo, ephemeral_hi; /* default 32768..60999 as Linux */
+    /* Which ephemeral ports connect() (and bind to port 0) may take, beyond being free: NULL
+     * (the default) takes any. A driver sets it when where a flow's packets arrive depends on
+     * its ports: a stack on one queue of a multi-queue TUN device keeps the ports whose flows
+     * the kernel steers to its own queue (tun.h synack_tun_queue_port_ok). remote's port is 0
+     * for bind(port 0), where the peer is not known yet. Called during the RFC 6056 search: a
+     * refused port counts as tried, and the search ends after num_ephemeral tries as before.
+     * Must be a pure function of its arguments (no I/O, no clock). */
+    bool (*port_ok)(void *ctx, uint16_t local_port, const synack_endpoint *remote);
+    void *port_ok_ctx;
     /* Listen queues, separate as in Linux: listen()'s backlog (capped by backlog_max, default
      * 4096 like Linux's somaxconn, at most 65535) bounds the accept queue of established
      * connections; syn_queue_max bounds each listener's half-open (SYN-RECEIVED) children,

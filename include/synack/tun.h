@@ -88,5 +88,13 @@ int synack_tun_writev(int fd, const uint8_t *buf, size_t len, const synack_out_p
 int synack_tun_steer_by_ports(int fd, unsigned nqueues, char *err, size_t errcap);
 /* The queue of a TCP segment between these ports (the order does not matter). */
 unsigned synack_tun_port_queue(uint16_t port_a, uint16_t port_b, unsigned nqueues);
+/* One queue of a steered device, as the stack on it sees it. */
+typedef struct synack_tun_queue {
+    unsigned index, count; /* this stack's queue of count */
+} synack_tun_queue;
+/* For synack_config.port_ok with ctx a synack_tun_queue: true when the flow from local_port to
+ * remote lands on that queue, so that an active open of the stack on it gets its replies (about
+ * one port in count). remote->port 0 (bind to port 0: the peer is not known yet): true. */
+bool synack_tun_queue_port_ok(void *ctx, uint16_t local_port, const synack_endpoint *remote);
 
 #endif

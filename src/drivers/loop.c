@@ -1,6 +1,7 @@
 /* loop.c: the real-time loop of one stack on any link (driver.h): epoll waits (microseconds) for
  * the earliest of core deadline, the link's own wake-up time (a delayed or replayed packet) and
- * the app's; batch receives, timers, app, flush in batches. Owns the clock, dispatch and the
+ * the app's, after an optional busy-poll of the link; batch receives, timers, app, flush in
+ * batches. Owns the clock, dispatch and the
  * tools' logger; no protocol decisions, knows no services and no particular link. */
 #include <synack/loop.h>
 
@@ -85,6 +86,7 @@ struct synack_loop {
     sigset_t old_mask;
     bool signals;
     unsigned read_batch;
+    synack_time_us busy_poll_us;
     synack_loop_app_fn app;
     void *app_ctx;
     synack_loop_event_fn on_event;
@@ -120,6 +122,7 @@ synack_loop *synack_loop_new(synack_stack *st, const synack_loop_config *cfg)
     lp->link_fd = synack_link_poll_fd(cfg->link);
     lp->sig_fd = -1;
     lp->read_batch = cfg->read_batch ? cfg->read_batch : 64;
+    lp->busy_poll_us = cfg->busy_poll_us;
     lp->lock = cfg->lock;
     lp->unlock = cfg->unlock;
     lp->lock_ctx = cfg->lock_ctx;
@@ -347,6 +350,35 @@ static void drain_events(synack_loop *lp)
 
 static synack_time_us min_time(synack_time_us a, synack_time_us b) { return a < b ? a : b; }
 
+/* Busy-poll (loop config busy_poll_us): non-blocking receives until one hands up packets, until
+ * busy_poll_us passed, or until the deadline came. Returns 1 when packets came (the caller runs
+ * the stack at once), 0 when the spin ended without any (the caller blocks), -errno when the
+ * link is gone. A shared stack's lock is released between reads, as it is while waiting. */
+static int busy_poll(synack_loop *lp, synack_time_us deadline)
+{
+    synack_time_us now = synack_clock_us();
+    synack_time_us end = min_time(now + lp->busy_poll_us, deadline);
+    lp->stats.busy_polls++;
+    loop_unlock(lp);
+    int r = 0;
+    while (r == 0 && now < end) {
+        loop_lock(lp);
+        lp->now = now;
+        lp->stats.busy_poll_reads++;
+        r = synack_link_recv(lp->link, now, lp->read_batch, deliver, lp);
+        loop_unlock(lp);
+        now = synack_clock_us();
+    }
+    loop_lock(lp);
+    if (r > 0) {
+        lp->stats.busy_poll_hits++;
+        lp->stats.read_calls++;
+        if ((unsigned)r == lp->read_batch) lp->stats.full_batches++;
+        return 1;
+    }
+    return r;
+}
+
 static int wait_events(synack_loop *lp, struct epoll_event *evs, synack_time_us deadline)
 {
     synack_time_us now = synack_clock_us();
@@ -407,6 +439,14 @@ int synack_loop_run(synack_loop *lp)
                 synack_log(SYNACK_LOG_ERROR, "warning: the stack's deadline does not move past now; "
                                              "waiting 1 ms per round");
             if (deadline < lp->now + 1000) deadline = lp->now + 1000;
+        }
+        if (lp->busy_poll_us && deadline > lp->now) {
+            int b = busy_poll(lp, deadline);
+            if (b < 0) {
+                rc = b;
+                goto link_gone;
+            }
+            if (b > 0) continue; /* packets: run the stack on them without blocking */
         }
         lp->wait_deadline = deadline;
         loop_unlock(lp);

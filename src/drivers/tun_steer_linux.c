@@ -28,6 +28,12 @@ unsigned synack_tun_port_queue(uint16_t port_a, uint16_t port_b, unsigned nqueue
     return (h >> 16) % nqueues;
 }
 
+bool synack_tun_queue_port_ok(void *ctx, uint16_t local_port, const synack_endpoint *remote)
+{
+    const synack_tun_queue *q = ctx;
+    return !remote->port || synack_tun_port_queue(local_port, remote->port, q->count) == q->index;
+}
+
 #define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)

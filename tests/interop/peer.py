@@ -10,6 +10,8 @@ namespace. Each subcommand is one small, bounded socket script; none loops witho
                                   "bytes seconds" (the benchmark's sender)
   sink HOST PORT SECONDS          accept one connection and read it to EOF (at most SECONDS)
   recv HOST PORT SECONDS          connect and read for SECONDS (from chargen); print "bytes seconds"
+  echo HOST PORT SECONDS          serve echo (a thread per connection) for SECONDS; print how many
+                                  connections were echoed to their EOF
 """
 import errno
 import socket
@@ -87,12 +89,17 @@ def send(host, port, seconds):
     return 0 if eof else 1
 
 
-def sink(host, port, seconds):
+def listen_on(host, port, backlog):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     ls = socket.socket(fam, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((host, int(port)))
-    ls.listen(1)
+    ls.listen(backlog)
+    return ls
+
+
+def sink(host, port, seconds):
+    ls = listen_on(host, port, 1)
     ls.settimeout(float(seconds))
     c, _ = ls.accept()
     c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -131,9 +138,41 @@ def recv(host, port, seconds):
     return 0
 
 
+def echo(host, port, seconds):
+    import threading
+    ls = listen_on(host, port, 256)
+    end = time.monotonic() + float(seconds)
+    done = []
+
+    def serve(c):
+        c.settimeout(max(0.1, end - time.monotonic()))
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    done.append(1)
+                    break
+                c.sendall(b)
+        except OSError:
+            pass
+        c.close()
+
+    while time.monotonic() < end:
+        ls.settimeout(max(0.05, end - time.monotonic()))
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            break
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+    ls.close()
+    print(len(done), flush=True)
+    return 0
+
+
 def main(argv):
     cmds = {"halfclose": (halfclose, 3), "get-hold": (get_hold, 4), "refused": (refused, 2),
-            "send": (send, 3), "sink": (sink, 3), "recv": (recv, 3)}
+            "send": (send, 3), "sink": (sink, 3), "recv": (recv, 3),
+            "echo": (echo, 3)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__, file=sys.stderr)
         return 2

@@ -24,7 +24,11 @@ expected = ["conn_rate_client_close", "conn_rate_server_close", "mem_per_establi
             "timer_conn_rate_during_expiry", "synflood_legit_success", "bulk_synack_mtu1500"]
 privileged_only = ["tun_kernel_to_synack_offload_on", "tun_synack_to_kernel_offload_on",
                    "tun_kernel_to_synack_offload_off", "tun_synack_to_kernel_offload_off",
-                   "kernel_veth_bulk_mtu1500", "kernel_loopback_bulk_mtu1500"]
+                   "kernel_veth_bulk_mtu1500", "kernel_loopback_bulk_mtu1500",
+                   "tun_kernel_to_synack_8conns_2cores_offload_on", "tun_synack_to_kernel_8conns_2cores_offload_on",
+                   "tun_kernel_to_synack_8conns_2cores_offload_on_per_synack_cpu",
+                   "tun_synack_to_kernel_8conns_2cores_offload_on_per_synack_cpu",
+                   "tun_pingpong_rtt_p50_busy_poll_50us", "tun_pingpong_rtt_p99_busy_poll_50us"]
 lines, bad = {}, []
 for raw in open(path):
     raw = raw.strip()

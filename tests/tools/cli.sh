@@ -145,6 +145,8 @@ for c in serve get connect; do
   usage_error "bad value '12' for --sndbuf" $c --sndbuf 12 "${ops[@]}"
   usage_error "bad value 'loss=200%'.*--impair" $c --impair loss=200% "${ops[@]}"
   usage_error "bad value 'far' for --seed" $c --seed far "${ops[@]}"
+  usage_error "bad value '1000001' for --busy-poll" $c --busy-poll 1000001 "${ops[@]}"
+  usage_error "bad value '5us' for --busy-poll" $c --busy-poll=5us "${ops[@]}"
   usage_error "bad value '' for --dev" $c --dev= "${ops[@]}"
   usage_error "option '--no-create' takes no value" $c --no-create=yes "${ops[@]}"
   usage_error "unknown or ambiguous option '--max'" $c --max 5 "${ops[@]}" # max-conns, max-sockets, ...
@@ -155,6 +157,7 @@ for c in serve get connect; do
   parsed $c "${DEV[@]}" --max-c=64 --syncookies=off --syn-q 65535 --verbose "${ops[@]}"
   parsed $c "${DEV[@]}" --syncookies auto --mtu=1280 --msl 2s --rto-min=50ms --sndbuf=64k -- "${ops[@]}"
   parsed $c "${DEV[@]}" --ecn on --ecn=off --ecn passive "${ops[@]}"
+  parsed $c "${DEV[@]}" --busy-poll 50 "${ops[@]}"
 done
 
 # serve

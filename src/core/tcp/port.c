@@ -1,7 +1,9 @@
 /* port.c: ephemeral port selection, RFC 6056 3.3.4 Algorithm 4 ("Double-Hash Port Selection"),
  * with the stack's table of perturbation counters (st->port_table). It owns which local port an
  * unbound socket gets on connect() or bind(port 0); it never reads a clock or calls rand(): the
- * secrets are keys derived from cfg.secret (stack.c), the randomness a SipHash stream. */
+ * secrets are keys derived from cfg.secret (stack.c), the randomness a SipHash stream. A driver
+ * may narrow the ports with cfg.port_ok (a multi-queue link keeps those its queue receives); the
+ * core does not know why. */
 #include <string.h>
 
 #include "ip/ip.h"
@@ -68,7 +70,11 @@ uint16_t stack_ephemeral_port(synack_stack *st, const synack_endpoint *remote)
          * merely bound are not checked). For bind(port 0): a port nobody holds (a walk of the
          * connections; bind is rare). */
         bool suitable;
-        if (remote->port) {
+        if (st->cfg.port_ok && !st->cfg.port_ok(st->cfg.port_ok_ctx, local.port, remote)) {
+            /* The driver's predicate (a multi-queue link: the port's flow would reach another
+             * queue's stack): as a port in use, tried and passed over. */
+            suitable = false;
+        } else if (remote->port) {
             uint32_t h = stack_tuple_hash(st, &local, remote); /* one hash for both tables */
             suitable = !stack_lookup_hashed(st, &local, remote, h) && !stack_lookup_listener(st, &local) &&
                        tcp_tw_reusable(st, &local, remote, h);
