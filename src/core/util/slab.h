@@ -29,6 +29,11 @@ typedef struct slab {
 
 /* Objects of obj_size bytes (rounded up to 16). limit caps the objects in use (0: none). */
 void slab_init(slab *s, size_t obj_size, uint64_t limit, const synack_allocator *alloc);
+/* The same with chunks of at least chunk_min bytes (a power of two), for objects that come by
+ * the hundred thousand: each chunk costs the allocator a page or two besides itself (the
+ * alignment), which a larger chunk spreads over more objects. Untouched parts of a chunk cost
+ * no resident memory (objects are carved when first needed). */
+void slab_init_chunk(slab *s, size_t obj_size, size_t chunk_min, uint64_t limit, const synack_allocator *alloc);
 /* NULL when the limit is reached or memory is exhausted. The object is not zeroed. */
 void *slab_alloc(slab *s);
 void slab_free(slab *s, void *obj);
