@@ -91,7 +91,7 @@ typedef struct tcb tcb;
 /* Laid out without holes (each group: 8-byte members, then 4, 2, 1; `gdb -batch -ex "ptype /o
  * struct tcb" build/libsynack.so` shows it) and without what most connections never use: the
  * congestion control algorithm's state is out of line (cc_state.c) and a listener's accept
- * queue shares its bytes with the delivery-rate state a listener never has. tests/unit/tcb_size.c
+ * queue shares its bytes with the delivery-rate state a listener never has. tests/sim/cc_state.c
  * pins the size. */
 struct tcb {
     hnode hn;             /* in the stack's connection hash */
@@ -101,12 +101,7 @@ struct tcb {
     uint16_t linger_sec;
     uint8_t state;
     bool in_use;
-    bool passive;         /* reached SYN-RECEIVED from LISTEN (RFC 9293 note 1) */
     uint8_t hashed;       /* HASH_NONE, HASH_TUPLE or HASH_LISTENER: how it was inserted */
-    bool nodelay, keepalive, linger_on, reuseaddr;
-    bool fin_queued;      /* the user closed the send side: FIN follows the data */
-    bool rd_shut;         /* the user shut down reading */
-    bool ts_ok, sack_ok, ws_ok;
     bool ack_now;         /* send an ACK at the next output */
     bool rtt_timing;
     bool in_recovery;     /* loss recovery (tcp/recovery.c) */
@@ -114,13 +109,20 @@ struct tcb {
     bool ooo_fin;         /* a FIN arrived beyond a hole; ooo_fin_seq is its sequence number */
     bool out_pending;     /* on the stack's pending-output list */
     bool fin_rcvd;        /* the peer's FIN was received in order (end of stream) */
-    bool opened;          /* connect() or a passive open happened: the TCB is not reusable */
-    bool user_closed;     /* the application closed its descriptor: the connection is orphaned */
-    bool in_aq;           /* in its listener's accept queue (else, with a parent, embryonic) */
-    bool rcv_mss_set;     /* SO_MAXSEG chose the MSS we announce */
     bool force_send;      /* persist override of sender SWS avoidance (RFC 9293 3.8.6.2.1) */
-    bool from_cookie;     /* made from a SYN cookie: remembered when it ends (syncookie.c) */
-    bool cookie_sent;     /* listener: answered a SYN with a cookie, last at cookie_sent_us */
+    /* Flags set once or rarely (options, negotiation, the socket's life): one bit each. The
+     * ones above change per segment and keep a byte, so that setting them is a plain store. */
+    bool passive : 1;     /* reached SYN-RECEIVED from LISTEN (RFC 9293 note 1) */
+    bool nodelay : 1, keepalive : 1, linger_on : 1, reuseaddr : 1;
+    bool fin_queued : 1;  /* the user closed the send side: FIN follows the data */
+    bool rd_shut : 1;     /* the user shut down reading */
+    bool ts_ok : 1, sack_ok : 1, ws_ok : 1;
+    bool opened : 1;      /* connect() or a passive open happened: the TCB is not reusable */
+    bool user_closed : 1; /* the application closed its descriptor: the connection is orphaned */
+    bool in_aq : 1;       /* in its listener's accept queue (else, with a parent, embryonic) */
+    bool rcv_mss_set : 1; /* SO_MAXSEG chose the MSS we announce */
+    bool from_cookie : 1; /* made from a SYN cookie: remembered when it ends (syncookie.c) */
+    bool cookie_sent : 1; /* listener: answered a SYN with a cookie, last at cookie_sent_us */
     bool ack_ece;         /* this ACK carried ECE (cc_ack.ece_bytes) */
     uint8_t keepcnt;      /* keepalive probes before the peer is deemed gone (Linux: at most 127) */
     uint8_t persist_probes; /* zero-window probes since the peer last sent anything */
@@ -149,6 +151,7 @@ struct tcb {
     uint32_t ts_offset;   /* added to our timestamp clock (RFC 7323 5.4) */
 
     uint32_t sndbuf_size, rcvbuf_size;
+    int so_error;         /* positive errno waiting for the user */
     ring sndbuf, rcvbuf;
     rangeset ooo;
     rangeset scoreboard;  /* SACKed ranges above SND.UNA (sender side, sack.c) */
@@ -215,7 +218,6 @@ struct tcb {
      * rounded up (tcp_ms_of_us): 32 bits hold 49 days, more than Linux accepts (TCP_KEEPIDLE
      * 32,767 s, TCP_USER_TIMEOUT INT_MAX ms). */
     uint32_t user_timeout_ms, keepidle_ms, keepintvl_ms;
-    int so_error;         /* positive errno waiting for the user */
     int soft_error;       /* last ICMP soft error: reported instead of ETIMEDOUT (RFC 1122 4.2.3.9) */
 
     /* Lists. */
