@@ -3,6 +3,7 @@
  * has data to send, not at ESTABLISHED; it goes back at TIME-WAIT, CLOSED and free; without it
  * (never sent, or the pool had no block) the connection runs NewReno without private state, and
  * the next send tries the pool again. The TCB's size is pinned (tcb.h's layout). */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -165,7 +166,10 @@ static void exhausted_pool_falls_back_to_stateless_newreno(void)
     CHECK(cc_ops_of(&ct->cc) == &cc_cubic);
     CHECK_EQ(ct->cc.cwnd, before);
     CHECK_EQ(synack_counter(d.c, SYNACK_CNT_tcp_cc_state_nomem), 1u);
+    duo_pump(&d);
+    while ((n = synack_recv(d.s, ssd, buf, sizeof buf)) > 0) {}
     transfer(&d, d.c, csd, d.s, ssd, 100000);
+    CHECK(ct->cc.cwnd > before); /* CUBIC goes on growing it */
     synack_close(d.c, csd);
     synack_close(d.s, ssd);
     synack_close(d.s, lsd);
