@@ -70,7 +70,7 @@ static void million_connections_grow_and_shrink(void)
     /* Per idle ESTABLISHED endpoint: TCB, socket slot, hash and heap share, all tables. */
     double per_c = (double)mc.table_bytes / n, per_s = (double)ms.table_bytes / n;
     printf("  %u connections: %.0f bytes per client endpoint, %.0f per server endpoint\n", n, per_c, per_s);
-    /* 720-byte TCBs in 512 KiB chunks, 8-byte descriptor slots, the hash's share: 760 to 780
+    /* 728-byte TCBs in 512 KiB chunks, 8-byte descriptor slots, the hash's share: 760 to 780
      * bytes (a 1,024-byte budget before the CC state left the TCB; README's figure is RSS). */
     CHECK(per_c <= 800 && per_s <= 800);
     /* One request and answer on every connection, then closes from the client: TIME-WAIT. */

@@ -178,6 +178,8 @@ struct tcb {
     bool ecn_reduced;     /* reacted to ECE; ends once SND.UNA passes ecn_high (Linux's CWR state) */
     uint8_t delack_segs;  /* full segments received since our last ACK */
     uint8_t cc_phase_seen; /* enum synack_cc_phase last traced (cc_trace.c; kept while traced) */
+    uint8_t frto;         /* F-RTO (RFC 5682) step after a timeout: 0 off, 1 or 2 */
+    bool undo_on, undo_dsacked; /* see undo_marker below */
     uint32_t ecn_high;
     uint32_t ce_rcvd;     /* segments that arrived CE-marked (netstat -e) */
     uint32_t rexmit_total; /* segments of this connection sent again (ss -i "retrans:N/total") */
@@ -186,9 +188,8 @@ struct tcb {
     synack_time_us srtt_us, rttvar_us, rto_us;
     synack_time_us rtt_start;
     uint32_t rtt_seq;
-    uint8_t frto;         /* F-RTO (RFC 5682) step after a timeout: 0 off, 1 or 2 */
-    bool undo_on, undo_dsacked;
     uint16_t tlp_total;   /* loss probes sent (netstat -e), saturating */
+    uint16_t undo_total;  /* congestion responses undone (netstat -e), saturating */
 
     /* Loss recovery (tcp/recovery.c) and congestion control (cc/cc.h). */
     uint32_t recover, dupacks;
@@ -198,7 +199,6 @@ struct tcb {
      * from undo_marker was retransmitted undo_retrans times (segments) in this episode; when
      * D-SACKs account for all of them, the response is undone (undo_on, undo_dsacked above). */
     uint32_t undo_marker, undo_retrans, undo_high; /* undo_high: end of the highest resent */
-    uint16_t undo_total;  /* congestion responses undone (netstat -e), saturating */
     uint32_t ack_delivered; /* octets this ACK delivered: cumulatively or newly SACKed (PRR) */
     uint32_t ack_lost;    /* octets this ACK's RACK pass deemed lost (cc_ack.lost) */
     uint32_t frto_high;   /* RFC 5682 "recover": SND.MAX when the timeout fired */
