@@ -146,7 +146,8 @@ bool synack_socket_info(const synack_stack *st, int sd, synack_conn_info *out);
     X(tcp_frto_spurious, "retransmission timeouts found spurious by F-RTO and undone (RFC 5682)") \
     X(tcp_ecn_ce_rcvd, "segments received with CE (RFC 3168)") \
     X(tcp_ecn_ece_rcvd, "ACKs received with ECE: congestion responses (RFC 3168)") \
-    X(tcp_ecn_cwr_sent, "segments sent with CWR (RFC 3168)")
+    X(tcp_ecn_cwr_sent, "segments sent with CWR (RFC 3168)") \
+    X(tcp_cc_state_nomem, "sends under stateless NewReno: no memory for the algorithm's state")
 
 enum synack_counter {
 #define SYNACK_X(id, text) SYNACK_CNT_##id,

@@ -114,9 +114,10 @@ typedef struct synack_config {
     synack_time_us persist_max_us;      /* default 60 s */
     synack_time_us keepalive_idle_us;   /* default 2 h */
     synack_time_us keepalive_intvl_us;  /* default 75 s */
-    uint32_t keepalive_probes;          /* default 9 */
+    uint32_t keepalive_probes;          /* default 9; at most 255 */
     bool keepalive;                     /* default for new sockets, default false */
     synack_time_us user_timeout_us;     /* RFC 9293 3.10.8 USER TIMEOUT; 0 = off, default 0 */
+    /* (keepalive and user timeout: kept in whole milliseconds, at most 2^32-1 ms) */
     uint32_t max_retransmits;           /* data retransmissions before ETIMEDOUT, default 15 */
     /* Policy. */
     bool rfc5961;                  /* challenge ACKs for in-window RST/SYN (RFC 5961), default true */

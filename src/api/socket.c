@@ -1,5 +1,5 @@
 /* socket.c: the BSD-like descriptor layer over the core's connection handles (synack/conn.h):
- * the descriptor table (descriptor -> handle, a free list, doubling up to max_sockets) lives here,
+ * the descriptor table (descriptor -> handle, a free list, pages of 4,096 added up to max_sockets) lives here,
  * in the stack's user slot, and every call maps a descriptor to its handle. Errors are the
  * negative errno values a C programmer expects. No blocking: callers poll. Uses only what the
  * core exports (include/synack). */
@@ -10,17 +10,31 @@
 #include <synack/conn.h>
 #include <synack/socket.h>
 
-typedef struct sock_slot {
-    synack_conn *c; /* NULL when the descriptor is free */
-    int next_free;
-} sock_slot;
+/* A descriptor's slot, 8 bytes: the connection's handle (aligned, so even), or for a free
+ * descriptor the next free one, odd: ((next + 1) << 1) | 1, with next -1 for none. */
+typedef uintptr_t sock_slot;
+static inline bool slot_free(sock_slot v) { return v & 1u; }
+static inline sock_slot slot_link(int next) { return ((sock_slot)(uint32_t)(next + 1) << 1) | 1u; }
+static inline int slot_next(sock_slot v) { return (int)(v >> 1) - 1; }
+
+/* Slots come in pages of SOCK_PAGE descriptors, added as descriptors are needed, so that growing
+ * never copies the table (nor leaves the old copy to the C library's free lists, resident) and
+ * the table costs 8 bytes a descriptor, not up to twice 16. Descriptors below `fresh` have been
+ * handed out at least once; those at or above it are free and never touched. */
+enum { SOCK_PAGE_SHIFT = 12, SOCK_PAGE = 1 << SOCK_PAGE_SHIFT };
 
 typedef struct sock_table {
-    sock_slot *slots;
-    uint32_t cap;
-    int free_head; /* -1: none free */
+    sock_slot **pages;    /* directory of pages (doubles: a pointer per 4,096 descriptors) */
+    uint32_t npages, dir_cap;
+    uint32_t fresh;       /* the lowest descriptor never handed out */
+    int free_head;        /* -1: none released */
     uint32_t in_use;
 } sock_table;
+
+static inline sock_slot *slot_at(const sock_table *tb, uint32_t sd)
+{
+    return &tb->pages[sd >> SOCK_PAGE_SHIFT][sd & (SOCK_PAGE - 1)];
+}
 
 /* The stack's allocator (synack_config.allocator), the C library when it has none. */
 static void *mem_alloc(const synack_allocator *a, size_t size)
@@ -39,11 +53,16 @@ static void table_free(synack_stack *st, void *user)
 {
     sock_table *tb = user;
     const synack_allocator *a = &synack_stack_config(st)->allocator;
-    mem_release(a, tb->slots);
+    for (uint32_t i = 0; i < tb->npages; i++) mem_release(a, tb->pages[i]);
+    mem_release(a, tb->pages);
     mem_release(a, tb);
 }
 
-static size_t table_bytes(const void *user) { return (size_t)((const sock_table *)user)->cap * sizeof(sock_slot); }
+static size_t table_bytes(const void *user)
+{
+    const sock_table *tb = user;
+    return ((size_t)tb->npages * SOCK_PAGE + tb->dir_cap) * sizeof(sock_slot);
+}
 static uint32_t table_in_use(const void *user) { return ((const sock_table *)user)->in_use; }
 
 static const synack_user_ops table_ops = {.free = table_free, .table_bytes = table_bytes, .in_use = table_in_use};
@@ -68,41 +87,50 @@ static sock_table *table_of(synack_stack *st, bool make)
 static synack_conn *sock_conn(const synack_stack *st, int sd)
 {
     const sock_table *tb = synack_stack_user(st);
-    if (!tb || sd < 0 || (uint32_t)sd >= tb->cap) return NULL;
-    return tb->slots[sd].c;
+    if (!tb || sd < 0 || (uint32_t)sd >= tb->fresh) return NULL;
+    sock_slot v = *slot_at(tb, (uint32_t)sd);
+    return slot_free(v) ? NULL : (synack_conn *)v;
 }
 
-/* Doubles the descriptor table (up to max_sockets); descriptors keep their numbers. */
+/* One more page of descriptors (up to max_sockets); descriptors keep their numbers. */
 static bool sock_grow(synack_stack *st, sock_table *tb)
 {
     const synack_config *cfg = synack_stack_config(st);
-    uint32_t cap = tb->cap ? tb->cap * 2 : 64;
-    if (cap > cfg->max_sockets) cap = cfg->max_sockets;
-    if (cap <= tb->cap) return false;
+    if ((uint64_t)tb->npages * SOCK_PAGE >= cfg->max_sockets) return false;
     const synack_allocator *a = &cfg->allocator;
-    sock_slot *s = mem_alloc(a, (size_t)cap * sizeof *s);
-    if (!s) return false;
-    if (tb->slots) {
-        memcpy(s, tb->slots, (size_t)tb->cap * sizeof *s);
-        mem_release(a, tb->slots);
+    if (tb->npages == tb->dir_cap) {
+        uint32_t cap = tb->dir_cap ? tb->dir_cap * 2 : 4;
+        sock_slot **d = mem_alloc(a, (size_t)cap * sizeof *d);
+        if (!d) return false;
+        if (tb->pages) memcpy(d, tb->pages, (size_t)tb->npages * sizeof *d);
+        mem_release(a, tb->pages);
+        tb->pages = d;
+        tb->dir_cap = cap;
     }
-    for (uint32_t i = cap; i-- > tb->cap;) {
-        s[i].c = NULL;
-        s[i].next_free = tb->free_head;
-        tb->free_head = (int)i;
-    }
-    tb->slots = s;
-    tb->cap = cap;
+    sock_slot *page = mem_alloc(a, (size_t)SOCK_PAGE * sizeof *page);
+    if (!page) return false;
+    tb->pages[tb->npages++] = page;
     return true;
 }
 
-static bool sock_room(synack_stack *st, sock_table *tb) { return tb && (tb->free_head >= 0 || sock_grow(st, tb)); }
+/* The limit on descriptors: max_sockets, within the pages there are. */
+static bool sock_fresh_ok(const synack_stack *st, const sock_table *tb)
+{
+    return tb->fresh < synack_stack_config(st)->max_sockets && tb->fresh < (uint64_t)tb->npages * SOCK_PAGE;
+}
+
+static bool sock_room(synack_stack *st, sock_table *tb)
+{
+    return tb && (tb->free_head >= 0 || sock_fresh_ok(st, tb) ||
+                  (tb->fresh < synack_stack_config(st)->max_sockets && sock_grow(st, tb)));
+}
 
 static int sock_attach(sock_table *tb, synack_conn *c)
 {
     int sd = tb->free_head;
-    tb->free_head = tb->slots[sd].next_free;
-    tb->slots[sd].c = c;
+    if (sd >= 0) tb->free_head = slot_next(*slot_at(tb, (uint32_t)sd));
+    else sd = (int)tb->fresh++;
+    *slot_at(tb, (uint32_t)sd) = (sock_slot)c;
     tb->in_use++;
     synack_conn_set_socket(c, sd);
     return sd;
@@ -111,8 +139,7 @@ static int sock_attach(sock_table *tb, synack_conn *c)
 static void sock_release(synack_stack *st, int sd)
 {
     sock_table *tb = synack_stack_user(st);
-    tb->slots[sd].c = NULL;
-    tb->slots[sd].next_free = tb->free_head;
+    *slot_at(tb, (uint32_t)sd) = slot_link(tb->free_head);
     tb->free_head = sd;
     tb->in_use--;
 }

@@ -196,20 +196,20 @@ int synack_conn_setopt(synack_stack *st, synack_conn *c, int opt, const void *va
         t->rcv_mss_set = true;
         return 0;
     case SYNACK_SO_USER_TIMEOUT:
-        if (get_u64(val, len, &u)) return -EINVAL;
-        t->user_timeout_us = u;
+        if (get_u64(val, len, &u) || u > TCP_DURATION_US_MAX) return -EINVAL;
+        t->user_timeout_ms = tcp_ms_of_us(u);
         if (!u) tcp_timer_cancel(st, t, SYNACK_TIMER_USER_TIMEOUT);
         return 0;
     case SYNACK_SO_KEEPIDLE:
     case SYNACK_SO_KEEPINTVL:
-        if (get_u64(val, len, &u) || u == 0) return -EINVAL;
-        if (opt == SYNACK_SO_KEEPIDLE) t->keepidle_us = u;
-        else t->keepintvl_us = u;
+        if (get_u64(val, len, &u) || u == 0 || u > TCP_DURATION_US_MAX) return -EINVAL;
+        if (opt == SYNACK_SO_KEEPIDLE) t->keepidle_ms = tcp_ms_of_us(u);
+        else t->keepintvl_ms = tcp_ms_of_us(u);
         tcp_keepalive_reset(st, t);
         return 0;
     case SYNACK_SO_KEEPCNT:
-        if (get_int(val, len, &v) || v < 1) return -EINVAL;
-        t->keepcnt = (uint32_t)v;
+        if (get_int(val, len, &v) || v < 1 || v > UINT8_MAX) return -EINVAL;
+        t->keepcnt = (uint8_t)v;
         return 0;
     case SYNACK_SO_CONGESTION: {
         char name[16];
@@ -252,9 +252,9 @@ int synack_conn_getopt(synack_stack *st, synack_conn *c, int opt, void *val, siz
     case SYNACK_SO_RCVBUF: return put_int(val, len, (int)t->rcvbuf_size);
     case SYNACK_SO_MAXSEG:
         return put_int(val, len, TCPS_HAVE_ESTABLISHED(t->state) ? t->snd_mss : t->rcv_mss);
-    case SYNACK_SO_USER_TIMEOUT: return put_u64(val, len, t->user_timeout_us);
-    case SYNACK_SO_KEEPIDLE: return put_u64(val, len, t->keepidle_us);
-    case SYNACK_SO_KEEPINTVL: return put_u64(val, len, t->keepintvl_us);
+    case SYNACK_SO_USER_TIMEOUT: return put_u64(val, len, tcp_us_of_ms(t->user_timeout_ms));
+    case SYNACK_SO_KEEPIDLE: return put_u64(val, len, tcp_us_of_ms(t->keepidle_ms));
+    case SYNACK_SO_KEEPINTVL: return put_u64(val, len, tcp_us_of_ms(t->keepintvl_ms));
     case SYNACK_SO_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
     case SYNACK_SO_ERROR: {
         int e = t->so_error;
@@ -262,7 +262,7 @@ int synack_conn_getopt(synack_stack *st, synack_conn *c, int opt, void *val, siz
         return put_int(val, len, e);
     }
     case SYNACK_SO_CONGESTION: {
-        const char *name = cc_ops_of(&t->cc)->name;
+        const char *name = cc_algo_of(&t->cc)->name;
         size_t n = strlen(name) + 1;
         if (!val || !len || *len < n) return -EINVAL;
         memcpy(val, name, n);

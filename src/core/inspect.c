@@ -102,12 +102,13 @@ static void fill(const synack_stack *st, const tcb *t, synack_conn_info *ci)
     ci->bytes_received = bytes_received(t);
     ci->retransmits_total = t->rexmit_total;
     ci->state_age_us = (synack_time_us)(uint32_t)((uint32_t)(st->now / 1000) - t->state_since_ms) * 1000u;
-    ci->cc_name = cc_ops_of(&t->cc)->name;
-    ci->delivery_rate = t->rate.last_rate;
-    ci->delivery_rate_app_limited = t->rate.last_app_limited;
+    ci->cc_name = cc_algo_of(&t->cc)->name;
+    if (t->cc_ready) { /* a listener's bytes there are its accept queue (tcb.h) */
+        ci->delivery_rate = t->rate.last_rate;
+        ci->delivery_rate_app_limited = t->rate.last_app_limited;
+    }
     ci->ecn_ok = t->ecn_ok;
-    const cc_ops *ops = cc_ops_of(&t->cc);
-    ci->cc_phase = t->cc_ready && ops->phase ? ops->phase(&t->cc) : "";
+    ci->cc_phase = t->cc_ready ? tcp_cc_algo_phase(t) : "";
     ci->cc_state = (uint8_t)tcp_cc_phase(t);
     ci->min_rtt_us = t->min_rtt_us;
     ci->pacing_rate = t->cc.pacing_rate;
@@ -220,7 +221,7 @@ void synack_mem_get(const synack_stack *st, synack_mem_info *out)
     out->conns_high = st->conns_high;
     out->sockets_in_use = st->user && st->user_ops->in_use ? st->user_ops->in_use(st->user) : 0;
     out->time_wait = st->tw.count;
-    size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges) +
+    size_t bytes = slab_bytes(&st->tcb_slab) + slab_bytes(&st->cc_state_slab) + slab_bytes(&st->tw.recs) + slab_bytes(&st->bufs.ranges) +
                    slab_bytes(&st->bufs.small);
     for (uint32_t i = 0; i < BUF_CLASSES; i++) bytes += slab_bytes(&st->bufs.cls[i]);
     bytes += htable_bytes(&st->conns) + htable_bytes(&st->tw.hash);

@@ -55,6 +55,7 @@ struct synack_stack {
     /* Connections: a slab of TCBs (grows and shrinks with the load, capped by max_conns), a list
      * of all of them for the rare walks (netstat, teardown), and the 4-tuple / listener hash. */
     slab tcb_slab;
+    slab cc_state_slab;   /* congestion control private state, for senders only (cc_state.c) */
     tcb *all_head;
     uint32_t conns_in_use, conns_high, next_conn_id; /* TIME-WAIT records included */
     htable conns;

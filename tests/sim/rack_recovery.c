@@ -780,7 +780,9 @@ static void cc_trace_events(void)
     int dr = cc_find(0, SYNACK_CC_STARTUP, SYNACK_CC_DRAIN, SYNACK_CC_REASON_ACK);
     int bw = cc_find(0, dr >= 0 ? SYNACK_CC_DRAIN : SYNACK_CC_STARTUP, SYNACK_CC_PROBE_BW, SYNACK_CC_REASON_ACK);
     CHECK(st == 0 && bw > st && (dr < 0 || (dr > st && bw > dr)));
-    CHECK(bw > 0 && cc_log[bw].pacing_rate > 0 && cc_log[0].pacing_rate > 0);
+    /* The init event comes at ESTABLISHED, before the first send gives BBR its state
+     * (tcp/cc_state.c): its pacing rate is set from then on. */
+    CHECK(bw > 0 && cc_log[bw].pacing_rate > 0);
     CHECK_EQ(cc_count(SYNACK_CC_STARTUP, -1), 1);
     CHECK_STR(synack_cc_name(cc_log[0].cc_algo), "bbr");
     CHECK(o.info.pacing_rate > 0);

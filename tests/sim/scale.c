@@ -11,8 +11,8 @@
 #include "stack_impl.h"
 #include "test.h"
 
-/* A descriptor slot of src/api/socket.c: a handle pointer and a free-list link. */
-enum { SOCK_SLOT_BYTES = 2 * sizeof(void *) };
+/* A descriptor slot of src/api/socket.c: a handle pointer, or the free-list link in its place. */
+enum { SOCK_SLOT_BYTES = sizeof(void *) };
 
 #include <synack/inspect.h>
 #include <synack/socket.h>
@@ -70,7 +70,9 @@ static void million_connections_grow_and_shrink(void)
     /* Per idle ESTABLISHED endpoint: TCB, socket slot, hash and heap share, all tables. */
     double per_c = (double)mc.table_bytes / n, per_s = (double)ms.table_bytes / n;
     printf("  %u connections: %.0f bytes per client endpoint, %.0f per server endpoint\n", n, per_c, per_s);
-    CHECK(per_c <= 1024 && per_s <= 1024);
+    /* 728-byte TCBs in 512 KiB chunks, 8-byte descriptor slots, the hash's share: 760 to 780
+     * bytes (a 1,024-byte budget before the CC state left the TCB; README's figure is RSS). */
+    CHECK(per_c <= 800 && per_s <= 800);
     /* One request and answer on every connection, then closes from the client: TIME-WAIT. */
     if (made != n || accepted != n) n = accepted < made ? accepted : made; /* failed above */
     uint32_t bad = 0;

@@ -17,9 +17,15 @@ static const cc_ops *algo(const char *name)
     return i >= 0 ? cc_algos[i] : cc_algos[0];
 }
 
+/* The algorithm's private state, which TCP attaches from its pool (tcp/cc_state.c): one block,
+ * as each test drives one connection at a time. */
+static _Alignas(16) uint8_t priv_block[CC_PRIV_BYTES];
+
 static void conn_init(cc_conn *c, const char *name, synack_time_us now)
 {
     memset(c, 0, sizeof *c);
+    memset(priv_block, 0, sizeof priv_block);
+    c->priv = priv_block;
     c->algo = (uint8_t)cc_find(name);
     c->mss = MSS;
     c->cwnd = 10 * MSS;

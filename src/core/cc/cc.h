@@ -12,7 +12,10 @@
 
 #include <synack/types.h>
 
-/* Room for the largest algorithm's own state; each algorithm static-asserts that it fits. */
+/* Room for the largest algorithm's own state; each algorithm static-asserts that it fits. The
+ * state lives out of line (priv): TCP attaches a block of CC_PRIV_BYTES from a pool when the
+ * connection first has data to send (tcp/cc_state.c), so an idle or receive-only connection
+ * carries a pointer, not the block. */
 enum { CC_PRIV_BYTES = 128 };
 
 typedef struct cc_conn {
@@ -22,7 +25,9 @@ typedef struct cc_conn {
     uint32_t mss;           /* data bytes per full segment (TCP keeps it current) */
     uint32_t prior_cwnd, prior_ssthresh; /* before the last congestion event, for undo */
     uint8_t algo;           /* index in cc_algos[] */
-    _Alignas(8) uint8_t priv[CC_PRIV_BYTES]; /* the algorithm's own state */
+    /* The algorithm's own state, CC_PRIV_BYTES aligned to 16, set before init is called; NULL:
+     * none attached, and cc_ops_of() answers with cc_newreno_stateless. */
+    void *priv;
 } cc_conn;
 
 /* What one acknowledgment told the sender. */
@@ -79,7 +84,12 @@ extern const cc_ops *const cc_algos[];
 extern const unsigned cc_algo_count;
 /* The index of the algorithm called name, or -1. */
 int cc_find(const char *name);
-static inline const cc_ops *cc_ops_of(const cc_conn *c) { return cc_algos[c->algo]; }
+/* The algorithm chosen (its name, what a socket reports). */
+static inline const cc_ops *cc_algo_of(const cc_conn *c) { return cc_algos[c->algo]; }
+/* The algorithm that runs: the chosen one once its state is attached; until then (and when the
+ * pool had no block for it) NewReno without private state. */
+extern const cc_ops cc_newreno_stateless;
+static inline const cc_ops *cc_ops_of(const cc_conn *c) { return c->priv ? cc_algos[c->algo] : &cc_newreno_stateless; }
 
 /* Helpers the algorithms share. */
 #define CC_CWND_MAX (1u << 30)

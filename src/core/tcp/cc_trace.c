@@ -10,9 +10,8 @@
 /* The algorithm's phase text as the public enum: the names are the ones event.h lists. */
 static int algo_phase(const tcb *t)
 {
-    const cc_ops *ops = cc_ops_of(&t->cc);
-    if (!ops->phase) return SYNACK_CC_OTHER;
-    const char *name = ops->phase(&t->cc);
+    const char *name = tcp_cc_algo_phase(t); /* the chosen algorithm's, state or not */
+    if (!*name) return SYNACK_CC_OTHER;
     for (int p = SYNACK_CC_SLOW_START; p < SYNACK_CC_RECOVERY; p++)
         if (!strcmp(name, synack_cc_phase_name(p))) return p;
     return SYNACK_CC_OTHER;

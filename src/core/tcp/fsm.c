@@ -56,9 +56,11 @@ static void enter_state(synack_stack *st, tcb *t, int from)
         tcp_timer_cancel_all(st, t);
         tcp_timer_arm(st, t, SYNACK_TIMER_TIME_WAIT, st->now + 2 * st->cfg.msl_us);
         if (t->sd < 0 || t->rcvbuf.len == 0) tcp_buffers_free(st, t);
+        tcp_cc_release(st, t); /* all we sent is acknowledged: the algorithm has no more work */
         break;
     case S(CLOSED):
         tcp_timer_cancel_all(st, t);
+        tcp_cc_release(st, t);
         break;
     default:
         break;

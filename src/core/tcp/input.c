@@ -79,9 +79,9 @@ static tcb *child_new(synack_stack *st, tcb *lst, const synack_endpoint *local,
     c->sndbuf_size = lst->sndbuf_size;
     c->rcvbuf_size = lst->rcvbuf_size;
     c->rcv_mss = lst->rcv_mss_set ? lst->rcv_mss : tcp_announce_mss(st, &remote->addr);
-    c->user_timeout_us = lst->user_timeout_us;
-    c->keepidle_us = lst->keepidle_us;
-    c->keepintvl_us = lst->keepintvl_us;
+    c->user_timeout_ms = lst->user_timeout_ms;
+    c->keepidle_ms = lst->keepidle_ms;
+    c->keepintvl_ms = lst->keepintvl_ms;
     c->keepcnt = lst->keepcnt;
     c->ts_offset = tcp_ts_offset(st, local, remote);
     return c;
@@ -535,8 +535,8 @@ static void ack_advance(synack_stack *st, tcb *t, uint32_t ack)
         tcp_timer_cancel(st, t, SYNACK_TIMER_USER_TIMEOUT);
     } else { /* RFC 6298 5.3 */
         tcp_rexmt_arm(st, t);
-        if (t->user_timeout_us)
-            tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
+        if (t->user_timeout_ms)
+            tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + tcp_us_of_ms(t->user_timeout_ms));
     }
     if (TCPS_HAVE_ESTABLISHED(t->state)) tcp_recovery_on_ack(st, t, acked, prior_flight, rtt);
     if (was_full && data && t->sd >= 0) stack_event_simple(st, t, SYNACK_EV_WRITABLE, 0);

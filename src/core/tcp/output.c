@@ -280,8 +280,8 @@ static void after_send(synack_stack *st, tcb *t, uint32_t seq, uint32_t seqlen)
         tcp_rexmt_arm(st, t);
     }
     if (new_data && seqlen) tcp_tlp_arm(st, t); /* RFC 8985 7.2: new data sent */
-    if (seqlen && t->user_timeout_us && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
-        tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
+    if (seqlen && t->user_timeout_ms && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
+        tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + tcp_us_of_ms(t->user_timeout_ms));
 }
 
 /* Sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED, or after CLOSE there) while it is

@@ -92,18 +92,20 @@ typedef struct rack_state {
 #define TCPS_SENT_FIN(s) ((s) >= SYNACK_FIN_WAIT_1)
 
 typedef struct tcb tcb;
+/* Laid out without holes (each group: 8-byte members, then 4, 2, 1; `gdb -batch -ex "ptype /o
+ * struct tcb" build/libsynack.so` shows it) and without what most connections never use: the
+ * congestion control algorithm's state is out of line (cc_state.c) and a listener's accept
+ * queue shares its bytes with the delivery-rate state a listener never has. tests/sim/cc_state.c
+ * pins the size. */
 struct tcb {
     hnode hn;             /* in the stack's connection hash */
     uint32_t id;          /* stable, unique per connection lifetime */
     int sd;               /* owning socket, -1 when orphaned */
+    synack_endpoint local, remote;
+    uint16_t linger_sec;
     uint8_t state;
     bool in_use;
-    bool passive;         /* reached SYN-RECEIVED from LISTEN (RFC 9293 note 1) */
     uint8_t hashed;       /* HASH_NONE, HASH_TUPLE or HASH_LISTENER: how it was inserted */
-    bool nodelay, keepalive, linger_on, reuseaddr;
-    bool fin_queued;      /* the user closed the send side: FIN follows the data */
-    bool rd_shut;         /* the user shut down reading */
-    bool ts_ok, sack_ok, ws_ok;
     bool ack_now;         /* send an ACK at the next output */
     bool rtt_timing;
     bool in_recovery;     /* loss recovery (tcp/recovery.c) */
@@ -111,43 +113,63 @@ struct tcb {
     bool ooo_fin;         /* a FIN arrived beyond a hole; ooo_fin_seq is its sequence number */
     bool out_pending;     /* on the stack's pending-output list */
     bool fin_rcvd;        /* the peer's FIN was received in order (end of stream) */
-    bool opened;          /* connect() or a passive open happened: the TCB is not reusable */
-    bool user_closed;     /* the application closed its descriptor: the connection is orphaned */
-    bool in_aq;           /* in its listener's accept queue (else, with a parent, embryonic) */
-    bool rcv_mss_set;     /* SO_MAXSEG chose the MSS we announce */
     bool force_send;      /* persist override of sender SWS avoidance (RFC 9293 3.8.6.2.1) */
-    bool from_cookie;     /* made from a SYN cookie: remembered when it ends (syncookie.c) */
-    bool cookie_sent;     /* listener: answered a SYN with a cookie, last at cookie_sent_us */
-    uint16_t linger_sec;
-    synack_endpoint local, remote;
+    /* Flags set once or rarely (options, negotiation, the socket's life): one bit each. The
+     * ones above change per segment and keep a byte, so that setting them is a plain store. */
+    bool passive : 1;     /* reached SYN-RECEIVED from LISTEN (RFC 9293 note 1) */
+    bool nodelay : 1, keepalive : 1, linger_on : 1, reuseaddr : 1;
+    bool fin_queued : 1;  /* the user closed the send side: FIN follows the data */
+    bool rd_shut : 1;     /* the user shut down reading */
+    bool ts_ok : 1, sack_ok : 1, ws_ok : 1;
+    bool opened : 1;      /* connect() or a passive open happened: the TCB is not reusable */
+    bool user_closed : 1; /* the application closed its descriptor: the connection is orphaned */
+    bool in_aq : 1;       /* in its listener's accept queue (else, with a parent, embryonic) */
+    bool rcv_mss_set : 1; /* SO_MAXSEG chose the MSS we announce */
+    bool from_cookie : 1; /* made from a SYN cookie: remembered when it ends (syncookie.c) */
+    bool cookie_sent : 1; /* listener: answered a SYN with a cookie, last at cookie_sent_us */
+    bool ack_ece;         /* this ACK carried ECE (cc_ack.ece_bytes) */
+    uint8_t keepcnt;      /* keepalive probes before the peer is deemed gone (Linux: at most 127) */
+    uint8_t persist_probes; /* zero-window probes since the peer last sent anything */
 
     /* Send sequence variables (RFC 9293 3.3.1). snd_max is the highest sequence ever sent. */
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
     uint32_t snd_buf_seq; /* sequence number of the first byte in sndbuf */
-    uint8_t snd_wscale, rcv_wscale;
     uint16_t snd_mss;     /* effective send MSS (RFC 9293 3.7.1) */
     uint16_t rcv_mss;     /* MSS we announce */
     /* Times SND.UNA - ISS wrapped past 2^32: with it the octets acknowledged are a 48-bit count
-     * (tcp_bytes_acked) that costs no TCB space (it fills a padding hole). Saturates. */
+     * (tcp_bytes_acked) that costs 2 bytes of TCB. Saturates. */
     uint16_t snd_una_wraps;
+    uint16_t rcv_nxt_wraps; /* times RCV.NXT - IRS wrapped past 2^32 (see snd_una_wraps) */
+    uint8_t snd_wscale, rcv_wscale;
+    /* Buffers: bufs_on while the connection can move data; memory comes with the data
+     * (tcp/buffers.h). The hints are the size classes the last burst needed. */
+    bool bufs_on;
+    uint8_t snd_hint, rcv_hint;
+    uint8_t rexmt_shift;  /* consecutive RTO backoffs */
+    uint8_t keep_probes;  /* keepalive probes unanswered */
+    uint8_t persist_shift;
     /* Receive sequence variables. rcv_adv is the right edge we last advertised. */
     uint32_t irs, rcv_nxt, rcv_adv;
     uint32_t ooo_fin_seq;
     uint32_t ts_recent, last_ack_sent;
     uint32_t ts_offset;   /* added to our timestamp clock (RFC 7323 5.4) */
 
-    /* Buffers: bufs_on while the connection can move data; memory comes with the data
-     * (tcp/buffers.h). The hints are the size classes the last burst needed. */
-    bool bufs_on;
-    uint8_t snd_hint, rcv_hint;
     uint32_t sndbuf_size, rcvbuf_size;
+    int so_error;         /* positive errno waiting for the user */
     ring sndbuf, rcvbuf;
     rangeset ooo;
     rangeset scoreboard;  /* SACKed ranges above SND.UNA (sender side, sack.c) */
+    txlog txlog;          /* sent segments (tcp/txlog.c) */
     uint32_t rexmit_high; /* RFC 6675 HighRxt: retransmitted up to here in this recovery */
     uint32_t rexmit_mark; /* SND.MAX when the holes were last resent (lost-retransmit check) */
-    txlog txlog;          /* sent segments (tcp/txlog.c) */
-    rate_state rate;      /* delivery rate (tcp/txlog.c) */
+    union {
+        rate_state rate;  /* delivery rate (tcp/txlog.c); set up at ESTABLISHED (tcp_cc_init) */
+        struct {          /* LISTEN only: the accept queue, its limits, SYN cookies */
+            tcb *aq_head, *aq_tail; /* children established, waiting for accept */
+            synack_time_us cookie_sent_us; /* when it last sent a cookie */
+            uint16_t backlog, aq_len, syn_rcvd_len; /* accept queue limit and lengths */
+        };
+    };
     rack_state rack;      /* RACK-TLP (tcp/rack.c) */
     /* D-SACK (RFC 2883) to report on our next ACK: [dsack_start, dsack_end) when dsack_on. */
     uint32_t dsack_start, dsack_end;
@@ -158,20 +180,20 @@ struct tcb {
      * ecn_high (once per window, 6.1.2). */
     bool ecn_ok, ecn_asked, ecn_ece_pending, ecn_cwr_pending;
     bool ecn_reduced;     /* reacted to ECE; ends once SND.UNA passes ecn_high (Linux's CWR state) */
+    uint8_t delack_segs;  /* full segments received since our last ACK */
     uint8_t cc_phase_seen; /* enum synack_cc_phase last traced (cc_trace.c; kept while traced) */
+    uint8_t frto;         /* F-RTO (RFC 5682) step after a timeout: 0 off, 1 or 2 */
+    bool undo_on, undo_dsacked; /* see undo_marker below */
     uint32_t ecn_high;
-    uint32_t ce_rcvd;     /* segments that arrived CE-marked (netstat -e); in a padding hole */
+    uint32_t ce_rcvd;     /* segments that arrived CE-marked (netstat -e) */
+    uint32_t rexmit_total; /* segments of this connection sent again (ss -i "retrans:N/total") */
 
     /* RTT estimation (RFC 6298) and retransmission. */
     synack_time_us srtt_us, rttvar_us, rto_us;
     synack_time_us rtt_start;
     uint32_t rtt_seq;
-    uint8_t rexmt_shift;  /* consecutive RTO backoffs */
-    uint8_t keep_probes;  /* keepalive probes unanswered */
-    uint8_t persist_shift;
-    uint8_t persist_probes; /* zero-window probes since the peer last sent anything */
-    uint8_t delack_segs;  /* full segments received since our last ACK */
-    uint16_t tlp_total;   /* loss probes sent (netstat -e), saturating; in a padding hole */
+    uint16_t tlp_total;   /* loss probes sent (netstat -e), saturating */
+    uint16_t undo_total;  /* congestion responses undone (netstat -e), saturating */
 
     /* Loss recovery (tcp/recovery.c) and congestion control (cc/cc.h). */
     uint32_t recover, dupacks;
@@ -179,14 +201,10 @@ struct tcb {
     uint32_t prr_delivered, prr_out, recover_fs;
     /* Undo of a spurious congestion response (RFC 3708 / RFC 4015, Linux's undo_marker): data
      * from undo_marker was retransmitted undo_retrans times (segments) in this episode; when
-     * D-SACKs account for all of them, the response is undone. */
+     * D-SACKs account for all of them, the response is undone (undo_on, undo_dsacked above). */
     uint32_t undo_marker, undo_retrans, undo_high; /* undo_high: end of the highest resent */
-    bool undo_on, undo_dsacked;
-    uint16_t undo_total;  /* congestion responses undone (netstat -e), saturating; padding hole */
     uint32_t ack_delivered; /* octets this ACK delivered: cumulatively or newly SACKed (PRR) */
     uint32_t ack_lost;    /* octets this ACK's RACK pass deemed lost (cc_ack.lost) */
-    bool ack_ece;         /* this ACK carried ECE (cc_ack.ece_bytes) */
-    uint8_t frto;         /* F-RTO (RFC 5682) step after a timeout: 0 off, 1 or 2 */
     uint32_t frto_high;   /* RFC 5682 "recover": SND.MAX when the timeout fired */
     uint32_t min_rtt_us;  /* smallest RTT sample, saturating; 0: none yet */
     cc_conn cc;
@@ -200,24 +218,26 @@ struct tcb {
      * 49 days (a whole synack_time_us would add 8 bytes to every TCB). */
     uint32_t state_since_ms;
     synack_time_us last_rcv_time;   /* keepalive idle */
-    synack_time_us user_timeout_us, keepidle_us, keepintvl_us;
-    uint32_t keepcnt;
-    int so_error;         /* positive errno waiting for the user */
+    /* User timeout (RFC 9293 3.10.8) and keepalive times (RFC 1122 4.2.3.6) in milliseconds,
+     * rounded up (tcp_ms_of_us): 32 bits hold 49 days, more than Linux accepts (TCP_KEEPIDLE
+     * 32,767 s, TCP_USER_TIMEOUT INT_MAX ms). */
+    uint32_t user_timeout_ms, keepidle_ms, keepintvl_ms;
     int soft_error;       /* last ICMP soft error: reported instead of ETIMEDOUT (RFC 1122 4.2.3.9) */
-    uint32_t rexmit_total; /* segments of this connection sent again (ss -i "retrans:N/total") */
 
     /* Lists. */
     tcb *all_prev, *all_next; /* every TCB of the stack */
     tcb *parent;          /* the listener a passive child came from */
     tcb *aq_next;         /* accept queue / child list link */
-    tcb *aq_head, *aq_tail; /* listener: children established, waiting for accept */
     tcb *out_next, *out_prev; /* pending-output list (both ways: a connection freed while it
                                  waits leaves it in O(1)) */
-    uint16_t backlog, aq_len, syn_rcvd_len; /* listener: accept queue limit and lengths */
-    uint16_t rcv_nxt_wraps; /* times RCV.NXT - IRS wrapped past 2^32 (see snd_una_wraps) */
-    synack_time_us cookie_sent_us; /* listener: when it last sent a cookie */
     synack_time_us cookie_until;   /* from_cookie: the last moment its cookie could validate */
 };
+
+/* Milliseconds of a user-set duration, rounded up (a timeout never fires early); the caller
+ * checks TCP_DURATION_US_MAX. */
+#define TCP_DURATION_US_MAX ((synack_time_us)UINT32_MAX * 1000u)
+static inline uint32_t tcp_ms_of_us(synack_time_us us) { return (uint32_t)((us + 999u) / 1000u); }
+static inline synack_time_us tcp_us_of_ms(uint32_t ms) { return (synack_time_us)ms * 1000u; }
 
 /* Octet counters without counters (ss -i bytes_acked / bytes_received): offsets from ISS and IRS,
  * with the wraps past 2^32 counted where SND.UNA and RCV.NXT advance. SYN and FIN take a
@@ -414,6 +434,15 @@ void tcp_cc_trace(synack_stack *st, tcb *t, int reason);
 /* ---- recovery.c: loss detection and recovery, and the calls into congestion control ---- */
 /* The connection became ESTABLISHED: initial window, the algorithm chosen in t->cc.algo. */
 void tcp_cc_init(synack_stack *st, tcb *t);
+/* ---- cc_state.c: the algorithm's private state, out of line ---- */
+/* Attaches a block before the connection's first data (and inits the algorithm if the window
+ * is set); false when the slab has none: the connection runs NewReno without state. */
+bool tcp_cc_attach(synack_stack *st, tcb *t);
+/* Gives the block back (close, TIME-WAIT, free). */
+void tcp_cc_release(synack_stack *st, tcb *t);
+/* The chosen algorithm's phase ("slow-start", "startup"); for a connection that has not sent
+ * (no state), the phase its algorithm starts in. "" when the algorithm names none. */
+const char *tcp_cc_algo_phase(const tcb *t);
 /* Chooses the algorithm by name (TCP_CONGESTION); a running connection keeps its window. */
 int tcp_cc_select(synack_stack *st, tcb *t, const char *name);
 /* New data acknowledged: acked octets, what was in flight before, an RTT sample (0: none). */

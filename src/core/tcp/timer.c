@@ -57,7 +57,7 @@ void tcp_keepalive_reset(synack_stack *st, tcb *t)
     /* Lazy, as in FreeBSD: the deadline is not moved on every segment; when it fires we look at
      * last_rcv_time and sleep again if the connection was not idle long enough. */
     if (t->keepalive && (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT))
-        tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, t->last_rcv_time + t->keepidle_us);
+        tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, t->last_rcv_time + tcp_us_of_ms(t->keepidle_ms));
     else
         tcp_timer_cancel(st, t, SYNACK_TIMER_KEEPALIVE);
 }
@@ -125,8 +125,8 @@ static void on_persist(synack_stack *st, tcb *t)
     tcp_send_segment(st, t, t->snd_una, data ? SYNACK_ACK : SYNACK_ACK | SYNACK_FIN, data ? 1 : 0);
     if (seq_gt(t->snd_una + 1, t->snd_max)) t->snd_max = t->snd_una + 1;
     /* The user timeout covers data stuck behind a zero window too (as Linux does). */
-    if (t->user_timeout_us && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
-        tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + t->user_timeout_us);
+    if (t->user_timeout_ms && !tcp_timer_armed(t, SYNACK_TIMER_USER_TIMEOUT))
+        tcp_timer_arm(st, t, SYNACK_TIMER_USER_TIMEOUT, st->now + tcp_us_of_ms(t->user_timeout_ms));
     if (t->persist_shift < 30) t->persist_shift++;
     synack_time_us base = t->rto_us;
     for (int i = 0; i < t->persist_shift && base < st->cfg.persist_max_us; i++) base *= 2;
@@ -138,7 +138,7 @@ static void on_persist(synack_stack *st, tcb *t)
 static void on_keepalive(synack_stack *st, tcb *t)
 {
     if (!t->keepalive || (t->state != SYNACK_ESTABLISHED && t->state != SYNACK_CLOSE_WAIT)) return;
-    synack_time_us idle_until = t->last_rcv_time + t->keepidle_us;
+    synack_time_us idle_until = t->last_rcv_time + tcp_us_of_ms(t->keepidle_ms);
     if (t->keep_probes == 0 && idle_until > st->now) {
         tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, idle_until);
         return;
@@ -152,7 +152,7 @@ static void on_keepalive(synack_stack *st, tcb *t)
     CNT(st, tcp_keepalive_probe);
     t->keep_probes++;
     tcp_send_segment(st, t, t->snd_una - 1, SYNACK_ACK, 0);
-    tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, st->now + t->keepintvl_us);
+    tcp_timer_arm(st, t, SYNACK_TIMER_KEEPALIVE, st->now + tcp_us_of_ms(t->keepintvl_ms));
 }
 
 static void on_timer(synack_stack *st, tcb *t, int timer)

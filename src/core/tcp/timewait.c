@@ -9,7 +9,7 @@ bool tcp_tw_init(synack_stack *st)
 {
     tw_table *tw = &st->tw;
     memset(tw, 0, sizeof *tw);
-    slab_init(&tw->recs, sizeof(tw_rec), st->cfg.max_time_wait, &st->cfg.allocator);
+    slab_init_chunk(&tw->recs, sizeof(tw_rec), 256u << 10, st->cfg.max_time_wait, &st->cfg.allocator); /* as the TCBs' */
     return htable_init(&tw->hash, 256, &st->cfg.allocator);
 }
 

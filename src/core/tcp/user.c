@@ -30,10 +30,10 @@ tcb *tcp_tcb_alloc(synack_stack *st)
     t->rcv_mss = c->mss;
     t->snd_mss = 536;
     t->rto_us = c->rto_initial_us;
-    t->user_timeout_us = c->user_timeout_us;
-    t->keepidle_us = c->keepalive_idle_us;
-    t->keepintvl_us = c->keepalive_intvl_us;
-    t->keepcnt = c->keepalive_probes;
+    t->user_timeout_ms = tcp_ms_of_us(c->user_timeout_us);
+    t->keepidle_ms = tcp_ms_of_us(c->keepalive_idle_us);
+    t->keepintvl_ms = tcp_ms_of_us(c->keepalive_intvl_us);
+    t->keepcnt = (uint8_t)c->keepalive_probes;
     t->last_rcv_time = st->now;
     t->all_next = st->all_head;
     if (st->all_head) st->all_head->all_prev = t;
@@ -109,6 +109,7 @@ void tcp_tcb_free(synack_stack *st, tcb *t)
     stack_heap_remove(st, t);
     stack_pending_remove(st, t);
     tcp_buffers_free(st, t);
+    tcp_cc_release(st, t);
     t->in_use = false;
     if (t->all_prev) t->all_prev->all_next = t->all_next;
     else st->all_head = t->all_next;
@@ -179,7 +180,8 @@ int tcp_user_connect(synack_stack *st, tcb *t, const synack_endpoint *remote)
          * from passive to active": it stops listening (pending children are reset). */
         stack_hash_remove(st, t);
         abort_children(st, t);
-        t->backlog = 0;
+        /* backlog and the rest of the listener block: its bytes are the delivery-rate state's. */
+        memset(&t->rate, 0, sizeof t->rate);
     }
     t->local = local;
     t->remote = *remote;
@@ -352,6 +354,9 @@ long tcp_user_send(synack_stack *st, tcb *t, const void *buf, size_t len)
     }
     if (t->fin_queued) return -EPIPE;
     if (!t->bufs_on && !tcp_buffers_alloc(st, t)) return -ENOBUFS;
+    /* The connection becomes a sender: its algorithm gets its state (cc_state.c; without a
+     * block it sends under NewReno without state, and the next send tries again). */
+    if (len) tcp_cc_attach(st, t);
     uint32_t n = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     if (n > ring_space(&t->sndbuf)) n = ring_space(&t->sndbuf);
     /* Memory for what is appended; under memory pressure, what fits in what the ring has. */

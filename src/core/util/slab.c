@@ -7,8 +7,9 @@
 
 struct slab_chunk {
     slab_chunk *next, *prev; /* partial list, or spare list (next only) */
-    void *free;              /* free objects, linked through their first word */
-    uint32_t nfree;
+    void *free;              /* freed objects, linked through their first word */
+    uint32_t nfree;          /* free objects: on the list and never handed out */
+    uint32_t carved;         /* objects handed out at least once; the rest were never touched */
     uint8_t on_partial;
 };
 
@@ -17,9 +18,17 @@ struct slab_chunk {
 
 void slab_init(slab *s, size_t obj_size, uint64_t limit, const synack_allocator *alloc)
 {
-    size_t sz = (obj_size + 15u) & ~(size_t)15u;
+    slab_init_chunk(s, obj_size, SLAB_MIN_CHUNK, limit, alloc);
+}
+
+void slab_init_chunk(slab *s, size_t obj_size, size_t chunk_min, uint64_t limit, const synack_allocator *alloc)
+{
+    /* 8-byte multiples: no object here needs more alignment (pointers, 64-bit times), and a
+     * 728-byte TCB would take 736 at 16. Power-of-two sizes keep their natural alignment. */
+    size_t sz = (obj_size + 7u) & ~(size_t)7u;
     if (sz < sizeof(void *)) sz = sizeof(void *);
     size_t chunk = SLAB_MIN_CHUNK;
+    while (chunk < chunk_min) chunk <<= 1;
     while (chunk - CHUNK_HDR < sz) chunk <<= 1;
     *s = (slab){0};
     s->obj_size = (uint32_t)sz;
@@ -86,14 +95,10 @@ static slab_chunk *chunk_new(slab *s)
     if (!c) return NULL;
     s->chunks++;
     s->chunk_allocs++;
-    /* Carve: objects linked in address order. */
-    uint8_t *base = (uint8_t *)c + CHUNK_HDR;
+    /* Objects are carved as they are first needed (slab_alloc), in address order: a chunk's
+     * pages the load never reached are never touched, so they cost no resident memory. */
     c->free = NULL;
-    for (uint32_t i = s->per_chunk; i-- > 0;) {
-        void **o = (void **)(void *)(base + (size_t)i * s->obj_size);
-        *o = c->free;
-        c->free = o;
-    }
+    c->carved = 0;
     c->nfree = s->per_chunk;
     partial_push(s, c);
     note_peak(s);
@@ -106,7 +111,8 @@ void *slab_alloc(slab *s)
     slab_chunk *c = s->partial;
     if (!c && !(c = chunk_new(s))) return NULL;
     void **o = c->free;
-    c->free = *o;
+    if (o) c->free = *o;
+    else o = (void **)(void *)((uint8_t *)c + CHUNK_HDR + (size_t)c->carved++ * s->obj_size);
     if (--c->nfree == 0) partial_remove(s, c);
     if (++s->in_use > s->high) s->high = s->in_use;
     return o;

@@ -14,7 +14,7 @@
 typedef struct slab_chunk slab_chunk;
 
 typedef struct slab {
-    uint32_t obj_size;      /* bytes per object, a multiple of 16 */
+    uint32_t obj_size;      /* bytes per object, a multiple of 8 */
     uint32_t per_chunk;     /* objects per chunk */
     size_t chunk_size;      /* a power of two; chunks are aligned to it */
     slab_chunk *partial;    /* chunks with at least one free object (doubly linked) */
@@ -27,8 +27,13 @@ typedef struct slab {
     const synack_allocator *alloc;
 } slab;
 
-/* Objects of obj_size bytes (rounded up to 16). limit caps the objects in use (0: none). */
+/* Objects of obj_size bytes (rounded up to 8; aligned to 8, and power-of-two sizes to 64). limit caps the objects in use (0: none). */
 void slab_init(slab *s, size_t obj_size, uint64_t limit, const synack_allocator *alloc);
+/* The same with chunks of at least chunk_min bytes (a power of two), for objects that come by
+ * the hundred thousand: each chunk costs the allocator a page or two besides itself (the
+ * alignment), which a larger chunk spreads over more objects. Untouched parts of a chunk cost
+ * no resident memory (objects are carved when first needed). */
+void slab_init_chunk(slab *s, size_t obj_size, size_t chunk_min, uint64_t limit, const synack_allocator *alloc);
 /* NULL when the limit is reached or memory is exhausted. The object is not zeroed. */
 void *slab_alloc(slab *s);
 void slab_free(slab *s, void *obj);
