@@ -59,8 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-say() { echo "$*" >&2; }
-median() { printf "%s\n" "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$ROOT/scripts/bench-lib.sh" # say, median
 SYSCALLS='syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_epoll_pwait2,syscalls:sys_enter_epoll_wait'
 
 "$ROOT/scripts/netns.sh" up "$NS" >/dev/null

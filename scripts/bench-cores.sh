@@ -56,8 +56,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-say() { echo "$*" >&2; }
-median() { printf "%s\n" "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$ROOT/scripts/bench-lib.sh" # say, median
 
 # CPU ticks (user + system) of a process's threads, or of a list of processes (gone ones: 0).
 proc_ticks() { # PID...: the whole processes

@@ -64,7 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { echo "$*" >&2; }
+. "$ROOT/scripts/bench-lib.sh" # say, median
 wait_listen() { # NS PORT
   for _ in $(seq 100); do
     ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
@@ -74,7 +74,6 @@ wait_listen() { # NS PORT
   exit 1
 }
 gbit() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.3f", b * 8 / s / 1e9 }'; }
-median() { printf "%s\n" "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # synack serve on the TUN device, offloads MODE (on|off), pinned to CPU 1.
 serve_start() {
